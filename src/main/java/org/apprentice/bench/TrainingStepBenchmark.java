@@ -1,0 +1,52 @@
+package org.apprentice.bench;
+
+import java.util.Arrays;
+import org.apprentice.model.ResNetBuilder;
+import org.apprentice.model.ResNetConfig;
+import org.apprentice.runtime.Backend;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Times full training steps (forward, backward, update) of a ResNet on random data: the median
+ * seconds per step after warm-up, and images per second. Figures are only comparable within one run.
+ */
+public final class TrainingStepBenchmark {
+
+    /** One measured configuration. */
+    public record Result(String label, int batch, double medianSeconds, double minSeconds, boolean helpersAttached) {
+        public double imagesPerSecond() {
+            return batch / medianSeconds;
+        }
+    }
+
+    private TrainingStepBenchmark() {
+    }
+
+    public static Result run(String label, ResNetConfig config, int batch, int warmup, int steps) {
+        ComputationGraph net = ResNetBuilder.build(config);
+        boolean helpers = Backend.helperReport(net).stream().noneMatch(line -> line.endsWith(": none"));
+        var in = config.input();
+        Nd4j.getRandom().setSeed(config.seed());
+        INDArray x = Nd4j.rand(config.dataType(), batch, in.channels(), in.height(), in.width());
+        INDArray y = Nd4j.zeros(config.dataType(), batch, config.numClasses());
+        for (int i = 0; i < batch; i++) {
+            y.putScalar(i, i % config.numClasses(), 1.0);
+        }
+        INDArray[] xs = {x};
+        INDArray[] ys = {y};
+        for (int i = 0; i < warmup; i++) {
+            net.fit(xs, ys);
+        }
+        double[] seconds = new double[steps];
+        for (int i = 0; i < steps; i++) {
+            long start = System.nanoTime();
+            net.fit(xs, ys);
+            seconds[i] = (System.nanoTime() - start) / 1e9;
+        }
+        Arrays.sort(seconds);
+        double median = steps % 2 == 1 ? seconds[steps / 2] : (seconds[steps / 2 - 1] + seconds[steps / 2]) / 2;
+        return new Result(label, batch, median, seconds[0], helpers);
+    }
+}

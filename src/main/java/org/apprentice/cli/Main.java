@@ -1,0 +1,96 @@
+package org.apprentice.cli;
+
+import com.beust.jcommander.JCommander;
+import com.beust.jcommander.Parameter;
+import com.beust.jcommander.ParameterException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+
+/** The {@code apprentice} command line: parses flags with jcommander and hands over to a command. */
+public final class Main {
+    /** Exit status for a wrong flag or value, as most Unix tools use. */
+    public static final int USAGE_ERROR = 2;
+
+    @Parameter(names = {"-h", "--help"}, help = true, description = "Show this help")
+    private boolean help;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs the command line and returns the exit status (0 ok, 1 failure, 2 usage error). */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
+        Main main = new Main();
+        SummaryCommand summary = new SummaryCommand();
+        BenchCommand bench = new BenchCommand();
+        DefaultJob defaultJob = new DefaultJob();
+        JCommander commander = JCommander.newBuilder()
+                .programName("apprentice")
+                .addObject(main)
+                .addCommand("summary", summary)
+                .addCommand("bench", bench)
+                .build();
+        try {
+            commander.parse(args);
+        } catch (ParameterException e) {
+            err.println("apprentice: " + usageMessage(e, commander, args) + " (see apprentice --help)");
+            return USAGE_ERROR;
+        }
+        if (main.help) {
+            StringBuilder usage = new StringBuilder();
+            commander.getUsageFormatter().usage(usage);
+            out.print(usage);
+            return 0;
+        }
+        String command = commander.getParsedCommand();
+        Path home = projectHome();
+        try {
+            if (command == null) {
+                return defaultJob.run(home, out);
+            }
+            return switch (command) {
+                case "summary" -> summary.run(out);
+                case "bench" -> bench.run(out);
+                default -> throw new IllegalStateException("unhandled command " + command);
+            };
+        } catch (IllegalArgumentException e) {
+            err.println("apprentice: " + e.getMessage());
+            return USAGE_ERROR;
+        } catch (IllegalStateException | UnsupportedOperationException e) {
+            err.println("apprentice: " + e.getMessage());
+            return 1;
+        }
+    }
+
+    /** jcommander's message, reworded where it is cryptic, with the allowed options named. */
+    static String usageMessage(ParameterException e, JCommander commander, String[] args) {
+        String message = String.valueOf(e.getMessage());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("Was passed main parameter '([^']*)'")
+                .matcher(message);
+        if (!m.find()) {
+            return message.replace("Expected a command, got ", "unknown command: ")
+                    + (message.startsWith("Expected a command") ? "; commands: " + String.join(", ",
+                    commander.getCommands().keySet()) : "");
+        }
+        JCommander scope = commander;
+        String where = "";
+        for (String arg : args) {
+            if (commander.getCommands().containsKey(arg)) {
+                scope = commander.getCommands().get(arg);
+                where = " for '" + arg + "'";
+                break;
+            }
+        }
+        String allowed = scope.getParameters().stream().map(p -> p.getNames()).sorted()
+                .collect(java.util.stream.Collectors.joining(", "));
+        return "unknown option or value '" + m.group(1) + "'" + where + "; allowed: " + allowed;
+    }
+
+    /** The project folder: set by bin/apprentice, else the working directory. */
+    public static Path projectHome() {
+        return Path.of(System.getProperty("apprentice.home", ".")).toAbsolutePath().normalize();
+    }
+}

@@ -1,0 +1,80 @@
+package org.apprentice.model;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The precision of every layer of a network: one precision for the body, full precision for the
+ * first and last layers unless told otherwise (as the paper and WRPN do), and per-layer overrides
+ * by layer name (e.g. "layer1.0.conv1"). Immutable; the {@code with*} methods return new specs.
+ */
+public final class PrecisionSpec {
+    private final LayerPrecision body;
+    private final boolean quantizeFirst;
+    private final boolean quantizeLast;
+    private final Map<String, LayerPrecision> overrides;
+
+    private PrecisionSpec(LayerPrecision body, boolean quantizeFirst, boolean quantizeLast,
+                          Map<String, LayerPrecision> overrides) {
+        this.body = body;
+        this.quantizeFirst = quantizeFirst;
+        this.quantizeLast = quantizeLast;
+        this.overrides = Collections.unmodifiableMap(new LinkedHashMap<>(overrides));
+    }
+
+    /** Every layer in full precision: a teacher, or a full-precision student. */
+    public static PrecisionSpec fullPrecision() {
+        return of(LayerPrecision.FULL, LayerPrecision.FULL);
+    }
+
+    /** The body at the given weight/activation bits; first and last layers full precision. */
+    public static PrecisionSpec of(int weightBits, int activationBits) {
+        return new PrecisionSpec(new LayerPrecision(weightBits, activationBits), false, false, Map.of());
+    }
+
+    /** Also quantize the first (stem) convolution and/or the last (classifier) layer. */
+    public PrecisionSpec withQuantizedEnds(boolean first, boolean last) {
+        return new PrecisionSpec(body, first, last, overrides);
+    }
+
+    /** The layer named {@code layerName} gets {@code precision}, whatever its role. */
+    public PrecisionSpec withOverride(String layerName, LayerPrecision precision) {
+        Map<String, LayerPrecision> copy = new LinkedHashMap<>(overrides);
+        copy.put(layerName, precision);
+        return new PrecisionSpec(body, quantizeFirst, quantizeLast, copy);
+    }
+
+    /** The precision of the layer named {@code layerName} in position {@code role}. */
+    public LayerPrecision forLayer(String layerName, LayerRole role) {
+        LayerPrecision override = overrides.get(layerName);
+        if (override != null) {
+            return override;
+        }
+        return switch (role) {
+            case FIRST -> quantizeFirst ? body : LayerPrecision.FULL_PRECISION;
+            case LAST -> quantizeLast ? body : LayerPrecision.FULL_PRECISION;
+            case BODY -> body;
+        };
+    }
+
+    public LayerPrecision body() {
+        return body;
+    }
+
+    public Map<String, LayerPrecision> overrides() {
+        return overrides;
+    }
+
+    /** True when no layer, override included, is quantized. */
+    public boolean isFullPrecision() {
+        return body.isFullPrecision()
+                && overrides.values().stream().allMatch(LayerPrecision::isFullPrecision);
+    }
+
+    @Override
+    public String toString() {
+        return body.label() + (quantizeFirst ? "" : ", first layer fp32") + (quantizeLast ? "" : ", last layer fp32")
+                + (overrides.isEmpty() ? "" : ", overrides " + overrides);
+    }
+}

@@ -1,0 +1,217 @@
+package org.apprentice.model;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.IntStream;
+import org.apprentice.runtime.Backend;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.lossfunctions.LossFunctions;
+
+/**
+ * Builds any registered ResNet as a DL4J {@link ComputationGraph}, teacher or student alike: the
+ * depth table gives the stages, the block type gives their layers, and the precision spec is asked
+ * for each weighted layer by name.
+ *
+ * <p>Layer names follow torchvision ({@code conv1, bn1, relu, maxpool, layer1.0.conv1, ...,
+ * layer1.0.downsample.0, avgpool, fc}) so that per-layer overrides read as in PyTorch; the logits
+ * come out of {@code fc}, and {@code output} is a parameter-free softmax cross-entropy loss layer
+ * that the distillation loss can replace. Every ReLU is its own {@code ActivationLayer}: M2.1
+ * ignores {@code BatchNormalization.Builder().activation(...)}.
+ */
+public final class ResNetBuilder {
+    public static final String INPUT = "input";
+    public static final String LOGITS = "fc";
+    public static final String OUTPUT = "output";
+
+    private final ResNetConfig config;
+    private final GraphBuilder graph;
+
+    private ResNetBuilder(ResNetConfig config) {
+        config.validate();
+        this.config = config;
+        this.graph = new NeuralNetConfiguration.Builder()
+                .seed(config.seed())
+                .dataType(config.dataType())
+                .updater(config.updater())
+                .weightDecay(config.weightDecay(), true)
+                .weightInit(WeightInit.RELU)
+                .convolutionMode(ConvolutionMode.Truncate)
+                .graphBuilder()
+                .addInputs(INPUT)
+                .setInputTypes(InputType.convolutional(config.input().height(), config.input().width(),
+                        config.input().channels()));
+    }
+
+    /** An initialised network, with the CPU speed settings applied and verified. */
+    public static ComputationGraph build(ResNetConfig config) {
+        Backend.configure();
+        ComputationGraph network = new ComputationGraph(configuration(config));
+        network.init();
+        Backend.requireFastHelpers(network);
+        return network;
+    }
+
+    public static ComputationGraphConfiguration configuration(ResNetConfig config) {
+        return withInsertionOrder(graphBuilder(config).build());
+    }
+
+    /**
+     * Fixes the graph's topological order to the order in which layers were added (which the builder
+     * keeps topological). DL4J otherwise sorts with hash sets, so its flattened parameter vector
+     * follows one order while {@code paramTable()} follows another; tools that name vector entries
+     * by walking the table, such as {@code GradientCheckUtil}, then mislabel (and fail to exclude)
+     * parameters. The order is stored in the configuration JSON, so restored models keep it.
+     */
+    static ComputationGraphConfiguration withInsertionOrder(ComputationGraphConfiguration conf) {
+        List<String> order = new ArrayList<>(conf.getNetworkInputs());
+        order.addAll(conf.getVertices().keySet());
+        Set<String> seen = new HashSet<>(conf.getNetworkInputs());
+        for (String name : conf.getVertices().keySet()) {
+            for (String input : conf.getVertexInputs().getOrDefault(name, List.of())) {
+                if (!seen.contains(input)) {
+                    throw new IllegalStateException("layer '" + name + "' was added before its input '" + input + "'");
+                }
+            }
+            seen.add(name);
+        }
+        conf.setTopologicalOrderStr(order);
+        conf.setTopologicalOrder(IntStream.range(0, order.size()).toArray());
+        return conf;
+    }
+
+    /** The graph before {@code build()}, for inspection or for adding heads. */
+    public static GraphBuilder graphBuilder(ResNetConfig config) {
+        ResNetBuilder builder = new ResNetBuilder(config);
+        builder.assemble();
+        return builder.graph;
+    }
+
+    private void assemble() {
+        ResNetArchitecture arch = config.architecture();
+        StemShape shape = arch.shape();
+        int channels = config.scaled(shape.stemWidth());
+        String x = stem(channels);
+        int[] widths = shape.stageWidths();
+        int[] depths = arch.stageDepths();
+        for (int stage = 0; stage < depths.length; stage++) {
+            int width = config.scaled(widths[stage]);
+            for (int block = 0; block < depths[stage]; block++) {
+                int stride = (stage > 0 && block == 0) ? 2 : 1;
+                String prefix = "layer" + (stage + 1) + "." + block + ".";
+                x = arch.block() == BlockType.BASIC
+                        ? basicBlock(prefix, x, channels, width, stride)
+                        : bottleneckBlock(prefix, x, channels, width, stride);
+                channels = width * arch.block().expansion();
+            }
+        }
+        head(x);
+    }
+
+    private String stem(int width) {
+        boolean imagenet = config.architecture().shape() == StemShape.IMAGENET;
+        int kernel = imagenet ? 7 : 3;
+        String x = conv("conv1", INPUT, kernel, imagenet ? 2 : 1, kernel / 2, width, LayerRole.FIRST);
+        x = batchNorm("bn1", x);
+        x = relu("relu", x, "conv1", LayerRole.FIRST);
+        if (imagenet) {
+            graph.addLayer("maxpool", new SubsamplingLayer.Builder(PoolingType.MAX)
+                    .kernelSize(3, 3).stride(2, 2).padding(1, 1).build(), x);
+            x = "maxpool";
+        }
+        return x;
+    }
+
+    private String basicBlock(String p, String in, int inChannels, int width, int stride) {
+        String shortcut = shortcut(p, in, inChannels, width, stride);
+        String x = conv(p + "conv1", in, 3, stride, 1, width, LayerRole.BODY);
+        x = batchNorm(p + "bn1", x);
+        x = relu(p + "relu1", x, p + "conv1", LayerRole.BODY);
+        x = conv(p + "conv2", x, 3, 1, 1, width, LayerRole.BODY);
+        x = batchNorm(p + "bn2", x);
+        return residual(p, x, shortcut);
+    }
+
+    private String bottleneckBlock(String p, String in, int inChannels, int width, int stride) {
+        int outChannels = width * BlockType.BOTTLENECK.expansion();
+        String shortcut = shortcut(p, in, inChannels, outChannels, stride);
+        String x = conv(p + "conv1", in, 1, 1, 0, width, LayerRole.BODY);
+        x = batchNorm(p + "bn1", x);
+        x = relu(p + "relu1", x, p + "conv1", LayerRole.BODY);
+        x = conv(p + "conv2", x, 3, stride, 1, width, LayerRole.BODY);
+        x = batchNorm(p + "bn2", x);
+        x = relu(p + "relu2", x, p + "conv2", LayerRole.BODY);
+        x = conv(p + "conv3", x, 1, 1, 0, outChannels, LayerRole.BODY);
+        x = batchNorm(p + "bn3", x);
+        return residual(p, x, shortcut);
+    }
+
+    /** The identity, or a 1x1 projection + BN where the shape changes (He et al.'s option B). */
+    private String shortcut(String p, String in, int inChannels, int outChannels, int stride) {
+        if (stride == 1 && inChannels == outChannels) {
+            return in;
+        }
+        String x = conv(p + "downsample.0", in, 1, stride, 0, outChannels, LayerRole.BODY);
+        return batchNorm(p + "downsample.1", x);
+    }
+
+    /** Adds the shortcut to the main path, then the block's ReLU. */
+    private String residual(String p, String main, String shortcut) {
+        graph.addVertex(p + "add", new ElementWiseVertex(ElementWiseVertex.Op.Add), main, shortcut);
+        return relu(p + "relu", p + "add", p + "add", LayerRole.BODY);
+    }
+
+    private void head(String in) {
+        graph.addLayer("avgpool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), in);
+        requireSupported(LOGITS, LayerRole.LAST);
+        graph.addLayer(LOGITS, new DenseLayer.Builder().nOut(config.numClasses())
+                .activation(Activation.IDENTITY).weightInit(WeightInit.XAVIER).build(), "avgpool");
+        graph.addLayer(OUTPUT, new LossLayer.Builder(LossFunctions.LossFunction.MCXENT)
+                .activation(Activation.SOFTMAX).build(), LOGITS);
+        graph.setOutputs(OUTPUT);
+    }
+
+    private String conv(String name, String in, int kernel, int stride, int padding, int nOut, LayerRole role) {
+        requireSupported(name, role);
+        graph.addLayer(name, new ConvolutionLayer.Builder(kernel, kernel).stride(stride, stride)
+                .padding(padding, padding).nOut(nOut).hasBias(false)
+                .activation(Activation.IDENTITY).build(), in);
+        return name;
+    }
+
+    private String batchNorm(String name, String in) {
+        graph.addLayer(name, new BatchNormalization.Builder().eps(1e-5).decay(0.9).build(), in);
+        return name;
+    }
+
+    /** The ReLU after {@code producer}; its precision is the producing layer's activation precision. */
+    private String relu(String name, String in, String producer, LayerRole role) {
+        graph.addLayer(name, new ActivationLayer.Builder().activation(Activation.RELU).build(), in);
+        return name;
+    }
+
+    private void requireSupported(String layerName, LayerRole role) {
+        LayerPrecision precision = config.precision().forLayer(layerName, role);
+        if (!precision.isFullPrecision()) {
+            throw new UnsupportedOperationException("layer '" + layerName + "' asks for " + precision.label()
+                    + ": quantized layers are not available in this build yet");
+        }
+    }
+}

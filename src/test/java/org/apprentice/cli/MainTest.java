@@ -1,0 +1,104 @@
+package org.apprentice.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import org.apprentice.data.FashionMnistFiles;
+import org.junit.jupiter.api.Test;
+
+/** The command line: output of the commands, one-line errors and exit status 2 on bad flags. */
+class MainTest {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int run(String... args) {
+        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private String out() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String err() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void summaryPrintsStagesShapesAndTrainableParameters() {
+        assertEquals(0, run("summary", "--model", "resnet20", "--classes", "10"));
+        String text = out();
+        assertTrue(text.contains("Trainable parameters: 272,474"), text);
+        assertTrue(text.matches("(?s).*layer3\\s+64x8x8\\s+.*"), text);
+        assertTrue(text.contains("-- layer2"), text);
+        assertTrue(text.contains("layer2.0.downsample.0"), text);
+    }
+
+    @Test
+    void summaryOfImagenetModelDefaultsTo224() {
+        assertEquals(0, run("summary", "--model", "resnet18"));
+        assertTrue(out().contains("Trainable parameters: 11,689,512"), out());
+        assertTrue(out().matches("(?s).*layer4\\s+512x7x7\\s+.*"), out());
+    }
+
+    @Test
+    void unknownModelIsAOneLineUsageError() {
+        assertEquals(Main.USAGE_ERROR, run("summary", "--model", "resnet19"));
+        assertEquals(1, err().strip().lines().count(), err());
+        assertTrue(err().contains("'resnet19'") && err().contains("resnet50"), err());
+    }
+
+    @Test
+    void unknownOptionNamesItAndTheAllowedOnes() {
+        assertEquals(Main.USAGE_ERROR, run("summary", "--modle", "resnet20"));
+        assertTrue(err().contains("'--modle'") && err().contains("--model"), err());
+        assertEquals(Main.USAGE_ERROR, run("frobnicate"));
+        assertTrue(err().contains("frobnicate") && err().contains("summary, bench"), err());
+    }
+
+    @Test
+    void badValuesAreUsageErrors() {
+        assertEquals(Main.USAGE_ERROR, run("summary", "--model", "resnet20", "--classes", "0"));
+        assertTrue(err().contains("got 0"), err());
+        assertEquals(Main.USAGE_ERROR, run("summary", "--model", "resnet20", "--input", "3,32"));
+        assertTrue(err().contains("'3,32'"), err());
+        assertEquals(Main.USAGE_ERROR, run("bench", "--steps", "0"));
+    }
+
+    @Test
+    void helpListsEveryCommandAndOption() {
+        assertEquals(0, run("--help"));
+        for (String word : new String[] {"summary", "bench", "--model", "--classes", "--input", "--width", "--steps"}) {
+            assertTrue(out().contains(word), word);
+        }
+    }
+
+    @Test
+    void defaultJobFindsFashionMnistOrSaysHowToGetIt() throws Exception {
+        String before = System.getProperty("apprentice.home");
+        System.setProperty("apprentice.home", Files.createTempDirectory("home").toString());
+        try {
+            int status = run();
+            boolean installed = FashionMnistFiles.FILES.stream()
+                    .allMatch(f -> FashionMnistFiles.file(FashionMnistFiles.DEBIAN_FOLDER, f).isPresent());
+            if (installed) {
+                assertEquals(0, status, err());
+                assertTrue(out().contains(FashionMnistFiles.DEBIAN_FOLDER.toString()), out());
+                assertTrue(out().contains("student  resnet20"), out());
+            } else {
+                assertEquals(1, status);
+                assertTrue(err().contains("dataset-fashion-mnist"), err());
+            }
+        } finally {
+            if (before == null) {
+                System.clearProperty("apprentice.home");
+            } else {
+                System.setProperty("apprentice.home", before);
+            }
+        }
+    }
+}
