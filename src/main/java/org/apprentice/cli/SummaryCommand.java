@@ -2,6 +2,7 @@ package org.apprentice.cli;
 
 import com.beust.jcommander.Parameter;
 import com.beust.jcommander.Parameters;
+import com.beust.jcommander.ParametersDelegate;
 import java.io.PrintStream;
 import org.apprentice.model.InputShape;
 import org.apprentice.model.ModelSummary;
@@ -23,12 +24,16 @@ final class SummaryCommand {
     @Parameter(names = "--width", description = "Width multiplier for every layer's channels (WRPN widens low-precision students)")
     double width = 1.0;
 
+    @ParametersDelegate
+    PrecisionOptions precision = new PrecisionOptions();
+
     int run(PrintStream out) {
         ResNetConfig base = ResNetConfig.of(model, classes, new InputShape(3, 32, 32));
         InputShape shape = input != null ? InputShape.parse(input)
                 : base.architecture().shape() == org.apprentice.model.StemShape.IMAGENET
                         ? new InputShape(3, 224, 224) : new InputShape(3, 32, 32);
-        ResNetConfig config = ResNetConfig.of(model, classes, shape).withWidthMultiplier(width);
+        ResNetConfig config = ResNetConfig.of(model, classes, shape).withWidthMultiplier(width)
+                .withPrecision(precision.spec());
         out.print(ModelSummary.render(config, ResNetBuilder.build(config)));
         return 0;
     }

@@ -3,6 +3,8 @@ package org.apprentice.model;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apprentice.quant.QuantizedActivation;
+import org.apprentice.quant.QuantizedWeights;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
@@ -44,7 +46,7 @@ public final class ModelSummary {
         out.append(String.format("%s: %s, %s blocks %s, input %s, %d classes, width x%s, precision %s%n",
                 arch.name(), arch.shape(), arch.block(), java.util.Arrays.toString(arch.stageDepths()), in,
                 config.numClasses(), trim(config.widthMultiplier()), config.precision()));
-        out.append(String.format("%n%-24s %-18s %-12s %12s%n", "layer", "type", "output", "trainable"));
+        out.append(String.format("%n%-24s %-18s %-9s %-12s %12s%n", "layer", "type", "precision", "output", "trainable"));
 
         Map<String, long[]> stageParams = new LinkedHashMap<>();
         Map<String, String> stageOutput = new LinkedHashMap<>();
@@ -62,8 +64,8 @@ public final class ModelSummary {
             }
             long params = net.getLayer(name) == null ? 0 : Parameters.trainable(net.getLayer(name));
             String shape = shape(types.get(name));
-            out.append(String.format("%-24s %-18s %-12s %12s%n", name, describe(vertex), shape,
-                    params == 0 ? "" : String.format("%,d", params)));
+            out.append(String.format("%-24s %-18s %-9s %-12s %12s%n", name, describe(vertex), precision(vertex),
+                    shape, params == 0 ? "" : String.format("%,d", params)));
             stageParams.computeIfAbsent(stage, s -> new long[1])[0] += params;
             if (!ResNetBuilder.OUTPUT.equals(name)) {
                 stageOutput.put(stage, shape);
@@ -76,7 +78,27 @@ public final class ModelSummary {
         long trainable = Parameters.trainable(net);
         out.append(String.format("%nTrainable parameters: %,d (plus %,d batch-norm running statistics)%n",
                 trainable, net.numParams() - trainable));
+        ModelSize size = ModelSize.of(net);
+        out.append(String.format("Size: %s at FP32, %s at this precision (%.1fx smaller)%n",
+                ModelSize.megabytes(size.fp32Bytes()), ModelSize.megabytes(size.lowPrecisionBytes()),
+                size.compression()));
         return out.toString();
+    }
+
+    /** "w2" / "w4" / "fp32" for weighted layers, "a4" / "fp32" for activations, blank otherwise. */
+    private static String precision(GraphVertex vertex) {
+        if (!(vertex instanceof LayerVertex lv)) {
+            return "";
+        }
+        Layer layer = lv.getLayerConf().getLayer();
+        if (layer instanceof ConvolutionLayer || layer instanceof DenseLayer) {
+            QuantizedWeights q = ModelSize.quantizerOf(layer);
+            return q == null ? "fp32" : "w" + q.getBits();
+        }
+        if (layer instanceof ActivationLayer a) {
+            return a.getActivationFn() instanceof QuantizedActivation q ? "a" + q.getBits() : "fp32";
+        }
+        return "";
     }
 
     private static String describe(GraphVertex vertex) {
@@ -97,7 +119,7 @@ public final class ModelSummary {
             return "batchnorm";
         }
         if (layer instanceof ActivationLayer a) {
-            return a.getActivationFn().toString().toLowerCase();
+            return a.getActivationFn() instanceof QuantizedActivation q ? "quantize [0,1]" : a.getActivationFn().toString().toLowerCase();
         }
         if (layer instanceof GlobalPoolingLayer) {
             return "global avgpool";
@@ -116,7 +138,7 @@ public final class ModelSummary {
             return c.getChannels() + "x" + c.getHeight() + "x" + c.getWidth();
         }
         if (type instanceof InputType.InputTypeFeedForward f) {
-            return String.valueOf(f.getSize());
+            return f.getSize() > 0 ? String.valueOf(f.getSize()) : "";
         }
         return String.valueOf(type);
     }

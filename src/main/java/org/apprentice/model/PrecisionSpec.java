@@ -3,6 +3,7 @@ package org.apprentice.model;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apprentice.quant.KBitWeights;
 
 /**
  * The precision of every layer of a network: one precision for the body, full precision for the
@@ -14,13 +15,18 @@ public final class PrecisionSpec {
     private final boolean quantizeFirst;
     private final boolean quantizeLast;
     private final Map<String, LayerPrecision> overrides;
+    private final KBitWeights.Scaling weightScaling;
+    private final boolean roundingEnabled;
 
     private PrecisionSpec(LayerPrecision body, boolean quantizeFirst, boolean quantizeLast,
-                          Map<String, LayerPrecision> overrides) {
+                          Map<String, LayerPrecision> overrides, KBitWeights.Scaling weightScaling,
+                          boolean roundingEnabled) {
+        this.roundingEnabled = roundingEnabled;
         this.body = body;
         this.quantizeFirst = quantizeFirst;
         this.quantizeLast = quantizeLast;
         this.overrides = Collections.unmodifiableMap(new LinkedHashMap<>(overrides));
+        this.weightScaling = weightScaling;
     }
 
     /** Every layer in full precision: a teacher, or a full-precision student. */
@@ -30,19 +36,44 @@ public final class PrecisionSpec {
 
     /** The body at the given weight/activation bits; first and last layers full precision. */
     public static PrecisionSpec of(int weightBits, int activationBits) {
-        return new PrecisionSpec(new LayerPrecision(weightBits, activationBits), false, false, Map.of());
+        return new PrecisionSpec(new LayerPrecision(weightBits, activationBits), false, false, Map.of(),
+                KBitWeights.Scaling.PER_LAYER, true);
     }
 
     /** Also quantize the first (stem) convolution and/or the last (classifier) layer. */
     public PrecisionSpec withQuantizedEnds(boolean first, boolean last) {
-        return new PrecisionSpec(body, first, last, overrides);
+        return new PrecisionSpec(body, first, last, overrides, weightScaling, roundingEnabled);
     }
 
     /** The layer named {@code layerName} gets {@code precision}, whatever its role. */
     public PrecisionSpec withOverride(String layerName, LayerPrecision precision) {
         Map<String, LayerPrecision> copy = new LinkedHashMap<>(overrides);
         copy.put(layerName, precision);
-        return new PrecisionSpec(body, quantizeFirst, quantizeLast, copy);
+        return new PrecisionSpec(body, quantizeFirst, quantizeLast, copy, weightScaling, roundingEnabled);
+    }
+
+    /**
+     * How k-bit (3..8 bit) weights are scaled before rounding. Default PER_LAYER (divide by max|w|):
+     * WRPN's unscaled rule rounds most He-initialised weights to zero (see {@link KBitWeights}).
+     */
+    public PrecisionSpec withWeightScaling(KBitWeights.Scaling scaling) {
+        return new PrecisionSpec(body, quantizeFirst, quantizeLast, overrides, scaling, roundingEnabled);
+    }
+
+    /**
+     * The same layers and quantizer slots with the rounding switched off: weights pass unchanged and
+     * activations are only clipped to [0, 1]. Makes a quantized network differentiable, for gradient checks.
+     */
+    public PrecisionSpec withRoundingOff() {
+        return new PrecisionSpec(body, quantizeFirst, quantizeLast, overrides, weightScaling, false);
+    }
+
+    public boolean roundingEnabled() {
+        return roundingEnabled;
+    }
+
+    public KBitWeights.Scaling weightScaling() {
+        return weightScaling;
     }
 
     /** The precision of the layer named {@code layerName} in position {@code role}. */

@@ -5,6 +5,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.IntStream;
+import org.apprentice.quant.QuantizedActivation;
+import org.apprentice.quant.QuantizedWeights;
 import org.apprentice.runtime.Backend;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
@@ -43,6 +45,7 @@ public final class ResNetBuilder {
 
     private final ResNetConfig config;
     private final GraphBuilder graph;
+    private final java.util.LinkedHashSet<String> weightedLayers = new java.util.LinkedHashSet<>();
 
     private ResNetBuilder(ResNetConfig config) {
         config.validate();
@@ -123,6 +126,7 @@ public final class ResNetBuilder {
             }
         }
         head(x);
+        checkOverrides();
     }
 
     private String stem(int width) {
@@ -146,7 +150,7 @@ public final class ResNetBuilder {
         x = relu(p + "relu1", x, p + "conv1", LayerRole.BODY);
         x = conv(p + "conv2", x, 3, 1, 1, width, LayerRole.BODY);
         x = batchNorm(p + "bn2", x);
-        return residual(p, x, shortcut);
+        return residual(p, x, shortcut, p + "conv2");
     }
 
     private String bottleneckBlock(String p, String in, int inChannels, int width, int stride) {
@@ -160,7 +164,7 @@ public final class ResNetBuilder {
         x = relu(p + "relu2", x, p + "conv2", LayerRole.BODY);
         x = conv(p + "conv3", x, 1, 1, 0, outChannels, LayerRole.BODY);
         x = batchNorm(p + "bn3", x);
-        return residual(p, x, shortcut);
+        return residual(p, x, shortcut, p + "conv3");
     }
 
     /** The identity, or a 1x1 projection + BN where the shape changes (He et al.'s option B). */
@@ -172,27 +176,35 @@ public final class ResNetBuilder {
         return batchNorm(p + "downsample.1", x);
     }
 
-    /** Adds the shortcut to the main path, then the block's ReLU. */
-    private String residual(String p, String main, String shortcut) {
+    /** Adds the shortcut to the main path, then the block's ReLU (at the precision of its last conv). */
+    private String residual(String p, String main, String shortcut, String lastConv) {
         graph.addVertex(p + "add", new ElementWiseVertex(ElementWiseVertex.Op.Add), main, shortcut);
-        return relu(p + "relu", p + "add", p + "add", LayerRole.BODY);
+        return relu(p + "relu", p + "add", lastConv, LayerRole.BODY);
     }
 
     private void head(String in) {
         graph.addLayer("avgpool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), in);
-        requireSupported(LOGITS, LayerRole.LAST);
-        graph.addLayer(LOGITS, new DenseLayer.Builder().nOut(config.numClasses())
-                .activation(Activation.IDENTITY).weightInit(WeightInit.XAVIER).build(), "avgpool");
+        DenseLayer.Builder fc = new DenseLayer.Builder().nOut(config.numClasses())
+                .activation(Activation.IDENTITY).weightInit(WeightInit.XAVIER);
+        LayerPrecision precision = precisionOf(LOGITS, LayerRole.LAST);
+        if (!precision.fullPrecisionWeights()) {
+            fc.weightNoise(weightQuantizer(precision));
+        }
+        graph.addLayer(LOGITS, fc.build(), "avgpool");
         graph.addLayer(OUTPUT, new LossLayer.Builder(LossFunctions.LossFunction.MCXENT)
                 .activation(Activation.SOFTMAX).build(), LOGITS);
         graph.setOutputs(OUTPUT);
     }
 
+    /** A convolution (no bias: batch norm follows); quantized weights where the spec says so. */
     private String conv(String name, String in, int kernel, int stride, int padding, int nOut, LayerRole role) {
-        requireSupported(name, role);
-        graph.addLayer(name, new ConvolutionLayer.Builder(kernel, kernel).stride(stride, stride)
-                .padding(padding, padding).nOut(nOut).hasBias(false)
-                .activation(Activation.IDENTITY).build(), in);
+        ConvolutionLayer.Builder conv = new ConvolutionLayer.Builder(kernel, kernel).stride(stride, stride)
+                .padding(padding, padding).nOut(nOut).hasBias(false).activation(Activation.IDENTITY);
+        LayerPrecision precision = precisionOf(name, role);
+        if (!precision.fullPrecisionWeights()) {
+            conv.weightNoise(weightQuantizer(precision));
+        }
+        graph.addLayer(name, conv.build(), in);
         return name;
     }
 
@@ -201,17 +213,40 @@ public final class ResNetBuilder {
         return name;
     }
 
-    /** The ReLU after {@code producer}; its precision is the producing layer's activation precision. */
+    /**
+     * The nonlinearity after {@code producer}'s batch norm: a ReLU, or, where the producer's activations
+     * are quantized, the k-bit activation quantizer (clip to [0, 1] and round), which replaces it.
+     */
     private String relu(String name, String in, String producer, LayerRole role) {
-        graph.addLayer(name, new ActivationLayer.Builder().activation(Activation.RELU).build(), in);
+        LayerPrecision precision = precisionOf(producer, role);
+        ActivationLayer.Builder layer = new ActivationLayer.Builder();
+        if (precision.fullPrecisionActivations()) {
+            layer.activation(Activation.RELU);
+        } else {
+            layer.activation(new QuantizedActivation(precision.activationBits(), config.precision().roundingEnabled()));
+        }
+        graph.addLayer(name, layer.build(), in);
         return name;
     }
 
-    private void requireSupported(String layerName, LayerRole role) {
-        LayerPrecision precision = config.precision().forLayer(layerName, role);
-        if (!precision.isFullPrecision()) {
-            throw new UnsupportedOperationException("layer '" + layerName + "' asks for " + precision.label()
-                    + ": quantized layers are not available in this build yet");
+    private LayerPrecision precisionOf(String layerName, LayerRole role) {
+        weightedLayers.add(layerName);
+        return config.precision().forLayer(layerName, role);
+    }
+
+    private QuantizedWeights weightQuantizer(LayerPrecision precision) {
+        return new QuantizedWeights(precision.weightBits(), config.precision().weightScaling(),
+                config.precision().roundingEnabled());
+    }
+
+    /** Every override must name a weighted layer (a convolution or {@code fc}). */
+    private void checkOverrides() {
+        for (String name : config.precision().overrides().keySet()) {
+            if (!weightedLayers.contains(name)) {
+                throw new IllegalArgumentException("precision override names no weighted layer of "
+                        + config.architecture().name() + ": '" + name + "' (weighted layers: "
+                        + String.join(", ", weightedLayers.stream().limit(6).toList()) + ", ..., fc)");
+            }
         }
     }
 }

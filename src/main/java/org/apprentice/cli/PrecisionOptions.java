@@ -1,0 +1,69 @@
+package org.apprentice.cli;
+
+import com.beust.jcommander.Parameter;
+import java.util.ArrayList;
+import java.util.List;
+import org.apprentice.model.LayerPrecision;
+import org.apprentice.model.PrecisionSpec;
+import org.apprentice.quant.KBitWeights;
+
+/** The precision flags shared by every command that builds a student. */
+final class PrecisionOptions {
+    @Parameter(names = "--bits", description = "Weight bits: 2 (ternary), 3..8 (k-bit), 32 (full precision)")
+    int bits = LayerPrecision.FULL;
+
+    @Parameter(names = "--act-bits", description = "Activation bits: 2..8, 32 (full precision)")
+    int actBits = LayerPrecision.FULL;
+
+    @Parameter(names = "--weight-scaling", description = "k-bit weight scaling before rounding: layer (max|w| per layer), "
+            + "channel (per output channel), none (WRPN, clip to [-1, 1])")
+    String weightScaling = "layer";
+
+    @Parameter(names = "--quantize-first", description = "Also quantize the first (stem) convolution")
+    boolean quantizeFirst;
+
+    @Parameter(names = "--quantize-last", description = "Also quantize the last (fc) layer")
+    boolean quantizeLast;
+
+    @Parameter(names = "--override", description = "Per-layer precision NAME=W[,A] (e.g. layer4.1.conv2=32 or conv1=4,8); repeatable")
+    List<String> overrides = new ArrayList<>();
+
+    PrecisionSpec spec() {
+        if (bits != LayerPrecision.FULL && (bits < 2 || bits > 8)) {
+            throw new IllegalArgumentException("--bits " + bits + " is not allowed: use 2 (ternary), 3..8 (k-bit) or 32 (full precision)");
+        }
+        if (actBits != LayerPrecision.FULL && (actBits < 2 || actBits > 8)) {
+            throw new IllegalArgumentException("--act-bits " + actBits + " is not allowed: use 2..8 or 32 (full precision)");
+        }
+        PrecisionSpec spec = PrecisionSpec.of(bits, actBits).withQuantizedEnds(quantizeFirst, quantizeLast)
+                .withWeightScaling(scaling());
+        for (String override : overrides) {
+            String[] nameAndBits = override.split("=", 2);
+            if (nameAndBits.length != 2 || nameAndBits[0].isBlank()) {
+                throw new IllegalArgumentException("--override '" + override + "' is not NAME=W[,A]");
+            }
+            String[] parts = nameAndBits[1].split(",");
+            try {
+                int w = Integer.parseInt(parts[0].trim());
+                int a = parts.length > 1 ? Integer.parseInt(parts[1].trim()) : actBits;
+                spec = spec.withOverride(nameAndBits[0].trim(), new LayerPrecision(w, a));
+            } catch (IllegalArgumentException e) {
+                if (!(e instanceof NumberFormatException)) {
+                    throw new IllegalArgumentException("--override '" + override + "': " + e.getMessage());
+                }
+                throw new IllegalArgumentException("--override '" + override + "' is not NAME=W[,A] with integer bits");
+            }
+        }
+        return spec;
+    }
+
+    private KBitWeights.Scaling scaling() {
+        return switch (weightScaling.toLowerCase()) {
+            case "layer" -> KBitWeights.Scaling.PER_LAYER;
+            case "channel" -> KBitWeights.Scaling.PER_CHANNEL;
+            case "none" -> KBitWeights.Scaling.NONE;
+            default -> throw new IllegalArgumentException("--weight-scaling '" + weightScaling
+                    + "' is not one of layer, channel, none");
+        };
+    }
+}

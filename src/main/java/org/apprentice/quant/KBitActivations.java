@@ -1,0 +1,41 @@
+package org.apprentice.quant;
+
+/**
+ * k-bit activations (WRPN/DoReFa): clip to [0, 1], then round((2^k - 1)·a)/(2^k - 1). In a quantized
+ * layer this replaces the ReLU. STE: gradient 1 inside [0, 1] (bounds included), 0 outside.
+ * Rounding is ND4J's {@code round}: half away from zero.
+ */
+public record KBitActivations(int bits) implements Quantizer {
+
+    public KBitActivations {
+        if (bits < 1 || bits > 16) {
+            throw new IllegalArgumentException("k-bit activations need 1..16 bits, got " + bits);
+        }
+    }
+
+    /** Steps between 0 and 1: 2^k - 1. */
+    public int steps() {
+        return (1 << bits) - 1;
+    }
+
+    @Override
+    public <T> T quantize(TensorOps<T> ops, T a) {
+        return ops.div(ops.round(ops.mul(ops.clip(a, 0.0, 1.0), steps())), steps());
+    }
+
+    @Override
+    public <T> T steMask(TensorOps<T> ops, T a) {
+        return ops.inRange(a, 0.0, 1.0);
+    }
+
+    /** The input is read once: clip, scale, round, unscale can overwrite it. */
+    @Override
+    public boolean inPlaceSafe() {
+        return true;
+    }
+
+    @Override
+    public String describe() {
+        return bits + "-bit activations in [0, 1]";
+    }
+}
