@@ -1,6 +1,8 @@
 package org.apprentice.quant;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.gradient.HardTanhDerivative;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Rint;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.BooleanIndexing;
 import org.nd4j.linalg.indexing.conditions.Conditions;
@@ -42,7 +44,9 @@ public final class ArrayOps implements TensorOps<INDArray> {
 
     @Override
     public INDArray round(INDArray x) {
-        return Transforms.round(x, !inPlace);
+        INDArray out = inPlace ? x : Nd4j.createUninitialized(x.dataType(), x.shape(), x.ordering());
+        Nd4j.getExecutioner().exec(new Rint(x, out));
+        return out;
     }
 
     @Override
@@ -86,7 +90,18 @@ public final class ArrayOps implements TensorOps<INDArray> {
     @Override
     public INDArray inRange(INDArray x, double min, double max) {
         INDArray out = target(x);
-        // without temporaries: mark values outside [min, max] with a sentinel s > max (and s != 1),
+        if (min == 0.0 && max == 1.0) {
+            // the activation STE mask, on every activation of every step: move negatives out of
+            // [-1, 1], then hardtanh's derivative is 1 exactly on [-1, 1] (bounds included)
+            BooleanIndexing.replaceWhere(out, 2.0, Conditions.lessThan(0.0));
+            Nd4j.getExecutioner().exec(new HardTanhDerivative(out, out));
+            return out;
+        }
+        if (min == -1.0 && max == 1.0) {
+            Nd4j.getExecutioner().exec(new HardTanhDerivative(out, out));
+            return out;
+        }
+        // any other range: mark values outside [min, max] with a sentinel s > max (and s != 1),
         // set everything else to 1, then the sentinels to 0
         double sentinel = 2 + 2 * Math.abs(max) + Math.abs(min);
         BooleanIndexing.replaceWhere(out, sentinel, Conditions.greaterThan(max));

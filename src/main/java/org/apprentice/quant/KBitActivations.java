@@ -3,7 +3,7 @@ package org.apprentice.quant;
 /**
  * k-bit activations (WRPN/DoReFa): clip to [0, 1], then round((2^k - 1)·a)/(2^k - 1). In a quantized
  * layer this replaces the ReLU. STE: gradient 1 inside [0, 1] (bounds included), 0 outside.
- * Rounding is ND4J's {@code round}: half away from zero.
+ * Rounding is half to even, as {@code torch.round}.
  */
 public record KBitActivations(int bits) implements Quantizer {
 

@@ -13,7 +13,7 @@ package org.apprentice.quant;
  *   <li>{@link Scaling#PER_CHANNEL}: the same with one s per output channel (dimension 0, as in
  *       DL4J's convolution weights [out, in, kH, kW]).</li>
  * </ul>
- * Rounding is ND4J's {@code round}: half away from zero. An all-zero tensor keeps scale s = 1.
+ * Rounding is half to even, as {@code torch.round}. An all-zero tensor keeps scale s = 1.
  */
 public record KBitWeights(int bits, Scaling scaling, boolean maskClipped) implements WeightQuantizer {
 

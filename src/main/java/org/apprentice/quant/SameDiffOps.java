@@ -29,7 +29,15 @@ public final class SameDiffOps implements TensorOps<SDVariable> {
 
     @Override
     public SDVariable round(SDVariable x) {
-        return sd.math().round(x);
+        // M2.1 cannot build a gradient graph through its rint op (Rint.doDiff throws, and SameDiff
+        // rebuilds ops by name, so an override is ignored), even behind a stop-gradient. The same
+        // rounding from differentiable ops: f = floor(x + 1/2), minus 1 where x + 1/2 is an integer
+        // (a tie) and f is odd. Agrees with rint except within one ulp of a tie.
+        SDVariable shifted = x.add(0.5);
+        SDVariable down = sd.math().floor(shifted);
+        SDVariable tie = shifted.eq(down).castTo(x.dataType());
+        SDVariable odd = down.sub(sd.math().floor(down.div(2.0)).mul(2.0));
+        return down.sub(tie.mul(odd));
     }
 
     @Override

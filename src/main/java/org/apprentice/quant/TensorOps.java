@@ -17,7 +17,10 @@ public interface TensorOps<T> {
 
     T sign(T x);
 
-    /** Half away from zero, as ND4J's {@code round}. */
+    /**
+     * Round half to even, as {@code torch.round} and {@code tf.round} (the frameworks WRPN and DoReFa
+     * were written in); ND4J's {@code rint}, which is also 7x faster on CPU than its {@code round}.
+     */
     T round(T x);
 
     T clip(T x, double min, double max);

@@ -55,6 +55,21 @@ class ResNetGradientCheckTest {
         assertTrue(check(net, config.input()), "gradient check failed");
     }
 
+    @Test
+    void quantizedSpecResNetWithRoundingOffPassesGradientCheck() {
+        // the quantizer slots of a ternary-weight, 4-bit-activation resnet8, rounding switched off:
+        // weights pass through the weight-noise slot, activations through the clip to [0, 1] and its
+        // STE mask, which is then the exact gradient
+        ResNetConfig config = ResNetConfig.of("resnet8", 3, new InputShape(2, 8, 8))
+                .withWidthMultiplier(0.125).withDataType(DataType.DOUBLE).withUpdater(new NoOp(), 0)
+                .withPrecision(PrecisionSpec.of(2, 4).withRoundingOff());
+        ComputationGraph net = ResNetBuilder.build(config);
+        assertTrue(ModelSize.quantizerOf(net.getLayer("layer2.0.conv1")) != null);
+        assertTrue(((org.deeplearning4j.nn.conf.layers.ActivationLayer) net.getLayer("layer2.0.relu1").conf()
+                .getLayer()).getActivationFn() instanceof org.apprentice.quant.QuantizedActivation);
+        assertTrue(check(net, config.input()), "gradient check failed");
+    }
+
     /** Checks every parameter: GraphConfig's subset/maxPerParam options are ignored for graphs in M2.1. */
     private static boolean check(ComputationGraph net, InputShape shape) {
         Nd4j.getRandom().setSeed(12345);

@@ -92,7 +92,7 @@ class QuantizersTest {
     // ---- k-bit weights
 
     @Test
-    void kBitPerLayerScalesByMaxMagnitudeAndRoundsHalfAwayFromZero() {
+    void kBitPerLayerScalesByMaxMagnitudeAndRoundsHalfToEven() {
         // 4 bits: n = 7; s = 2; w/s*7 = 3.5, -3.5, 0.7, -7, 0 -> 4, -4, 1, -7, 0; q = codes * 2/7
         KBitWeights k = new KBitWeights(4);
         INDArray w = vec(1.0, -1.0, 0.2, -2.0, 0.0);
@@ -132,14 +132,16 @@ class QuantizersTest {
         INDArray zeros = Nd4j.zeros(DataType.DOUBLE, 3);
         assertQuantizes(k, zeros, zeros.dup());
         assertQuantizes(k, vec(-0.6), vec(-0.6));
-        assertQuantizes(new KBitWeights(2), vec(0.2, -0.1, 0.05), vec(0.2, -0.2, 0.0));
+        // 2 bits: n = 1; w/s = 1, -0.5 (a tie: to even, 0), 0.25
+        assertQuantizes(new KBitWeights(2), vec(0.2, -0.1, 0.05), vec(0.2, 0.0, 0.0));
+        assertQuantizes(new KBitWeights(3), vec(1.0, 0.625, 0.375), vec(1.0, 2.0 / 3, 1.0 / 3));
     }
 
     // ---- k-bit activations
 
     @Test
     void kBitActivationsClipToUnitIntervalAndRound() {
-        // 4 bits: 15 steps; 0.5 -> 7.5 -> 8 (half away from zero)
+        // 4 bits: 15 steps; 0.5 -> 7.5 -> 8 (the even neighbour)
         KBitActivations a = new KBitActivations(4);
         INDArray x = vec(-0.5, 0.0, 0.5, 1.0, 1.5, 0.2);
         assertQuantizes(a, x, vec(0, 0, 8.0 / 15, 1, 1, 3.0 / 15));
@@ -148,12 +150,35 @@ class QuantizersTest {
     }
 
     @Test
-    void activationRoundingTieGoesAwayFromZero() {
-        // one bit: a single step; 0.5 is a tie and rounds up; 8 bits: 0.5 -> 127.5 -> 128
-        assertQuantizes(new KBitActivations(1), vec(0.5, 0.49), vec(1.0, 0.0));
+    void activationRoundingTiesGoToEven() {
+        // one bit: a single step; 0.5 is a tie and rounds to 0; 2 bits: 0.5 -> 1.5 -> 2; 8 bits: 0.5 -> 127.5 -> 128
+        assertQuantizes(new KBitActivations(1), vec(0.5, 0.51), vec(0.0, 1.0));
+        assertQuantizes(new KBitActivations(2), vec(0.5, 0.25), vec(2.0 / 3, 1.0 / 3));
         assertQuantizes(new KBitActivations(8), vec(0.5), vec(128.0 / 255));
         assertQuantizes(new KBitActivations(2), vec(0.0), vec(0.0));
         assertQuantizes(new KBitActivations(2), Nd4j.zeros(DataType.DOUBLE, 2, 2), Nd4j.zeros(DataType.DOUBLE, 2, 2));
+    }
+
+    /** Rounding alone: SameDiff's composed form and ND4J's rint agree, ties to even. */
+    private record RoundOnly() implements Quantizer {
+        @Override
+        public <T> T quantize(TensorOps<T> ops, T x) {
+            return ops.round(x);
+        }
+
+        @Override
+        public String describe() {
+            return "round";
+        }
+    }
+
+    @Test
+    void roundingIsHalfToEvenOnEveryRoute() {
+        INDArray x = Nd4j.linspace(DataType.DOUBLE, -4, 4, 33); // steps of 1/4: ties at every odd half
+        INDArray expected = Nd4j.createFromArray(java.util.Arrays.stream(x.toDoubleVector()).map(Math::rint).toArray());
+        assertQuantizes(new RoundOnly(), x, expected);
+        assertEquals(expected, new RoundOnly().quantize(ArrayOps.IN_PLACE, x.dup()));
+        assertEquals(vec(2, -2, 4, -4, 0), new RoundOnly().quantize(ArrayOps.COPYING, vec(2.5, -2.5, 3.5, -3.5, 0.5)));
     }
 
     @Test
