@@ -39,7 +39,7 @@ final class BenchCommand {
             throw new IllegalArgumentException("--warmup must be >= 0 and --steps >= 1, got " + warmup + " and " + steps);
         }
         out.println("machine: " + MachineInfo.describe());
-        out.printf("%-34s %6s %14s %12s %9s %10s%n", "configuration", "batch", "median s/step", "images/s",
+        out.printf("%-46s %6s %14s %12s %9s %10s%n", "configuration", "batch", "median s/step", "images/s",
                 "x fp32", "oneDNN");
         if (model != null) {
             InputShape shape = InputShape.parse(input);
@@ -68,7 +68,7 @@ final class BenchCommand {
     }
 
     private static void report(PrintStream out, Result r, Result fullPrecision) {
-        out.printf("%-34s %6d %14.3f %12.1f %9.2f %10s%n", r.label(), r.batch(), r.medianSeconds(),
+        out.printf("%-46s %6d %14.3f %12.1f %9.2f %10s%n", r.label(), r.batch(), r.medianSeconds(),
                 r.imagesPerSecond(), r.medianSeconds() / fullPrecision.medianSeconds(),
                 r.helpersAttached() ? "attached" : "MISSING");
         out.flush();

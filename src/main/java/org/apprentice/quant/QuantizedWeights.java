@@ -6,7 +6,14 @@ import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.weightnoise.IWeightNoise;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.ResetPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Puts a {@link WeightQuantizer} into a standard DL4J {@code ConvolutionLayer} or {@code DenseLayer}
@@ -18,6 +25,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class QuantizedWeights implements IWeightNoise {
     private static final long serialVersionUID = 1L;
+    private static final String SCRATCH_ID = "APPRENTICE_WEIGHT_QUANTIZER";
+    private static final WorkspaceConfiguration SCRATCH = WorkspaceConfiguration.builder()
+            .initialSize(0).policyAllocation(AllocationPolicy.OVERALLOCATE).overallocationLimit(0.2)
+            .policyLearning(LearningPolicy.FIRST_LOOP).policyReset(ResetPolicy.BLOCK_LEFT)
+            .policySpill(SpillPolicy.REALLOCATE).build();
 
     private int bits;
     private KBitWeights.Scaling scaling = KBitWeights.Scaling.PER_LAYER;
@@ -52,10 +64,14 @@ public final class QuantizedWeights implements IWeightNoise {
         if (!enabled || !init.isWeightParam(layer.conf().getLayer(), paramKey)) {
             return param;
         }
-        INDArray quantized = quantizer().quantize(ArrayOps.COPYING, param);
         INDArray out = workspaceMgr.createUninitialized(ArrayType.INPUT, param.dataType(), param.shape(),
                 param.ordering());
-        return out.assign(quantized);
+        // the quantizer's temporaries come from a reused workspace arena: allocating and zeroing a fresh
+        // array per intermediate result cost more than the arithmetic on large layers
+        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(SCRATCH, SCRATCH_ID)) {
+            out.assign(quantizer().quantize(ArrayOps.COPYING, param));
+        }
+        return out;
     }
 
     @Override

@@ -46,6 +46,34 @@ class MainTest {
     }
 
     @Test
+    void summaryOfTernaryResNet18ShowsPrecisionPerLayerAndBothSizes() {
+        assertEquals(0, run("summary", "--model", "resnet18", "--bits", "2", "--act-bits", "8"));
+        String text = out();
+        assertTrue(text.matches("(?s).*\\nconv1\\s+conv 7x7/2\\s+fp32\\s.*"), text);
+        assertTrue(text.matches("(?s).*\\nlayer1\\.0\\.conv1\\s+conv 3x3/1\\s+w2\\s.*"), text);
+        assertTrue(text.matches("(?s).*\\nlayer1\\.0\\.relu1\\s+quantize \\[0,1\\]\\s+a8\\s.*"), text);
+        assertTrue(text.matches("(?s).*\\nfc\\s+dense \\(logits\\)\\s+fp32\\s.*"), text);
+        assertTrue(text.contains("Size: 46.76 MB at FP32, 4.92 MB at this precision"), text);
+    }
+
+    @Test
+    void badPrecisionFlagsNameTheValueAndTheAllowedRange() {
+        String[][] cases = {{"--bits", "1"}, {"--bits", "33"}, {"--act-bits", "0"}};
+        for (String[] c : cases) {
+            err.reset();
+            assertEquals(Main.USAGE_ERROR, run("summary", "--model", "resnet8", c[0], c[1]));
+            assertTrue(err().contains(c[0] + " " + c[1]) && err().contains("32 (full precision)"), err());
+            assertEquals(1, err().strip().lines().count(), err());
+        }
+        err.reset();
+        assertEquals(Main.USAGE_ERROR, run("summary", "--model", "resnet8", "--bits", "2", "--override", "layer9.0.conv1=4"));
+        assertTrue(err().contains("'layer9.0.conv1'") && err().contains("weighted layers"), err());
+        err.reset();
+        assertEquals(Main.USAGE_ERROR, run("summary", "--model", "resnet8", "--weight-scaling", "row"));
+        assertTrue(err().contains("'row'") && err().contains("layer, channel, none"), err());
+    }
+
+    @Test
     void unknownModelIsAOneLineUsageError() {
         assertEquals(Main.USAGE_ERROR, run("summary", "--model", "resnet19"));
         assertEquals(1, err().strip().lines().count(), err());
@@ -89,6 +117,7 @@ class MainTest {
                 assertEquals(0, status, err());
                 assertTrue(out().contains(FashionMnistFiles.DEBIAN_FOLDER.toString()), out());
                 assertTrue(out().contains("student  resnet20"), out());
+                assertTrue(out().contains("w2a4"), out());
             } else {
                 assertEquals(1, status);
                 assertTrue(err().contains("dataset-fashion-mnist"), err());
