@@ -13,6 +13,8 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
@@ -65,8 +67,18 @@ public final class ResNetBuilder {
 
     /** An initialised network, with the CPU speed settings applied and verified. */
     public static ComputationGraph build(ResNetConfig config) {
+        return build(config, OutputHead.softmaxCrossEntropy());
+    }
+
+    /** An initialised network whose output layer has the given loss and activation. */
+    public static ComputationGraph build(ResNetConfig config, OutputHead head) {
+        return build(configuration(config, head));
+    }
+
+    /** An initialised network from a configuration, with the CPU speed settings applied and verified. */
+    public static ComputationGraph build(ComputationGraphConfiguration configuration) {
         Backend.configure();
-        ComputationGraph network = new ComputationGraph(configuration(config));
+        ComputationGraph network = new ComputationGraph(configuration);
         network.init();
         Backend.requireFastHelpers(network);
         return network;
@@ -74,6 +86,22 @@ public final class ResNetBuilder {
 
     public static ComputationGraphConfiguration configuration(ResNetConfig config) {
         return withInsertionOrder(graphBuilder(config).build());
+    }
+
+    public static ComputationGraphConfiguration configuration(ResNetConfig config, OutputHead head) {
+        return withHead(configuration(config), head);
+    }
+
+    /** A copy of {@code conf} whose {@code output} layer has the head's loss and activation. */
+    public static ComputationGraphConfiguration withHead(ComputationGraphConfiguration conf, OutputHead head) {
+        ComputationGraphConfiguration copy = conf.clone();
+        GraphVertex vertex = copy.getVertices().get(OUTPUT);
+        if (!(vertex instanceof LayerVertex lv) || !(lv.getLayerConf().getLayer() instanceof LossLayer loss)) {
+            throw new IllegalArgumentException("network has no '" + OUTPUT + "' loss layer to put a head on");
+        }
+        loss.setLossFn(head.loss());
+        loss.setActivationFn(head.activation());
+        return withInsertionOrder(copy);
     }
 
     /**

@@ -1,0 +1,166 @@
+package org.apprentice.kd;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.apprentice.model.ResNetBuilder;
+import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.layers.LossLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+
+/**
+ * One training loop for every scheme; the scheme decides where the teacher's logits come from.
+ *
+ * <ul>
+ *   <li>{@link Scheme#NONE}: the student alone, softmax cross-entropy.</li>
+ *   <li>{@link Scheme#A}: per minibatch the teacher takes its own step on α·H(y, p_T), and the logits of
+ *       that training pass (captured, no second forward) guide the student's step; the distillation
+ *       term never reaches the teacher.</li>
+ *   <li>{@link Scheme#B}, {@link Scheme#C}: the teacher is frozen and run in inference mode. Where the
+ *       inputs repeat exactly (no augmentation, fixed order), its logits can be cached per minibatch
+ *       and reused in later epochs; each cached entry is checked against the minibatch it was made for.
+ *       Scheme C differs from B only in the student's starting point ({@link Models#lowerPrecision}).</li>
+ * </ul>
+ */
+public final class ApprenticeTrainer {
+
+    /** What one epoch did: mean loss terms over its examples (pre-update forward passes), time, throughput. */
+    public record EpochMetrics(int epoch, double teacherCrossEntropy, double studentCrossEntropy,
+                               double distillation, double loss, long images, double seconds,
+                               long teacherForwardPasses) {
+        public double imagesPerSecond() {
+            return images / seconds;
+        }
+    }
+
+    private final Scheme scheme;
+    private final ComputationGraph student;
+    private final ComputationGraph teacher;
+    private final ApprenticeLoss loss;
+    private final double alpha;
+    private final boolean cacheTeacherLogits;
+    private final LogitsCapture studentLogits = new LogitsCapture();
+    private final LogitsCapture teacherLogits = new LogitsCapture();
+    private final Map<Integer, CachedLogits> cache = new HashMap<>();
+
+    private record CachedLogits(double fingerprint, long length, INDArray logits) {
+    }
+
+    private ApprenticeTrainer(Scheme scheme, ComputationGraph teacher, ComputationGraph student, ApprenticeLoss loss,
+                              double alpha, boolean cacheTeacherLogits) {
+        this.scheme = scheme;
+        this.teacher = teacher;
+        this.student = student;
+        this.loss = loss;
+        this.alpha = alpha;
+        this.cacheTeacherLogits = cacheTeacherLogits;
+        student.addListeners(studentLogits);
+        if (scheme == Scheme.A) {
+            teacher.addListeners(teacherLogits);
+        }
+    }
+
+    /** Plain training: teachers, scheme-C starting points, and the no-distillation control. */
+    public static ApprenticeTrainer withoutTeacher(ComputationGraph student) {
+        return new ApprenticeTrainer(Scheme.NONE, null, student, null, 0, false);
+    }
+
+    /** Scheme A: {@code teacher} must have the {@link Heads#teacher} head with the same α. */
+    public static ApprenticeTrainer jointly(ComputationGraph teacher, ComputationGraph student, double alpha) {
+        return new ApprenticeTrainer(Scheme.A, teacher, student, apprenticeLoss(Scheme.A, student), alpha, false);
+    }
+
+    /** Scheme B or C with a trained, frozen teacher. */
+    public static ApprenticeTrainer fromTrainedTeacher(Scheme scheme, ComputationGraph teacher,
+                                                       ComputationGraph student, boolean cacheTeacherLogits) {
+        if (scheme != Scheme.B && scheme != Scheme.C) {
+            throw new IllegalArgumentException("a trained, frozen teacher is for schemes B and C, not " + scheme);
+        }
+        return new ApprenticeTrainer(scheme, teacher, student, apprenticeLoss(scheme, student), 1.0,
+                cacheTeacherLogits);
+    }
+
+    private static ApprenticeLoss apprenticeLoss(Scheme scheme, ComputationGraph student) {
+        if (outputLoss(student) instanceof ApprenticeLoss loss) {
+            return loss;
+        }
+        throw new IllegalArgumentException("scheme " + scheme + " needs a student with the ApprenticeLoss head "
+                + "(Heads.apprentice), got " + outputLoss(student).getClass().getSimpleName());
+    }
+
+    private static Object outputLoss(ComputationGraph net) {
+        LayerVertex output = (LayerVertex) net.getConfiguration().getVertices().get(ResNetBuilder.OUTPUT);
+        return ((LossLayer) output.getLayerConf().getLayer()).getLossFn();
+    }
+
+    public Scheme scheme() {
+        return scheme;
+    }
+
+    /** One pass over {@code data}. */
+    public EpochMetrics trainEpoch(int epoch, DataSetIterator data) {
+        long start = System.nanoTime();
+        double teacherCe = 0;
+        double studentCe = 0;
+        double distill = 0;
+        long images = 0;
+        long teacherForwards = 0;
+        int batchIndex = 0;
+        data.reset();
+        while (data.hasNext()) {
+            DataSet batch = data.next();
+            INDArray x = batch.getFeatures();
+            INDArray y = batch.getLabels();
+            long n = x.size(0);
+            if (scheme == Scheme.NONE) {
+                student.fit(new INDArray[] {x}, new INDArray[] {y});
+                studentCe += crossEntropy(y, studentLogits.take()) * n;
+            } else {
+                INDArray zT;
+                if (scheme == Scheme.A) {
+                    teacher.fit(new INDArray[] {x}, new INDArray[] {y});
+                    zT = teacherLogits.take();
+                    teacherCe += crossEntropy(y, zT) * n;
+                    teacherForwards++;
+                } else {
+                    CachedLogits cached = cacheTeacherLogits ? cache.get(batchIndex) : null;
+                    double fingerprint = cacheTeacherLogits ? x.sumNumber().doubleValue() : 0;
+                    if (cached != null && cached.fingerprint == fingerprint && cached.length == x.length()) {
+                        zT = cached.logits;
+                    } else {
+                        zT = frozenTeacherLogits(x);
+                        teacherForwards++;
+                        if (cacheTeacherLogits) {
+                            cache.put(batchIndex, new CachedLogits(fingerprint, x.length(), zT));
+                        }
+                    }
+                }
+                INDArray labels = ApprenticeLoss.labels(y, zT);
+                student.fit(new INDArray[] {x}, new INDArray[] {labels});
+                double[] terms = loss.terms(labels, studentLogits.take());
+                studentCe += terms[0] * n;
+                distill += terms[1] * n;
+            }
+            images += n;
+            batchIndex++;
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double ce = studentCe / images;
+        double kd = distill / images;
+        double total = scheme == Scheme.NONE ? ce : loss.getBeta() * ce + loss.getGamma() * kd;
+        return new EpochMetrics(epoch, scheme == Scheme.A ? teacherCe / images : Double.NaN, ce,
+                scheme == Scheme.NONE ? Double.NaN : kd, total, images, seconds, teacherForwards);
+    }
+
+    /** The teacher's logits in inference mode (batch-norm running statistics, no update). */
+    private INDArray frozenTeacherLogits(INDArray x) {
+        return teacher.feedForward(new INDArray[] {x}, false, false).get(ResNetBuilder.LOGITS).dup();
+    }
+
+    private static double crossEntropy(INDArray oneHot, INDArray logits) {
+        return -oneHot.mul(ApprenticeLoss.logSoftmax(logits.castTo(oneHot.dataType()))).sumNumber().doubleValue()
+                / logits.size(0);
+    }
+}

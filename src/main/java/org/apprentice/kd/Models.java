@@ -1,0 +1,144 @@
+package org.apprentice.kd;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.util.Map;
+import org.apprentice.model.InputShape;
+import org.apprentice.model.ModelSize;
+import org.apprentice.model.OutputHead;
+import org.apprentice.model.ResNetBuilder;
+import org.apprentice.model.ResNetConfig;
+import org.apprentice.quant.QuantizedActivation;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
+import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** Loading, checking, lowering and saving the models the schemes use. One-line errors name the file. */
+public final class Models {
+    private Models() {
+    }
+
+    /** Reads a DL4J zip that must hold a ComputationGraph. */
+    public static ComputationGraph load(File zip, String role) {
+        if (!zip.isFile()) {
+            throw new IllegalArgumentException(role + " model " + zip + " does not exist");
+        }
+        try {
+            return ModelSerializer.restoreComputationGraph(zip, true);
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException(role + " model " + zip + " is not a DL4J ComputationGraph zip ("
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage().lines()
+                    .findFirst().orElse("")) + ")");
+        }
+    }
+
+    /**
+     * A trained teacher for schemes B and C: a full-precision ComputationGraph with as many classes and
+     * the same input shape as the student.
+     */
+    public static ComputationGraph loadTeacher(File zip, ResNetConfig student) {
+        ComputationGraph teacher = load(zip, "teacher");
+        for (Layer layer : teacher.getLayers()) {
+            boolean quantizedActivations = layer.conf().getLayer() instanceof ActivationLayer a
+                    && a.getActivationFn() instanceof QuantizedActivation;
+            if (ModelSize.quantizerOf(layer) != null || quantizedActivations) {
+                throw new IllegalArgumentException("teacher model " + zip + " is low precision (layer '"
+                        + layer.conf().getLayer().getLayerName() + "'); a teacher must be full precision");
+            }
+        }
+        requireCompatible(teacher, zip, student);
+        return teacher;
+    }
+
+    /** Same number of classes and the same input shape (channels always; height and width when recorded). */
+    public static void requireCompatible(ComputationGraph model, File zip, ResNetConfig student) {
+        int classes = classes(model, zip);
+        if (classes != student.numClasses()) {
+            throw new IllegalArgumentException("model " + zip + " has " + classes + " classes, the student "
+                    + student.numClasses());
+        }
+        InputShape recorded = recordedInput(zip);
+        long channels = model.getLayer("conv1") != null
+                && model.getLayer("conv1").conf().getLayer() instanceof FeedForwardLayer c ? c.getNIn() : -1;
+        if ((recorded != null && !recorded.equals(student.input()))
+                || (channels > 0 && channels != student.input().channels())) {
+            throw new IllegalArgumentException("model " + zip + " takes input "
+                    + (recorded != null ? recorded : channels + " channels") + ", the student " + student.input());
+        }
+    }
+
+    static int classes(ComputationGraph model, File zip) {
+        if (model.getLayer(ResNetBuilder.LOGITS) == null
+                || !(model.getLayer(ResNetBuilder.LOGITS).conf().getLayer() instanceof FeedForwardLayer fc)) {
+            throw new IllegalArgumentException("model " + zip + " has no '" + ResNetBuilder.LOGITS
+                    + "' logits layer: not an Apprentice ResNet");
+        }
+        return (int) fc.getNOut();
+    }
+
+    /** Key of the entry, in an Apprentice model zip, that records the input shape "C,H,W". */
+    public static final String INPUT_ENTRY = "apprentice-input-shape";
+
+    /** The input shape recorded in the zip by {@link #save(ComputationGraph, ResNetConfig, File)}, or null. */
+    static InputShape recordedInput(File zip) {
+        try {
+            if (!ModelSerializer.listObjectsInFile(zip).contains(INPUT_ENTRY)) {
+                return null;
+            }
+            String text = ModelSerializer.getObjectFromFile(zip, INPUT_ENTRY);
+            return InputShape.parse(text);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Scheme C's starting point: the student of {@code lowPrecision} (same architecture, lower precision,
+     * given head) with every parameter, batch-norm statistics included, copied from the trained
+     * full-precision {@code source}.
+     */
+    public static ComputationGraph lowerPrecision(ComputationGraph source, File zip, ResNetConfig lowPrecision,
+                                                  OutputHead head) {
+        requireCompatible(source, zip, lowPrecision);
+        ComputationGraph student = ResNetBuilder.build(lowPrecision, head);
+        Map<String, INDArray> from = source.paramTable();
+        Map<String, INDArray> to = student.paramTable();
+        if (!from.keySet().equals(to.keySet())) {
+            throw new IllegalArgumentException("model " + zip + " is not a " + lowPrecision.architecture().name()
+                    + " of width x" + lowPrecision.widthMultiplier() + ": its parameters differ");
+        }
+        for (Map.Entry<String, INDArray> e : to.entrySet()) {
+            INDArray value = from.get(e.getKey());
+            if (!java.util.Arrays.equals(value.shape(), e.getValue().shape())) {
+                throw new IllegalArgumentException("model " + zip + ": parameter " + e.getKey() + " has shape "
+                        + java.util.Arrays.toString(value.shape()) + ", the student needs "
+                        + java.util.Arrays.toString(e.getValue().shape()));
+            }
+            e.getValue().assign(value);
+        }
+        return student;
+    }
+
+    /**
+     * Writes a model zip (with updater state and the input shape, which DL4J's configuration does not
+     * keep) atomically: a crash never leaves a half-written file.
+     */
+    public static void save(ComputationGraph model, ResNetConfig config, File zip) throws IOException {
+        File parent = zip.getAbsoluteFile().getParentFile();
+        Files.createDirectories(parent.toPath());
+        File temp = File.createTempFile(zip.getName(), ".part", parent);
+        try {
+            ModelSerializer.writeModel(model, temp, true);
+            InputShape in = config.input();
+            ModelSerializer.addObjectToFile(temp, INPUT_ENTRY, in.channels() + "," + in.height() + "," + in.width());
+            Files.move(temp.toPath(), zip.toPath(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temp.toPath());
+        }
+    }
+}

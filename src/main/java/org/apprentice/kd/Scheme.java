@@ -1,0 +1,45 @@
+package org.apprentice.kd;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
+/** The paper's three ways of distilling into a low-precision apprentice, and plain training. */
+public enum Scheme {
+    /** No teacher: full-precision training (teachers, scheme-C starting points) or the low-precision control. */
+    NONE("no distillation"),
+    /** Teacher and apprentice trained jointly from scratch; the teacher learns from its α term only. */
+    A("joint training"),
+    /** A trained teacher, frozen, guides an apprentice trained from scratch. */
+    B("distillation from a trained teacher"),
+    /** A trained full-precision student is lowered to low precision and fine-tuned with the teacher's guidance. */
+    C("lower a trained model, then fine-tune");
+
+    private final String description;
+
+    Scheme(String description) {
+        this.description = description;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    public boolean needsTeacher() {
+        return this != NONE;
+    }
+
+    public boolean trainsTeacher() {
+        return this == A;
+    }
+
+    /** Parses A, B, C or none (any case); the error lists the allowed values. */
+    public static Scheme parse(String text) {
+        for (Scheme s : values()) {
+            if (s.name().equalsIgnoreCase(text == null ? "" : text.trim())) {
+                return s;
+            }
+        }
+        throw new IllegalArgumentException("unknown scheme '" + text + "'; allowed: "
+                + Arrays.stream(values()).map(s -> s == NONE ? "none" : s.name()).collect(Collectors.joining(", ")));
+    }
+}

@@ -1,0 +1,204 @@
+package org.apprentice.kd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.apprentice.data.SyntheticImages;
+import org.apprentice.eval.Accuracy;
+import org.apprentice.model.InputShape;
+import org.apprentice.model.OutputHead;
+import org.apprentice.model.PrecisionSpec;
+import org.apprentice.model.ResNetBuilder;
+import org.apprentice.model.ResNetConfig;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.learning.config.Nesterovs;
+
+/** The three schemes and the control on a tiny synthetic dataset: what each must (not) change, export. */
+class SchemesTest {
+    private static final InputShape SHAPE = new InputShape(1, 12, 12);
+    private static final int CLASSES = 3;
+    private static final DataSet TRAIN = SyntheticImages.generate(SHAPE, CLASSES, 48, 1);
+    private static final DataSet TEST = SyntheticImages.generate(SHAPE, CLASSES, 24, 2);
+
+    @TempDir
+    Path dir;
+
+    private static DataSetIterator train() {
+        return SyntheticImages.iterator(TRAIN, 16);
+    }
+
+    private static DataSetIterator test() {
+        return SyntheticImages.iterator(TEST, 16);
+    }
+
+    private static ResNetConfig teacherConfig() {
+        return ResNetConfig.of("resnet8", CLASSES, SHAPE).withWidthMultiplier(0.5).withSeed(11)
+                .withUpdater(new Nesterovs(0.05, 0.9), 1e-4);
+    }
+
+    private static ResNetConfig fpStudentConfig() {
+        return ResNetConfig.of("resnet8", CLASSES, SHAPE).withWidthMultiplier(0.25).withSeed(12)
+                .withUpdater(new Nesterovs(0.05, 0.9), 1e-4);
+    }
+
+    private static ResNetConfig lowStudentConfig() {
+        return fpStudentConfig().withPrecision(PrecisionSpec.of(2, 4));
+    }
+
+    private static OutputHead apprenticeHead() {
+        return Heads.apprentice(new ApprenticeLoss());
+    }
+
+    /** Trains a full-precision model without teacher and saves it. */
+    private File trainedFullPrecision(ResNetConfig config, String name, int epochs) throws Exception {
+        ComputationGraph net = ResNetBuilder.build(config);
+        ApprenticeTrainer trainer = ApprenticeTrainer.withoutTeacher(net);
+        for (int e = 0; e < epochs; e++) {
+            trainer.trainEpoch(e, train());
+        }
+        File zip = dir.resolve(name + ".zip").toFile();
+        Models.save(net, config, zip);
+        return zip;
+    }
+
+    /** The student zip reloads and evaluates to exactly the accuracy reported before saving. */
+    private void assertExportRoundTrip(ComputationGraph student, ResNetConfig config, String name) throws Exception {
+        Accuracy reported = Accuracy.of(student, test(), CLASSES);
+        File zip = dir.resolve(name + ".zip").toFile();
+        Models.save(student, config, zip);
+        ComputationGraph reloaded = ModelSerializer.restoreComputationGraph(zip, true);
+        assertEquals(reported, Accuracy.of(reloaded, test(), CLASSES), name);
+        assertEquals(24, reported.examples());
+    }
+
+    @Test
+    void schemeATrainsBothAndTheTeacherExactlyAsIfAlone() throws Exception {
+        double alpha = 1.0;
+        ComputationGraph teacher = ResNetBuilder.build(teacherConfig(), Heads.teacher(alpha, CLASSES));
+        ComputationGraph alone = ResNetBuilder.build(teacherConfig(), Heads.teacher(alpha, CLASSES));
+        assertEquals(teacher.params(), alone.params());
+        ComputationGraph student = ResNetBuilder.build(lowStudentConfig(), apprenticeHead());
+        INDArray teacherStart = teacher.params().dup();
+        INDArray studentStart = student.params().dup();
+
+        ApprenticeTrainer trainer = ApprenticeTrainer.jointly(teacher, student, alpha);
+        ApprenticeTrainer.EpochMetrics m = trainer.trainEpoch(0, train());
+        DataSetIterator it = train();
+        while (it.hasNext()) {
+            DataSet b = it.next();
+            alone.fit(new INDArray[] {b.getFeatures()}, new INDArray[] {b.getLabels()});
+        }
+        assertNotEquals(teacherStart, teacher.params());
+        assertNotEquals(studentStart, student.params());
+        assertEquals(alone.params(), teacher.params(), "the distillation term leaked into the teacher");
+        assertEquals(3, m.teacherForwardPasses(), "one teacher forward per minibatch");
+        assertTrue(m.teacherCrossEntropy() > 0 && m.studentCrossEntropy() > 0 && m.distillation() > 0, m.toString());
+        assertEquals(48, m.images());
+        assertExportRoundTrip(student, lowStudentConfig(), "scheme-a");
+    }
+
+    @Test
+    void schemeBLeavesTheTeacherBitIdentical() throws Exception {
+        File teacherZip = trainedFullPrecision(teacherConfig(), "teacher", 1);
+        ComputationGraph teacher = Models.loadTeacher(teacherZip, lowStudentConfig());
+        ComputationGraph student = ResNetBuilder.build(lowStudentConfig(), apprenticeHead());
+        INDArray studentStart = student.params().dup();
+        ApprenticeTrainer trainer = ApprenticeTrainer.fromTrainedTeacher(Scheme.B, teacher, student, false);
+        trainer.trainEpoch(0, train());
+        trainer.trainEpoch(1, train());
+        ComputationGraph fromFile = ModelSerializer.restoreComputationGraph(teacherZip, false);
+        assertEquals(fromFile.params(), teacher.params());
+        assertNotEquals(studentStart, student.params());
+        assertExportRoundTrip(student, lowStudentConfig(), "scheme-b");
+    }
+
+    @Test
+    void cachedTeacherLogitsSkipTheTeacherAndChangeNothing() throws Exception {
+        File teacherZip = trainedFullPrecision(teacherConfig(), "teacher", 1);
+        ComputationGraph cachedStudent = ResNetBuilder.build(lowStudentConfig(), apprenticeHead());
+        ComputationGraph plainStudent = ResNetBuilder.build(lowStudentConfig(), apprenticeHead());
+        ApprenticeTrainer cached = ApprenticeTrainer.fromTrainedTeacher(Scheme.B,
+                Models.loadTeacher(teacherZip, lowStudentConfig()), cachedStudent, true);
+        ApprenticeTrainer plain = ApprenticeTrainer.fromTrainedTeacher(Scheme.B,
+                Models.loadTeacher(teacherZip, lowStudentConfig()), plainStudent, false);
+        assertEquals(3, cached.trainEpoch(0, train()).teacherForwardPasses());
+        assertEquals(0, cached.trainEpoch(1, train()).teacherForwardPasses());
+        assertEquals(3, plain.trainEpoch(0, train()).teacherForwardPasses());
+        assertEquals(3, plain.trainEpoch(1, train()).teacherForwardPasses());
+        assertEquals(plainStudent.params(), cachedStudent.params());
+    }
+
+    @Test
+    void schemeCStartsFromTheLoadedFullPrecisionWeights() throws Exception {
+        File teacherZip = trainedFullPrecision(teacherConfig(), "teacher", 1);
+        File fpStudentZip = trainedFullPrecision(fpStudentConfig(), "fp-student", 1);
+        ComputationGraph fp = Models.load(fpStudentZip, "student");
+        ComputationGraph student = Models.lowerPrecision(fp, fpStudentZip, lowStudentConfig(), apprenticeHead());
+        assertEquals(fp.params(), student.params(), "step 0: the loaded weights, batch-norm statistics included");
+        assertTrue(org.apprentice.model.ModelSize.quantizerOf(student.getLayer("layer1.0.conv1")) != null);
+        ApprenticeTrainer trainer = ApprenticeTrainer.fromTrainedTeacher(Scheme.C,
+                Models.loadTeacher(teacherZip, lowStudentConfig()), student, false);
+        trainer.trainEpoch(0, train());
+        assertNotEquals(fp.params(), student.params());
+        assertExportRoundTrip(student, lowStudentConfig(), "scheme-c");
+    }
+
+    @Test
+    void noDistillationControlTrainsAndExports() throws Exception {
+        ComputationGraph student = ResNetBuilder.build(lowStudentConfig());
+        ApprenticeTrainer trainer = ApprenticeTrainer.withoutTeacher(student);
+        ApprenticeTrainer.EpochMetrics m = trainer.trainEpoch(0, train());
+        assertTrue(Double.isNaN(m.distillation()) && m.studentCrossEntropy() > 0);
+        assertExportRoundTrip(student, lowStudentConfig(), "none");
+    }
+
+    @Test
+    void unsuitableTeachersAreRefusedNamingTheFile() throws Exception {
+        File lowPrecision = dir.resolve("low.zip").toFile();
+        Models.save(ResNetBuilder.build(lowStudentConfig()), lowStudentConfig(), lowPrecision);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Models.loadTeacher(lowPrecision, lowStudentConfig()));
+        assertTrue(e.getMessage().contains(lowPrecision.toString()) && e.getMessage().contains("low precision"), e.getMessage());
+
+        File otherClasses = dir.resolve("ten.zip").toFile();
+        ResNetConfig ten = ResNetConfig.of("resnet8", 10, SHAPE).withWidthMultiplier(0.25);
+        Models.save(ResNetBuilder.build(ten), ten, otherClasses);
+        e = assertThrows(IllegalArgumentException.class, () -> Models.loadTeacher(otherClasses, lowStudentConfig()));
+        assertTrue(e.getMessage().contains("10 classes"), e.getMessage());
+
+        File otherInput = dir.resolve("big.zip").toFile();
+        ResNetConfig big = ResNetConfig.of("resnet8", CLASSES, new InputShape(1, 16, 16)).withWidthMultiplier(0.25);
+        Models.save(ResNetBuilder.build(big), big, otherInput);
+        e = assertThrows(IllegalArgumentException.class, () -> Models.loadTeacher(otherInput, lowStudentConfig()));
+        assertTrue(e.getMessage().contains("1x16x16") && e.getMessage().contains("1x12x12"), e.getMessage());
+
+        File garbage = dir.resolve("garbage.zip").toFile();
+        Files.writeString(garbage.toPath(), "not a model");
+        e = assertThrows(IllegalArgumentException.class, () -> Models.loadTeacher(garbage, lowStudentConfig()));
+        assertTrue(e.getMessage().contains(garbage.toString()) && e.getMessage().contains("not a DL4J ComputationGraph"),
+                e.getMessage());
+        assertEquals(1, e.getMessage().lines().count());
+    }
+
+    @Test
+    void distillationSchemesNeedTheApprenticeHead() {
+        ComputationGraph teacher = ResNetBuilder.build(teacherConfig());
+        ComputationGraph plain = ResNetBuilder.build(lowStudentConfig());
+        assertThrows(IllegalArgumentException.class,
+                () -> ApprenticeTrainer.fromTrainedTeacher(Scheme.B, teacher, plain, false));
+        assertEquals(Scheme.C, Scheme.parse("c"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Scheme.parse("D"));
+        assertTrue(e.getMessage().contains("none, A, B, C"), e.getMessage());
+    }
+}
