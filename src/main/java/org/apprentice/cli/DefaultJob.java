@@ -1,42 +1,61 @@
 package org.apprentice.cli;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
 import org.apprentice.data.FashionMnistFiles;
-import org.apprentice.model.InputShape;
-import org.apprentice.model.ModelSize;
+import org.apprentice.kd.ApprenticeLoss;
+import org.apprentice.kd.Scheme;
 import org.apprentice.model.PrecisionSpec;
-import org.apprentice.model.Parameters;
-import org.apprentice.model.ResNetBuilder;
-import org.apprentice.model.ResNetConfig;
-import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.apprentice.train.RunSettings;
+import org.apprentice.train.TrainingRun;
 
 /**
- * What {@code apprentice} does with no command, on the embedded default (Fashion-MNIST). The
- * training pipeline (schemes A, B, C) is not in this build yet, so today it checks the dataset and
- * builds the default full-precision teacher and ternary-weight, 4-bit-activation student for it,
- * reporting their sizes.
+ * What {@code apprentice} does with no command: the paper's pipeline in small, on the embedded default
+ * (Fashion-MNIST, a stratified 5,000-image training subset, the whole 10,000-image test split). It
+ * trains a full-precision teacher, then a ternary-weight, 8-bit-activation student twice, without
+ * distillation (the control) and with scheme B, and prints the three test accuracies side by side.
  */
 final class DefaultJob {
-    static final String STUDENT = "resnet20";
-    static final String TEACHER = "resnet32";
+    static final String TEACHER = "resnet20";
+    static final String STUDENT = "resnet8";
+    static final int SUBSET = 5000;
+    static final int EPOCHS = 3;
 
-    int run(Path home, PrintStream out) {
+    int run(Path home, PrintStream out) throws IOException {
         Path data = FashionMnistFiles.locate(home);
-        out.println("Fashion-MNIST: " + data);
-        InputShape shape = new InputShape(1, 28, 28);
-        report(out, "teacher", ResNetConfig.of(TEACHER, 10, shape));
-        report(out, "student", ResNetConfig.of(STUDENT, 10, shape).withPrecision(PrecisionSpec.of(2, 4)));
-        out.println("Training (schemes A, B, C) is not in this build yet; 'apprentice --help' lists what is.");
+        Path runs = home.resolve("runs").resolve("default-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        out.println("Fashion-MNIST from " + data + "; runs in " + runs);
+        out.printf("%n[1/3] full-precision teacher %s%n", TEACHER);
+        TrainingRun.Result teacher = new TrainingRun(settings(Scheme.NONE, TEACHER, PrecisionSpec.fullPrecision(),
+                null, runs.resolve("teacher")), home, out).run();
+        PrecisionSpec low = PrecisionSpec.of(2, 8);
+        out.printf("%n[2/3] ternary student %s without distillation (the control)%n", STUDENT);
+        TrainingRun.Result control = new TrainingRun(settings(Scheme.NONE, STUDENT, low, null,
+                runs.resolve("student-no-distillation")), home, out).run();
+        out.printf("%n[3/3] ternary student %s distilled from the teacher (scheme B)%n", STUDENT);
+        TrainingRun.Result apprentice = new TrainingRun(settings(Scheme.B, STUDENT, low, teacher.studentZip(),
+                runs.resolve("student-scheme-b")), home, out).run();
+        out.printf("%n%-44s %8s %8s%n", "Fashion-MNIST test split (10,000 images)", "top-1", "top-5");
+        row(out, TEACHER + " fp32 teacher", teacher);
+        row(out, STUDENT + " ternary/8-bit, no distillation", control);
+        row(out, STUDENT + " ternary/8-bit, scheme B (apprentice)", apprentice);
+        out.println("\nSmall on purpose (" + SUBSET + " training images, " + EPOCHS + " epochs); "
+                + "'apprentice train --help' runs any scheme at full size.");
         return 0;
     }
 
-    private static void report(PrintStream out, String role, ResNetConfig config) {
-        ComputationGraph net = ResNetBuilder.build(config);
-        ModelSize size = ModelSize.of(net);
-        out.printf("%-8s %-9s %s, %s, %,d trainable parameters, %s (%s at FP32)%n", role,
-                config.architecture().name(), config.input(), config.precision().body().label(),
-                Parameters.trainable(net), ModelSize.megabytes(size.lowPrecisionBytes()),
-                ModelSize.megabytes(size.fp32Bytes()));
+    private static void row(PrintStream out, String label, TrainingRun.Result r) {
+        out.printf("%-44s %7.2f%% %7.2f%%%n", label, 100 * r.student().top1(), 100 * r.student().top5());
+    }
+
+    private static RunSettings settings(Scheme scheme, String student, PrecisionSpec precision, java.io.File teacherZip,
+                                        Path out) {
+        return new RunSettings(scheme, student, 1.0, precision, TEACHER, 1.0, teacherZip, null, "fashion-mnist",
+                SUBSET, EPOCHS, 64, 0.1, 1e-4, 1.0, ApprenticeLoss.PAPER_BETA, ApprenticeLoss.PAPER_GAMMA, 1.0,
+                ApprenticeLoss.Target.SOFTMAX, true, 42, out);
     }
 }

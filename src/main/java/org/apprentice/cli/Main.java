@@ -26,10 +26,12 @@ public final class Main {
         Main main = new Main();
         SummaryCommand summary = new SummaryCommand();
         BenchCommand bench = new BenchCommand();
+        TrainCommand train = new TrainCommand();
         DefaultJob defaultJob = new DefaultJob();
         JCommander commander = JCommander.newBuilder()
                 .programName("apprentice")
                 .addObject(main)
+                .addCommand("train", train)
                 .addCommand("summary", summary)
                 .addCommand("bench", bench)
                 .build();
@@ -52,6 +54,7 @@ public final class Main {
                 return defaultJob.run(home, out);
             }
             return switch (command) {
+                case "train" -> train.run(home, out);
                 case "summary" -> summary.run(out);
                 case "bench" -> bench.run(out);
                 default -> throw new IllegalStateException("unhandled command " + command);
@@ -59,7 +62,7 @@ public final class Main {
         } catch (IllegalArgumentException e) {
             err.println("apprentice: " + e.getMessage());
             return USAGE_ERROR;
-        } catch (IllegalStateException | UnsupportedOperationException e) {
+        } catch (IllegalStateException | UnsupportedOperationException | java.io.IOException e) {
             err.println("apprentice: " + e.getMessage());
             return 1;
         }

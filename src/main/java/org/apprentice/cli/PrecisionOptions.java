@@ -9,11 +9,11 @@ import org.apprentice.quant.KBitWeights;
 
 /** The precision flags shared by every command that builds a student. */
 final class PrecisionOptions {
-    @Parameter(names = "--bits", description = "Weight bits: 2 (ternary), 3..8 (k-bit), 32 (full precision)")
-    int bits = LayerPrecision.FULL;
+    @Parameter(names = "--bits", description = "Weight bits: 2 (ternary), 3..8 (k-bit), 32 (full precision). Default: 32 for summary and for --scheme none, 2 for schemes A, B, C")
+    Integer bits;
 
-    @Parameter(names = "--act-bits", description = "Activation bits: 2..8, 32 (full precision)")
-    int actBits = LayerPrecision.FULL;
+    @Parameter(names = "--act-bits", description = "Activation bits: 2..8, 32 (full precision). Default: 32 with full-precision weights, else 8")
+    Integer actBits;
 
     @Parameter(names = "--weight-scaling", description = "k-bit weight scaling before rounding: layer (max|w| per layer), "
             + "channel (per output channel), none (WRPN, clip to [-1, 1])")
@@ -29,6 +29,13 @@ final class PrecisionOptions {
     List<String> overrides = new ArrayList<>();
 
     PrecisionSpec spec() {
+        return spec(LayerPrecision.FULL);
+    }
+
+    /** The spec, with {@code defaultBits} for the weights when --bits is not given. */
+    PrecisionSpec spec(int defaultBits) {
+        int bits = this.bits != null ? this.bits : defaultBits;
+        int actBits = this.actBits != null ? this.actBits : (bits == LayerPrecision.FULL ? LayerPrecision.FULL : 8);
         if (bits != LayerPrecision.FULL && (bits < 2 || bits > 8)) {
             throw new IllegalArgumentException("--bits " + bits + " is not allowed: use 2 (ternary), 3..8 (k-bit) or 32 (full precision)");
         }

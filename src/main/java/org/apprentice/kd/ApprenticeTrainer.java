@@ -9,6 +9,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.api.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * One training loop for every scheme; the scheme decides where the teacher's logits come from.
@@ -21,6 +22,7 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
  *   <li>{@link Scheme#B}, {@link Scheme#C}: the teacher is frozen and run in inference mode. Where the
  *       inputs repeat exactly (no augmentation, fixed order), its logits can be cached per minibatch
  *       and reused in later epochs; each cached entry is checked against the minibatch it was made for.
+ *       Or {@link #withTeacherLogits} computes them once for a whole dataset, which may then be shuffled.
  *       Scheme C differs from B only in the student's starting point ({@link Models#lowerPrecision}).</li>
  * </ul>
  */
@@ -124,6 +126,10 @@ public final class ApprenticeTrainer {
                     zT = teacherLogits.take();
                     teacherCe += crossEntropy(y, zT) * n;
                     teacherForwards++;
+                } else if (y.size(1) == 2 * classes()) {
+                    // labels already carry the teacher's logits (precomputed with withTeacherLogits)
+                    zT = y.get(NDArrayIndex.all(), NDArrayIndex.interval(classes(), 2 * classes()));
+                    y = y.get(NDArrayIndex.all(), NDArrayIndex.interval(0, classes()));
                 } else {
                     CachedLogits cached = cacheTeacherLogits ? cache.get(batchIndex) : null;
                     double fingerprint = cacheTeacherLogits ? x.sumNumber().doubleValue() : 0;
@@ -154,9 +160,36 @@ public final class ApprenticeTrainer {
                 scheme == Scheme.NONE ? Double.NaN : kd, total, images, seconds, teacherForwards);
     }
 
+    private long classes() {
+        return ((org.deeplearning4j.nn.conf.layers.FeedForwardLayer) student.getLayer(ResNetBuilder.LOGITS).conf()
+                .getLayer()).getNOut();
+    }
+
+    /**
+     * A copy of {@code data} whose labels are {@code [y | teacher logits]}: the frozen teacher runs once
+     * over the whole set (in minibatches of {@code batch}, inference mode), and every later epoch, in any
+     * order, reuses its logits. Only valid while the inputs repeat exactly (no augmentation).
+     */
+    public static org.nd4j.linalg.dataset.DataSet withTeacherLogits(org.nd4j.linalg.dataset.DataSet data,
+                                                                    ComputationGraph teacher, int batch) {
+        java.util.List<INDArray> parts = new java.util.ArrayList<>();
+        long n = data.numExamples();
+        for (long from = 0; from < n; from += batch) {
+            INDArray x = data.getFeatures().get(NDArrayIndex.interval(from, Math.min(n, from + batch)));
+            parts.add(teacherLogits(teacher, x));
+        }
+        INDArray logits = org.nd4j.linalg.factory.Nd4j.vstack(parts.toArray(new INDArray[0]));
+        return new org.nd4j.linalg.dataset.DataSet(data.getFeatures(), ApprenticeLoss.labels(data.getLabels(), logits));
+    }
+
     /** The teacher's logits in inference mode (batch-norm running statistics, no update). */
     private INDArray frozenTeacherLogits(INDArray x) {
-        return teacher.feedForward(new INDArray[] {x}, false, false).get(ResNetBuilder.LOGITS).dup();
+        return teacherLogits(teacher, x);
+    }
+
+    /** The {@code fc} logits only, in inference mode, detached (no copies of the other layers' activations). */
+    static INDArray teacherLogits(ComputationGraph teacher, INDArray x) {
+        return teacher.output(java.util.List.of(ResNetBuilder.LOGITS), false, new INDArray[] {x}, null)[0];
     }
 
     private static double crossEntropy(INDArray oneHot, INDArray logits) {

@@ -1,0 +1,138 @@
+package org.apprentice.data;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import java.util.zip.GZIPInputStream;
+import org.apprentice.model.InputShape;
+import org.deeplearning4j.datasets.mnist.MnistImageFile;
+import org.deeplearning4j.datasets.mnist.MnistLabelFile;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Fashion-MNIST (Xiao et al. 2017): 60,000 training and 10,000 test images, 28x28 grayscale, 10 classes,
+ * read from its idx files with DL4J's {@code MnistImageFile}/{@code MnistLabelFile} (gzipped files are
+ * unpacked once into {@code datasets/.cache/}). Pixels are scaled to [0, 1], then standardised with the
+ * training split's mean and standard deviation.
+ */
+public final class FashionMnist {
+    public static final int CLASSES = 10;
+    public static final InputShape SHAPE = new InputShape(1, 28, 28);
+    public static final List<String> CLASS_NAMES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+            "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+    /** Training-split statistics of the [0, 1]-scaled pixels. */
+    public static final double MEAN = 0.2860;
+    public static final double STD = 0.3530;
+
+    private FashionMnist() {
+    }
+
+    /** The training split; {@code subset > 0} keeps subset/10 images per class, chosen with {@code seed}. */
+    public static DataSet train(Path home, int subset, long seed) {
+        return read(home, "train", subset, seed);
+    }
+
+    /** The whole 10,000-image test split. */
+    public static DataSet test(Path home) {
+        return read(home, "t10k", 0, 0);
+    }
+
+    private static DataSet read(Path home, String split, int subset, long seed) {
+        Path folder = FashionMnistFiles.locate(home);
+        File images = plain(home, folder, split + "-images-idx3-ubyte");
+        File labels = plain(home, folder, split + "-labels-idx1-ubyte");
+        try {
+            MnistImageFile imageFile = new MnistImageFile(images.getPath(), "r");
+            MnistLabelFile labelFile = new MnistLabelFile(labels.getPath(), "r");
+            try {
+                int count = imageFile.getCount();
+                if (labelFile.getCount() != count || imageFile.getRows() != 28 || imageFile.getCols() != 28) {
+                    throw new IllegalStateException("Fashion-MNIST files " + images + " and " + labels + " disagree: "
+                            + count + " images of " + imageFile.getRows() + "x" + imageFile.getCols() + ", "
+                            + labelFile.getCount() + " labels (expected 28x28 images, one label each)");
+                }
+                byte[][] pixels = imageFile.readImagesUnsafe(count);
+                int[] classes = new int[count];
+                for (int i = 0; i < count; i++) {
+                    classes[i] = labelFile.readLabel();
+                }
+                List<Integer> keep = select(classes, subset, seed);
+                float[] x = new float[keep.size() * 784];
+                INDArray y = Nd4j.zeros(DataType.FLOAT, keep.size(), CLASSES);
+                for (int row = 0; row < keep.size(); row++) {
+                    int i = keep.get(row);
+                    for (int p = 0; p < 784; p++) {
+                        x[row * 784 + p] = (float) (((pixels[i][p] & 0xff) / 255.0 - MEAN) / STD);
+                    }
+                    y.putScalar(row, classes[i], 1.0);
+                }
+                return new DataSet(Nd4j.create(x, new long[] {keep.size(), 1, 28, 28}), y);
+            } finally {
+                imageFile.close();
+                labelFile.close();
+            }
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof IllegalStateException) {
+                throw (IllegalStateException) e;
+            }
+            throw new IllegalStateException("cannot read Fashion-MNIST " + images + " / " + labels
+                    + " (expected idx files with magic numbers 2051 and 2049): " + e.getMessage());
+        }
+    }
+
+    /** All indices in order, or a stratified seeded subset of subset/10 per class. */
+    static List<Integer> select(int[] classes, int subset, long seed) {
+        List<Integer> all = new ArrayList<>();
+        for (int i = 0; i < classes.length; i++) {
+            all.add(i);
+        }
+        if (subset <= 0 || subset >= classes.length) {
+            return all;
+        }
+        Collections.shuffle(all, new Random(seed));
+        int perClass = Math.max(1, subset / CLASSES);
+        int[] taken = new int[CLASSES];
+        List<Integer> keep = new ArrayList<>();
+        for (int i : all) {
+            if (taken[classes[i]] < perClass) {
+                taken[classes[i]]++;
+                keep.add(i);
+            }
+        }
+        Collections.sort(keep);
+        return keep;
+    }
+
+    /** The uncompressed idx file: as found, or unpacked once from its .gz into datasets/.cache/. */
+    private static File plain(Path home, Path folder, String name) {
+        Path direct = folder.resolve(name);
+        if (Files.isRegularFile(direct)) {
+            return direct.toFile();
+        }
+        Path gz = folder.resolve(name + ".gz");
+        Path cached = home.resolve("datasets").resolve(".cache").resolve("fashion-mnist").resolve(name);
+        try {
+            if (!Files.isRegularFile(cached) || Files.getLastModifiedTime(cached).compareTo(Files.getLastModifiedTime(gz)) < 0) {
+                Files.createDirectories(cached.getParent());
+                Path temp = Files.createTempFile(cached.getParent(), name, ".part");
+                try (InputStream in = new GZIPInputStream(Files.newInputStream(gz))) {
+                    Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
+                }
+                Files.move(temp, cached, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+            return cached.toFile();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot unpack " + gz + " into " + cached + ": " + e.getMessage());
+        }
+    }
+}

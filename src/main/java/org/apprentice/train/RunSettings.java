@@ -1,0 +1,37 @@
+package org.apprentice.train;
+
+import java.io.File;
+import java.nio.file.Path;
+import org.apprentice.kd.ApprenticeLoss;
+import org.apprentice.kd.Scheme;
+import org.apprentice.model.PrecisionSpec;
+
+/**
+ * Everything that fixes one training run.
+ *
+ * @param data           "fashion-mnist" or "synthetic"
+ * @param trainSubset    images kept from the training split (stratified, seeded); 0 keeps all
+ * @param teacherModel   a trained full-precision teacher zip (schemes B and C)
+ * @param studentInit    a trained full-precision student zip (scheme C)
+ */
+public record RunSettings(Scheme scheme, String student, double studentWidth, PrecisionSpec precision,
+                          String teacher, double teacherWidth, File teacherModel, File studentInit,
+                          String data, int trainSubset, int epochs, int batch, double learningRate,
+                          double weightDecay, double alpha, double beta, double gamma, double temperature,
+                          ApprenticeLoss.Target target, boolean cacheTeacherLogits, long seed, Path out) {
+
+    /** The deeper ResNet of the same shape family that teaches {@code student} by default. */
+    public static String defaultTeacher(String student) {
+        return switch (student) {
+            case "resnet8" -> "resnet20";
+            case "resnet20" -> "resnet32";
+            case "resnet32" -> "resnet44";
+            case "resnet44" -> "resnet56";
+            case "resnet56", "resnet110" -> "resnet110";
+            case "resnet18" -> "resnet34";
+            case "resnet34" -> "resnet50";
+            case "resnet50" -> "resnet101";
+            default -> "resnet152";
+        };
+    }
+}

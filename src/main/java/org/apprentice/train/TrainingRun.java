@@ -1,0 +1,163 @@
+package org.apprentice.train;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import org.apprentice.data.FashionMnist;
+import org.apprentice.data.SyntheticImages;
+import org.apprentice.eval.Accuracy;
+import org.apprentice.kd.ApprenticeLoss;
+import org.apprentice.kd.ApprenticeTrainer;
+import org.apprentice.kd.ApprenticeTrainer.EpochMetrics;
+import org.apprentice.kd.Heads;
+import org.apprentice.kd.Models;
+import org.apprentice.kd.Scheme;
+import org.apprentice.model.InputShape;
+import org.apprentice.model.ModelSize;
+import org.apprentice.model.ResNetBuilder;
+import org.apprentice.model.ResNetConfig;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+import org.nd4j.linalg.learning.config.Nesterovs;
+
+/**
+ * One training run of any scheme: builds or loads the teacher and student, trains for the given
+ * epochs printing one line per epoch, evaluates top-1/top-5 on the whole test split, and writes the
+ * student (and, in scheme A, the teacher) as DL4J zips plus a CSV row per epoch into the run folder.
+ */
+public final class TrainingRun {
+
+    /** What a finished run reports. */
+    public record Result(Accuracy student, Accuracy teacher, File studentZip, List<EpochMetrics> epochs) {
+    }
+
+    private final RunSettings s;
+    private final PrintStream out;
+    private final java.nio.file.Path home;
+
+    public TrainingRun(RunSettings settings, java.nio.file.Path home, PrintStream out) {
+        this.s = settings;
+        this.home = home;
+        this.out = out;
+    }
+
+    public Result run() throws IOException {
+        DataSet trainData;
+        DataSet testData;
+        InputShape shape;
+        int classes;
+        if ("synthetic".equals(s.data())) {
+            shape = new InputShape(1, 16, 16);
+            classes = 4;
+            trainData = SyntheticImages.generate(shape, classes, s.trainSubset() > 0 ? s.trainSubset() : 256, s.seed());
+            testData = SyntheticImages.generate(shape, classes, 128, s.seed() + 1);
+        } else if ("fashion-mnist".equals(s.data())) {
+            shape = FashionMnist.SHAPE;
+            classes = FashionMnist.CLASSES;
+            trainData = FashionMnist.train(home, s.trainSubset(), s.seed());
+            testData = FashionMnist.test(home);
+        } else {
+            throw new IllegalArgumentException("--data '" + s.data() + "' is not one of fashion-mnist, synthetic");
+        }
+
+        Nesterovs updater = new Nesterovs(s.learningRate(), 0.9);
+        ResNetConfig studentConfig = ResNetConfig.of(s.student(), classes, shape).withWidthMultiplier(s.studentWidth())
+                .withPrecision(s.precision()).withSeed(s.seed()).withUpdater(updater, s.weightDecay());
+        ResNetConfig teacherConfig = ResNetConfig.of(s.teacher(), classes, shape).withWidthMultiplier(s.teacherWidth())
+                .withSeed(s.seed() + 1).withUpdater(new Nesterovs(s.learningRate(), 0.9), s.weightDecay());
+        ApprenticeLoss loss = new ApprenticeLoss(s.beta(), s.gamma(), s.temperature(), s.target());
+
+        ComputationGraph teacher = null;
+        ComputationGraph student;
+        ApprenticeTrainer trainer;
+        switch (s.scheme()) {
+            case NONE -> {
+                student = ResNetBuilder.build(studentConfig);
+                trainer = ApprenticeTrainer.withoutTeacher(student);
+            }
+            case A -> {
+                teacher = ResNetBuilder.build(teacherConfig, Heads.teacher(s.alpha(), classes));
+                student = ResNetBuilder.build(studentConfig, Heads.apprentice(loss));
+                trainer = ApprenticeTrainer.jointly(teacher, student, s.alpha());
+            }
+            case B, C -> {
+                if (s.teacherModel() == null) {
+                    throw new IllegalArgumentException("scheme " + s.scheme() + " needs --teacher-model ZIP, a trained "
+                            + "full-precision teacher (make one with --scheme none --student " + s.teacher() + ")");
+                }
+                teacher = Models.loadTeacher(s.teacherModel(), studentConfig);
+                if (s.scheme() == Scheme.B) {
+                    student = ResNetBuilder.build(studentConfig, Heads.apprentice(loss));
+                } else {
+                    if (s.studentInit() == null) {
+                        throw new IllegalArgumentException("scheme C needs --student-init ZIP, a trained full-precision "
+                                + s.student() + " (make one with --scheme none --student " + s.student() + ")");
+                    }
+                    ComputationGraph init = Models.load(s.studentInit(), "student");
+                    student = Models.lowerPrecision(init, s.studentInit(), studentConfig, Heads.apprentice(loss));
+                }
+                trainer = ApprenticeTrainer.fromTrainedTeacher(s.scheme(), teacher, student, false);
+                if (s.cacheTeacherLogits()) {
+                    long start = System.nanoTime();
+                    trainData = ApprenticeTrainer.withTeacherLogits(trainData, teacher, s.batch());
+                    out.printf("teacher logits computed once for %d training images in %.1f s (--cache-teacher-logits)%n",
+                            trainData.numExamples(), (System.nanoTime() - start) / 1e9);
+                }
+            }
+            default -> throw new IllegalStateException("unknown scheme " + s.scheme());
+        }
+
+        Files.createDirectories(s.out());
+        out.printf("scheme %s (%s): student %s %s%s, %s; %d training images, %d test images%n",
+                s.scheme() == Scheme.NONE ? "none" : s.scheme(), s.scheme().description(), s.student(),
+                s.precision().body().label(), s.scheme().needsTeacher() ? ", teacher " + s.teacher() : "",
+                ModelSize.megabytes(ModelSize.of(student).lowPrecisionBytes()), trainData.numExamples(),
+                testData.numExamples());
+        List<EpochMetrics> epochs = new ArrayList<>();
+        File csv = s.out().resolve("metrics.csv").toFile();
+        Files.writeString(csv.toPath(), "epoch,lr,teacher_ce,student_ce,distillation,loss,student_top1,student_top5,"
+                + "teacher_top1,teacher_top5,seconds,images_per_second,teacher_forward_passes\n");
+        Accuracy studentAcc = null;
+        Accuracy teacherAcc = null;
+        for (int epoch = 1; epoch <= s.epochs(); epoch++) {
+            trainData.shuffle(s.seed() + epoch);
+            DataSetIterator train = SyntheticImages.iterator(trainData, s.batch());
+            EpochMetrics m = trainer.trainEpoch(epoch, train);
+            epochs.add(m);
+            studentAcc = Accuracy.of(student, SyntheticImages.iterator(testData, 256), classes);
+            teacherAcc = s.scheme() == Scheme.A ? Accuracy.of(teacher, SyntheticImages.iterator(testData, 256), classes) : null;
+            out.printf("epoch %d/%d  loss %.4f  student CE %.4f%s%s  test top-1 %.2f%% top-5 %.2f%%%s  %.1f s (%.0f img/s)%n",
+                    epoch, s.epochs(), m.loss(), m.studentCrossEntropy(),
+                    Double.isNaN(m.distillation()) ? "" : String.format("  distillation %.4f", m.distillation()),
+                    Double.isNaN(m.teacherCrossEntropy()) ? "" : String.format("  teacher CE %.4f", m.teacherCrossEntropy()),
+                    100 * studentAcc.top1(), 100 * studentAcc.top5(),
+                    teacherAcc == null ? "" : String.format("  (teacher %.2f%%)", 100 * teacherAcc.top1()),
+                    m.seconds(), m.imagesPerSecond());
+            Files.writeString(csv.toPath(), String.format("%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%.3f,%.1f,%d%n", epoch,
+                    s.learningRate(), num(m.teacherCrossEntropy()), num(m.studentCrossEntropy()), num(m.distillation()),
+                    num(m.loss()), num(studentAcc.top1()), num(studentAcc.top5()),
+                    teacherAcc == null ? "" : num(teacherAcc.top1()), teacherAcc == null ? "" : num(teacherAcc.top5()),
+                    m.seconds(), m.imagesPerSecond(), m.teacherForwardPasses()), java.nio.file.StandardOpenOption.APPEND);
+        }
+        File studentZip = s.out().resolve("student.zip").toFile();
+        Models.save(student, studentConfig, studentZip);
+        if (s.scheme() == Scheme.A) {
+            Models.save(teacher, teacherConfig, s.out().resolve("teacher.zip").toFile());
+        }
+        out.printf("student: %s -> %s%n", studentAcc, studentZip);
+        return new Result(studentAcc, teacherAcc, studentZip, epochs);
+    }
+
+    private static String num(double v) {
+        return Double.isNaN(v) ? "" : String.format("%.6f", v);
+    }
+
+    static void unchecked(IOException e) {
+        throw new UncheckedIOException(e);
+    }
+}

@@ -1,0 +1,84 @@
+package org.apprentice.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code apprentice train} end to end on the synthetic set: every scheme writes its models and metrics. */
+class TrainCommandTest {
+    @TempDir
+    Path dir;
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int train(String... args) {
+        out.reset();
+        err.reset();
+        String[] all = new String[args.length + 11];
+        System.arraycopy(new String[] {"train", "--data", "synthetic", "--train-subset", "64", "--epochs", "1",
+                "--batch", "32", "--student", "resnet8"}, 0, all, 0, 11);
+        System.arraycopy(args, 0, all, 11, args.length);
+        return Main.run(all, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private String out() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void everySchemeRunsFromTheCommandLine() throws Exception {
+        Path teacher = dir.resolve("teacher");
+        assertEquals(0, train("--width", "0.5", "--out", teacher.toString()), err.toString());
+        Path fpStudent = dir.resolve("fp-student");
+        assertEquals(0, train("--width", "0.25", "--out", fpStudent.toString()), err.toString());
+        assertTrue(out().contains("scheme none (no distillation): student resnet8 fp32"), out());
+
+        Path a = dir.resolve("a");
+        assertEquals(0, train("--scheme", "A", "--width", "0.25", "--teacher", "resnet8", "--teacher-width", "0.5",
+                "--bits", "2", "--act-bits", "4", "--out", a.toString()), err.toString());
+        assertTrue(out().contains("teacher CE") && out().contains("distillation"), out());
+        assertTrue(Files.isRegularFile(a.resolve("student.zip")) && Files.isRegularFile(a.resolve("teacher.zip")));
+
+        Path b = dir.resolve("b");
+        assertEquals(0, train("--scheme", "B", "--width", "0.25", "--teacher", "resnet8", "--cache-teacher-logits",
+                "--teacher-model", teacher.resolve("student.zip").toString(), "--out", b.toString()), err.toString());
+        assertTrue(out().contains("teacher logits computed once for 64 training images"), out());
+
+        Path c = dir.resolve("c");
+        assertEquals(0, train("--scheme", "C", "--width", "0.25", "--teacher", "resnet8",
+                "--teacher-model", teacher.resolve("student.zip").toString(),
+                "--student-init", fpStudent.resolve("student.zip").toString(), "--out", c.toString()), err.toString());
+        assertTrue(out().contains("student resnet8 w2a8"), out());
+        List<String> csv = Files.readAllLines(c.resolve("metrics.csv"));
+        assertEquals(2, csv.size());
+        assertTrue(csv.get(0).startsWith("epoch,lr,teacher_ce,student_ce,distillation,loss,student_top1"));
+        assertTrue(csv.get(1).startsWith("1,0.01,"), "scheme C fine-tunes at a smaller learning rate: " + csv.get(1));
+    }
+
+    @Test
+    void missingModelsAndBadValuesAreOneLineUsageErrors() {
+        assertEquals(Main.USAGE_ERROR, train("--scheme", "B"));
+        assertTrue(err.toString().contains("--teacher-model"), err.toString());
+        assertEquals(Main.USAGE_ERROR, train("--scheme", "C", "--teacher-model", dir.resolve("none.zip").toString()));
+        assertTrue(err.toString().contains(dir.resolve("none.zip").toString()), err.toString());
+        assertEquals(Main.USAGE_ERROR, train("--scheme", "Z"));
+        assertTrue(err.toString().contains("none, A, B, C"), err.toString());
+        assertEquals(Main.USAGE_ERROR, train("--temperature", "0"));
+        assertTrue(err.toString().contains("temperature"), err.toString());
+        err.reset();
+        assertEquals(Main.USAGE_ERROR, Main.run(new String[] {"train", "--data", "mnist"},
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)));
+        assertTrue(err.toString().contains("'mnist'") && err.toString().contains("fashion-mnist, synthetic"), err.toString());
+        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+    }
+}
