@@ -39,13 +39,17 @@ public final class FashionMnistFiles {
 
     /** The first folder holding all four files; a one-line error saying where it looked otherwise. */
     public static Path locate(Path projectHome) {
-        for (Path folder : candidates(projectHome)) {
+        return locate(candidates(projectHome), projectHome);
+    }
+
+    static Path locate(List<Path> folders, Path projectHome) {
+        for (Path folder : folders) {
             if (FILES.stream().allMatch(f -> file(folder, f).isPresent())) {
                 return folder;
             }
         }
         throw new IllegalStateException("Fashion-MNIST not found (looked for " + String.join(", ", FILES)
-                + " [.gz] in " + candidates(projectHome) + "): install it with "
+                + " [.gz] in " + folders + "): install it with "
                 + "'sudo apt-get install dataset-fashion-mnist' or copy the files into "
                 + projectHome.resolve("datasets").resolve("fashion-mnist"));
     }

@@ -12,9 +12,9 @@ import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.weights.WeightInit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.apprentice.testing.DoublePrecision;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
@@ -25,22 +25,8 @@ import org.nd4j.linalg.learning.config.NoOp;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 
 /** The distillation loss: value, gradient, reductions to known cases, masks, and a graph gradient check. */
+@ExtendWith(DoublePrecision.class)
 class ApprenticeLossTest {
-    private DataType defaultType;
-    private DataType defaultFloatType;
-
-    @BeforeEach
-    void doublePrecision() {
-        defaultType = Nd4j.dataType();
-        defaultFloatType = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
-
-    @AfterEach
-    void restore() {
-        Nd4j.setDefaultDataTypes(defaultType, defaultFloatType);
-    }
-
     private static final double[][] STUDENT = {{1.0, -0.5, 0.25}, {0.1, 0.2, 2.0}};
     private static final double[][] TEACHER = {{2.0, 0.0, -1.0}, {-0.3, 0.4, 1.5}};
     private static final double[][] ONE_HOT = {{1, 0, 0}, {0, 0, 1}};

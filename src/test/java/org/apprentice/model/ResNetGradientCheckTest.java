@@ -7,31 +7,17 @@ import java.util.Set;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.apprentice.testing.DoublePrecision;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
 
 /** Backpropagation through residual adds, projection shortcuts and batch norm, in double precision. */
+@ExtendWith(DoublePrecision.class)
 class ResNetGradientCheckTest {
-    private DataType defaultType;
-    private DataType defaultFloatType;
-
-    @BeforeEach
-    void doublePrecision() {
-        defaultType = Nd4j.dataType();
-        defaultFloatType = Nd4j.defaultFloatingPointType();
-        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    }
-
-    @AfterEach
-    void restore() {
-        Nd4j.setDefaultDataTypes(defaultType, defaultFloatType);
-    }
-
     @Test
     void smallResNetPassesGradientCheck() {
         // resnet8 at 1/8 width: 2/4/8 channels (1,405 parameters), projection shortcuts into stages 2 and 3

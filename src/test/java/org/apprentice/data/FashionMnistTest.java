@@ -1,0 +1,78 @@
+package org.apprentice.data;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+
+/** Fashion-MNIST from the real idx files (CI installs Debian's dataset-fashion-mnist). */
+class FashionMnistTest {
+
+    private static boolean installed() {
+        return FashionMnistFiles.FILES.stream()
+                .allMatch(f -> FashionMnistFiles.file(FashionMnistFiles.DEBIAN_FOLDER, f).isPresent());
+    }
+
+    @Test
+    void splitsHaveTheirSizesShapesAndBalancedClasses(@TempDir Path home) {
+        assumeTrue(installed(), "dataset-fashion-mnist is not installed");
+        DataSet train = FashionMnist.train(home, 0, 1);
+        DataSet test = FashionMnist.test(home);
+        assertEquals(60_000, train.numExamples());
+        assertEquals(10_000, test.numExamples());
+        assertArrayEquals(new long[] {10_000, 1, 28, 28}, test.getFeatures().shape());
+        INDArray perClass = train.getLabels().sum(0);
+        for (int c = 0; c < FashionMnist.CLASSES; c++) {
+            assertEquals(6_000, perClass.getInt(c), "class " + c);
+        }
+        assertEquals(1_000, test.getLabels().sum(0).getInt(9));
+        // standardised with the training statistics: mean about 0, std about 1
+        assertEquals(0.0, train.getFeatures().meanNumber().doubleValue(), 0.01);
+        assertEquals(1.0, train.getFeatures().stdNumber().doubleValue(), 0.01);
+        assertTrue(Files.isRegularFile(home.resolve("datasets/.cache/fashion-mnist/train-images-idx3-ubyte")));
+    }
+
+    @Test
+    void subsetIsStratifiedAndSeeded(@TempDir Path home) {
+        assumeTrue(installed(), "dataset-fashion-mnist is not installed");
+        DataSet a = FashionMnist.train(home, 1000, 7);
+        DataSet b = FashionMnist.train(home, 1000, 7);
+        DataSet c = FashionMnist.train(home, 1000, 8);
+        assertEquals(1000, a.numExamples());
+        for (int k = 0; k < FashionMnist.CLASSES; k++) {
+            assertEquals(100, a.getLabels().sum(0).getInt(k));
+        }
+        assertEquals(a.getFeatures(), b.getFeatures());
+        assertTrue(!a.getFeatures().equals(c.getFeatures()));
+    }
+
+    @Test
+    void missingFilesSayHowToGetThem(@TempDir Path home) throws Exception {
+        Path emptySystemFolder = Files.createDirectories(home.resolve("usr-share"));
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> FashionMnistFiles.locate(
+                java.util.List.of(home.resolve("datasets/fashion-mnist"), emptySystemFolder), home));
+        assertTrue(e.getMessage().contains("apt-get install dataset-fashion-mnist"), e.getMessage());
+        assertTrue(e.getMessage().contains("t10k-labels-idx1-ubyte"), e.getMessage());
+        assertEquals(1, e.getMessage().lines().count());
+    }
+
+    @Test
+    void filesWithAWrongHeaderAreRefusedByName(@TempDir Path home) throws Exception {
+        // a project copy is preferred over the system one, and refused by name when its header is wrong
+        Path folder = Files.createDirectories(home.resolve("datasets/fashion-mnist"));
+        for (String f : FashionMnistFiles.FILES) {
+            Files.write(folder.resolve(f), new byte[] {0, 0, 8, 1, 0, 0, 0, 1, 42});
+        }
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> FashionMnist.test(home));
+        assertTrue(e.getMessage().contains(folder.resolve("t10k-images-idx3-ubyte").toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("2051"), e.getMessage());
+    }
+}
