@@ -5,6 +5,8 @@ import com.beust.jcommander.Parameters;
 import java.io.PrintStream;
 import org.apprentice.bench.TrainingStepBenchmark;
 import org.apprentice.bench.TrainingStepBenchmark.Result;
+import org.apprentice.data.ImageFolder;
+import org.apprentice.data.ImageFolderIterator;
 import org.apprentice.model.InputShape;
 import org.apprentice.model.PrecisionSpec;
 import org.apprentice.model.ResNetConfig;
@@ -28,6 +30,10 @@ final class BenchCommand {
     @Parameter(names = "--act-bits", description = "Activation bits with --model: 2..8, 32 (full precision)")
     int actBits = 32;
 
+    @Parameter(names = "--data", description = "Instead: images per second of the training input pipeline (decode, "
+            + "augment, normalise) over the ImageNet-style folder DIR/train, at 224x224 with 1 and 2 workers")
+    String data;
+
     @Parameter(names = "--warmup", description = "Untimed steps before measuring")
     int warmup = 3;
 
@@ -39,6 +45,9 @@ final class BenchCommand {
             throw new IllegalArgumentException("--warmup must be >= 0 and --steps >= 1, got " + warmup + " and " + steps);
         }
         out.println("machine: " + MachineInfo.describe());
+        if (data != null) {
+            return pipeline(out);
+        }
         out.printf("%-46s %6s %14s %12s %9s %10s%n", "configuration", "batch", "median s/step", "images/s",
                 "x fp32", "oneDNN");
         if (model != null) {
@@ -63,6 +72,27 @@ final class BenchCommand {
                 report(out, TrainingStepBenchmark.run(name + " " + shape + " w2a4 (ternary, 4-bit act)",
                         config.withPrecision(PrecisionSpec.of(2, 4)), b, warmup, steps), fp);
             }
+        }
+        return 0;
+    }
+
+    private int pipeline(PrintStream out) {
+        ImageFolder train = ImageFolder.scan(java.nio.file.Path.of(data).toAbsolutePath(), "train");
+        out.printf("%s: %d images in %d classes; batch 32 at 224x224, %d warm-up and up to %d timed batches%n",
+                train.folder(), train.samples().size(), train.classes().size(), warmup, steps);
+        out.printf("%-10s %12s %10s%n", "workers", "images/s", "images");
+        for (int workers : new int[] {1, 2}) {
+            ImageFolderIterator it = new ImageFolderIterator(train, 224, true, 32, workers, 42, false);
+            for (int i = 0; i < warmup && it.hasNext(); i++) {
+                it.next();
+            }
+            long images = 0;
+            long start = System.nanoTime();
+            for (int i = 0; i < steps && it.hasNext(); i++) {
+                images += it.next().numExamples();
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            out.printf("%-10d %12.1f %10d%n", workers, images / seconds, images);
         }
         return 0;
     }

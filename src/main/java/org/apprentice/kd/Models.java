@@ -81,6 +81,19 @@ public final class Models {
         return (int) fc.getNOut();
     }
 
+    /** Key of the entry, in an Apprentice model zip, that records the class names in label order. */
+    public static final String CLASSES_ENTRY = "apprentice-classes";
+
+    /** The class names recorded in a model zip, or null. */
+    public static java.util.List<String> recordedClasses(File zip) {
+        try {
+            return ModelSerializer.listObjectsInFile(zip).contains(CLASSES_ENTRY)
+                    ? ModelSerializer.getObjectFromFile(zip, CLASSES_ENTRY) : null;
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     /** Key of the entry, in an Apprentice model zip, that records the input shape "C,H,W". */
     public static final String INPUT_ENTRY = "apprentice-input-shape";
 
@@ -129,6 +142,12 @@ public final class Models {
      * keep) atomically: a crash never leaves a half-written file.
      */
     public static void save(ComputationGraph model, ResNetConfig config, File zip) throws IOException {
+        save(model, config, null, zip);
+    }
+
+    /** As {@link #save(ComputationGraph, ResNetConfig, File)}, also recording the class names, in label order. */
+    public static void save(ComputationGraph model, ResNetConfig config, java.util.List<String> classNames, File zip)
+            throws IOException {
         File parent = zip.getAbsoluteFile().getParentFile();
         Files.createDirectories(parent.toPath());
         File temp = File.createTempFile(zip.getName(), ".part", parent);
@@ -136,6 +155,9 @@ public final class Models {
             ModelSerializer.writeModel(model, temp, true);
             InputShape in = config.input();
             ModelSerializer.addObjectToFile(temp, INPUT_ENTRY, in.channels() + "," + in.height() + "," + in.width());
+            if (classNames != null) {
+                ModelSerializer.addObjectToFile(temp, CLASSES_ENTRY, new java.util.ArrayList<>(classNames));
+            }
             Files.move(temp.toPath(), zip.toPath(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(temp.toPath());

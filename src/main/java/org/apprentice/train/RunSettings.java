@@ -9,7 +9,7 @@ import org.apprentice.model.PrecisionSpec;
 /**
  * Everything that fixes one training run.
  *
- * @param data           "fashion-mnist" or "synthetic"
+ * @param data           "fashion-mnist", "synthetic", "cifar10:DIR" or an image folder DIR
  * @param trainSubset    images kept from the training split (stratified, seeded); 0 keeps all
  * @param teacherModel   a trained full-precision teacher zip (schemes B and C)
  * @param studentInit    a trained full-precision student zip (scheme C)
@@ -18,7 +18,8 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
                           String teacher, double teacherWidth, File teacherModel, File studentInit,
                           String data, int trainSubset, int epochs, int batch, double learningRate,
                           double weightDecay, double alpha, double beta, double gamma, double temperature,
-                          ApprenticeLoss.Target target, boolean cacheTeacherLogits, long seed, Path out) {
+                          ApprenticeLoss.Target target, boolean cacheTeacherLogits, long seed, Path out,
+                          int imageSize, int workers, boolean skipBadImages) {
 
     /** The deeper ResNet of the same shape family that teaches {@code student} by default. */
     public static String defaultTeacher(String student) {

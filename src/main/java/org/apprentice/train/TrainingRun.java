@@ -7,8 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
-import org.apprentice.data.FashionMnist;
-import org.apprentice.data.SyntheticImages;
+import org.apprentice.data.DataSource;
 import org.apprentice.eval.Accuracy;
 import org.apprentice.kd.ApprenticeLoss;
 import org.apprentice.kd.ApprenticeTrainer;
@@ -21,8 +20,6 @@ import org.apprentice.model.ModelSize;
 import org.apprentice.model.ResNetBuilder;
 import org.apprentice.model.ResNetConfig;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.learning.config.Nesterovs;
 
 /**
@@ -47,23 +44,10 @@ public final class TrainingRun {
     }
 
     public Result run() throws IOException {
-        DataSet trainData;
-        DataSet testData;
-        InputShape shape;
-        int classes;
-        if ("synthetic".equals(s.data())) {
-            shape = new InputShape(1, 16, 16);
-            classes = 4;
-            trainData = SyntheticImages.generate(shape, classes, s.trainSubset() > 0 ? s.trainSubset() : 256, s.seed());
-            testData = SyntheticImages.generate(shape, classes, 128, s.seed() + 1);
-        } else if ("fashion-mnist".equals(s.data())) {
-            shape = FashionMnist.SHAPE;
-            classes = FashionMnist.CLASSES;
-            trainData = FashionMnist.train(home, s.trainSubset(), s.seed());
-            testData = FashionMnist.test(home);
-        } else {
-            throw new IllegalArgumentException("--data '" + s.data() + "' is not one of fashion-mnist, synthetic");
-        }
+        DataSource data = DataSource.open(s.data(), home, s.imageSize(), s.trainSubset(), s.seed(), s.workers(),
+                s.skipBadImages());
+        InputShape shape = data.shape();
+        int classes = data.classes();
 
         Nesterovs updater = new Nesterovs(s.learningRate(), 0.9);
         ResNetConfig studentConfig = ResNetConfig.of(s.student(), classes, shape).withWidthMultiplier(s.studentWidth())
@@ -102,22 +86,24 @@ public final class TrainingRun {
                     student = Models.lowerPrecision(init, s.studentInit(), studentConfig, Heads.apprentice(loss));
                 }
                 trainer = ApprenticeTrainer.fromTrainedTeacher(s.scheme(), teacher, student, false);
-                if (s.cacheTeacherLogits()) {
+                if (s.cacheTeacherLogits() && data.trainSet() == null) {
+                    out.println("--cache-teacher-logits ignored: image folders are augmented, inputs never repeat");
+                } else if (s.cacheTeacherLogits()) {
                     long start = System.nanoTime();
-                    trainData = ApprenticeTrainer.withTeacherLogits(trainData, teacher, s.batch());
+                    data.replaceTrainSet(ApprenticeTrainer.withTeacherLogits(data.trainSet(), teacher, s.batch()));
                     out.printf("teacher logits computed once for %d training images in %.1f s (--cache-teacher-logits)%n",
-                            trainData.numExamples(), (System.nanoTime() - start) / 1e9);
+                            data.trainExamples(), (System.nanoTime() - start) / 1e9);
                 }
             }
             default -> throw new IllegalStateException("unknown scheme " + s.scheme());
         }
 
         Files.createDirectories(s.out());
-        out.printf("scheme %s (%s): student %s %s%s, %s; %d training images, %d test images%n",
+        out.printf("scheme %s (%s): student %s %s%s, %s; %s: %d training images, %d test images%n",
                 s.scheme() == Scheme.NONE ? "none" : s.scheme(), s.scheme().description(), s.student(),
                 s.precision().body().label(), s.scheme().needsTeacher() ? ", teacher " + s.teacher() : "",
-                ModelSize.megabytes(ModelSize.of(student).lowPrecisionBytes()), trainData.numExamples(),
-                testData.numExamples());
+                ModelSize.megabytes(ModelSize.of(student).lowPrecisionBytes()), data.description(),
+                data.trainExamples(), data.testExamples());
         List<EpochMetrics> epochs = new ArrayList<>();
         File csv = s.out().resolve("metrics.csv").toFile();
         Files.writeString(csv.toPath(), "epoch,lr,teacher_ce,student_ce,distillation,loss,student_top1,student_top5,"
@@ -125,12 +111,10 @@ public final class TrainingRun {
         Accuracy studentAcc = null;
         Accuracy teacherAcc = null;
         for (int epoch = 1; epoch <= s.epochs(); epoch++) {
-            trainData.shuffle(s.seed() + epoch);
-            DataSetIterator train = SyntheticImages.iterator(trainData, s.batch());
-            EpochMetrics m = trainer.trainEpoch(epoch, train);
+            EpochMetrics m = trainer.trainEpoch(epoch, data.train(epoch, s.batch(), s.seed()));
             epochs.add(m);
-            studentAcc = Accuracy.of(student, SyntheticImages.iterator(testData, 256), classes);
-            teacherAcc = s.scheme() == Scheme.A ? Accuracy.of(teacher, SyntheticImages.iterator(testData, 256), classes) : null;
+            studentAcc = Accuracy.of(student, data.test(Math.max(s.batch(), 64)), classes);
+            teacherAcc = s.scheme() == Scheme.A ? Accuracy.of(teacher, data.test(Math.max(s.batch(), 64)), classes) : null;
             out.printf("epoch %d/%d  loss %.4f  student CE %.4f%s%s  test top-1 %.2f%% top-5 %.2f%%%s  %.1f s (%.0f img/s)%n",
                     epoch, s.epochs(), m.loss(), m.studentCrossEntropy(),
                     Double.isNaN(m.distillation()) ? "" : String.format("  distillation %.4f", m.distillation()),
@@ -145,11 +129,14 @@ public final class TrainingRun {
                     m.seconds(), m.imagesPerSecond(), m.teacherForwardPasses()), java.nio.file.StandardOpenOption.APPEND);
         }
         File studentZip = s.out().resolve("student.zip").toFile();
-        Models.save(student, studentConfig, studentZip);
+        Models.save(student, studentConfig, data.classNames(), studentZip);
         if (s.scheme() == Scheme.A) {
-            Models.save(teacher, teacherConfig, s.out().resolve("teacher.zip").toFile());
+            Models.save(teacher, teacherConfig, data.classNames(), s.out().resolve("teacher.zip").toFile());
         }
         out.printf("student: %s -> %s%n", studentAcc, studentZip);
+        if (data.skippedImages() > 0) {
+            out.printf("%d bad image files were skipped (--skip-bad-images); see the warnings above%n", data.skippedImages());
+        }
         return new Result(studentAcc, teacherAcc, studentZip, epochs);
     }
 

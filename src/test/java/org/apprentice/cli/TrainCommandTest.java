@@ -81,4 +81,46 @@ class TrainCommandTest {
         assertTrue(err.toString().contains("'mnist'") && err.toString().contains("fashion-mnist, synthetic"), err.toString());
         assertEquals(1, err.toString().strip().lines().count(), err.toString());
     }
+
+    @Test
+    void trainsOnAnImageFolderAndRecordsItsClasses() throws Exception {
+        Path data = dir.resolve("images");
+        String[] classes = {"circle", "square"};
+        for (String split : new String[] {"train", "val"}) {
+            for (int k = 0; k < 2; k++) {
+                for (int i = 0; i < 4; i++) {
+                    java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(40 + 4 * i, 36,
+                            java.awt.image.BufferedImage.TYPE_INT_RGB);
+                    java.awt.Graphics2D g = img.createGraphics();
+                    g.setColor(k == 0 ? java.awt.Color.RED : java.awt.Color.BLUE);
+                    g.fillRect(0, 0, img.getWidth(), img.getHeight());
+                    g.dispose();
+                    Path file = data.resolve(split).resolve(classes[k]).resolve(i + (i % 2 == 0 ? ".png" : ".jpg"));
+                    Files.createDirectories(file.getParent());
+                    javax.imageio.ImageIO.write(img, i % 2 == 0 ? "png" : "jpg", file.toFile());
+                }
+            }
+        }
+        Files.writeString(data.resolve("train/square/broken.jpg"), "not an image");
+        Path run = dir.resolve("folder-run");
+        out.reset();
+        err.reset();
+        String[] args = {"train", "--data", data.toString(), "--image-size", "32", "--student", "resnet8", "--width",
+                "0.25", "--epochs", "1", "--batch", "4", "--workers", "2", "--out", run.toString()};
+        assertEquals(1, Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8)));
+        assertTrue(err.toString().contains(data.resolve("train/square/broken.jpg").toString()), err.toString());
+
+        String[] lenient = java.util.Arrays.copyOf(args, args.length + 1);
+        lenient[args.length] = "--skip-bad-images";
+        out.reset();
+        err.reset();
+        assertEquals(0, Main.run(lenient, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8)), err.toString());
+        assertTrue(out().contains("8 training images, 8 test images") || out().contains("9 training images, 8 test images"),
+                out());
+        assertTrue(out().contains("1 bad image files were skipped"), out());
+        assertEquals(List.of("circle", "square"),
+                org.apprentice.kd.Models.recordedClasses(run.resolve("student.zip").toFile()));
+    }
 }

@@ -1,0 +1,135 @@
+package org.apprentice.data;
+
+import java.nio.file.Path;
+import java.util.List;
+import org.apprentice.model.InputShape;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
+
+/**
+ * Where a run's images come from, parsed from {@code --data}: {@code fashion-mnist}, {@code synthetic},
+ * {@code cifar10:DIR}, or an ImageNet-style folder {@code DIR} (with {@code DIR/train} and {@code DIR/val}).
+ * In-memory sets expose their training split (so a frozen teacher's logits can be attached once);
+ * folders stream minibatches decoded by background workers, one minibatch ahead.
+ */
+public final class DataSource {
+    private final String description;
+    private final InputShape shape;
+    private final List<String> classNames;
+    private DataSet trainSet;
+    private final DataSet testSet;
+    private final ImageFolder trainFolder;
+    private final ImageFolder valFolder;
+    private final int workers;
+    private final boolean skipBadImages;
+    private final java.util.List<ImageFolderIterator> folderIterators = new java.util.ArrayList<>();
+
+    private DataSource(String description, InputShape shape, List<String> classNames, DataSet trainSet,
+                       DataSet testSet, ImageFolder trainFolder, ImageFolder valFolder, int workers,
+                       boolean skipBadImages) {
+        this.description = description;
+        this.shape = shape;
+        this.classNames = classNames;
+        this.trainSet = trainSet;
+        this.testSet = testSet;
+        this.trainFolder = trainFolder;
+        this.valFolder = valFolder;
+        this.workers = workers;
+        this.skipBadImages = skipBadImages;
+    }
+
+    /**
+     * @param imageSize input height and width for image folders
+     * @param trainSubset training images kept (stratified, seeded; in-memory sets only); 0 keeps all
+     */
+    public static DataSource open(String spec, Path home, int imageSize, int trainSubset, long seed, int workers,
+                                  boolean skipBadImages) {
+        if ("fashion-mnist".equals(spec)) {
+            return new DataSource("Fashion-MNIST", FashionMnist.SHAPE, FashionMnist.CLASS_NAMES,
+                    FashionMnist.train(home, trainSubset, seed), FashionMnist.test(home), null, null, workers, false);
+        }
+        if ("synthetic".equals(spec)) {
+            InputShape shape = new InputShape(1, 16, 16);
+            return new DataSource("synthetic", shape, List.of("0", "1", "2", "3"),
+                    SyntheticImages.generate(shape, 4, trainSubset > 0 ? trainSubset : 256, seed),
+                    SyntheticImages.generate(shape, 4, 128, seed + 1), null, null, workers, false);
+        }
+        if (spec.startsWith("cifar10:")) {
+            Path folder = Path.of(spec.substring("cifar10:".length())).toAbsolutePath();
+            return new DataSource("CIFAR-10 " + folder, Cifar10.SHAPE, Cifar10.CLASS_NAMES,
+                    Cifar10.train(folder, trainSubset, seed), Cifar10.test(folder), null, null, workers, false);
+        }
+        Path root = Path.of(spec).toAbsolutePath();
+        if (!java.nio.file.Files.isDirectory(root)) {
+            throw new IllegalArgumentException("--data '" + spec + "' is not one of fashion-mnist, synthetic, "
+                    + "cifar10:DIR, or an existing image folder DIR with DIR/train and DIR/val");
+        }
+        ImageFolder train = ImageFolder.scan(root, "train");
+        ImageFolder val = ImageFolder.scan(root, "val");
+        ImageFolder.requireSameClasses(train, val);
+        return new DataSource("image folder " + root, new InputShape(3, imageSize, imageSize), train.classes(),
+                null, null, train, val, workers, skipBadImages);
+    }
+
+    public String description() {
+        return description;
+    }
+
+    public InputShape shape() {
+        return shape;
+    }
+
+    public int classes() {
+        return classNames.size();
+    }
+
+    public List<String> classNames() {
+        return classNames;
+    }
+
+    /** The in-memory training split, or null for image folders. */
+    public DataSet trainSet() {
+        return trainSet;
+    }
+
+    /** Replaces the in-memory training split (e.g. with teacher logits attached to its labels). */
+    public void replaceTrainSet(DataSet replacement) {
+        this.trainSet = replacement;
+    }
+
+    public long trainExamples() {
+        return trainSet != null ? trainSet.numExamples() : trainFolder.samples().size();
+    }
+
+    public long testExamples() {
+        return testSet != null ? testSet.numExamples() : valFolder.samples().size();
+    }
+
+    /** Training minibatches for {@code epoch}, in an order fixed by the seed and the epoch. */
+    public DataSetIterator train(int epoch, int batch, long seed) {
+        if (trainSet != null) {
+            trainSet.shuffle(seed + epoch);
+            return SyntheticImages.iterator(trainSet, batch);
+        }
+        ImageFolderIterator images = new ImageFolderIterator(trainFolder, shape.height(), true, batch, workers,
+                seed + 1_000L * epoch, skipBadImages);
+        folderIterators.add(images);
+        return images;
+    }
+
+    /** The whole test (validation) split. */
+    public DataSetIterator test(int batch) {
+        if (testSet != null) {
+            return SyntheticImages.iterator(testSet, batch);
+        }
+        ImageFolderIterator images = new ImageFolderIterator(valFolder, shape.height(), false, batch, workers, 0,
+                skipBadImages);
+        folderIterators.add(images);
+        return images;
+    }
+
+    /** Image files left out so far because they did not decode (with --skip-bad-images). */
+    public long skippedImages() {
+        return folderIterators.stream().mapToLong(ImageFolderIterator::skippedImages).sum();
+    }
+}
