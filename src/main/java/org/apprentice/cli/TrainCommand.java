@@ -48,7 +48,7 @@ final class TrainCommand {
             + "ImageNet-style folder DIR holding DIR/train/<class>/* and DIR/val/<class>/*")
     String data = "fashion-mnist";
 
-    @Parameter(names = "--train-subset", description = "Training images to keep (stratified, seeded; in-memory datasets); 0 keeps all")
+    @Parameter(names = "--train-subset", description = "Training images to keep (stratified, seeded); 0 keeps all")
     int trainSubset = 0;
 
     @Parameter(names = "--image-size", description = "Input height and width for image folders (random resized crop in "

@@ -40,7 +40,7 @@ public final class DataSource {
 
     /**
      * @param imageSize input height and width for image folders
-     * @param trainSubset training images kept (stratified, seeded; in-memory sets only); 0 keeps all
+     * @param trainSubset training images kept (stratified, seeded); 0 keeps all
      */
     public static DataSource open(String spec, Path home, int imageSize, int trainSubset, long seed, int workers,
                                   boolean skipBadImages) {
@@ -64,7 +64,7 @@ public final class DataSource {
             throw new IllegalArgumentException("--data '" + spec + "' is not one of fashion-mnist, synthetic, "
                     + "cifar10:DIR, or an existing image folder DIR with DIR/train and DIR/val");
         }
-        ImageFolder train = ImageFolder.scan(root, "train");
+        ImageFolder train = ImageFolder.scan(root, "train").subset(trainSubset, seed);
         ImageFolder val = ImageFolder.scan(root, "val");
         ImageFolder.requireSameClasses(train, val);
         return new DataSource("image folder " + root, new InputShape(3, imageSize, imageSize), train.classes(),

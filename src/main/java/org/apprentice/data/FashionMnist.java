@@ -92,6 +92,11 @@ public final class FashionMnist {
 
     /** All indices in order, or a stratified seeded subset of subset/10 per class. */
     static List<Integer> select(int[] classes, int subset, long seed) {
+        return select(classes, subset, seed, CLASSES);
+    }
+
+    /** As {@link #select(int[], int, long)} for {@code classCount} classes. */
+    static List<Integer> select(int[] classes, int subset, long seed, int classCount) {
         List<Integer> all = new ArrayList<>();
         for (int i = 0; i < classes.length; i++) {
             all.add(i);
@@ -100,8 +105,8 @@ public final class FashionMnist {
             return all;
         }
         Collections.shuffle(all, new Random(seed));
-        int perClass = Math.max(1, subset / CLASSES);
-        int[] taken = new int[CLASSES];
+        int perClass = Math.max(1, subset / classCount);
+        int[] taken = new int[classCount];
         List<Integer> keep = new ArrayList<>();
         for (int i : all) {
             if (taken[classes[i]] < perClass) {

@@ -57,6 +57,16 @@ public record ImageFolder(Path folder, List<String> classes, List<Sample> sample
         return new ImageFolder(folder, List.copyOf(classes), List.copyOf(samples));
     }
 
+    /** A stratified, seeded subset of about {@code n} samples (n/classes per class); n <= 0 keeps all. */
+    public ImageFolder subset(int n, long seed) {
+        if (n <= 0 || n >= samples.size()) {
+            return this;
+        }
+        int[] labels = samples.stream().mapToInt(Sample::label).toArray();
+        List<Sample> kept = FashionMnist.select(labels, n, seed, classes.size()).stream().map(samples::get).toList();
+        return new ImageFolder(folder, classes, kept);
+    }
+
     /** Train and validation must name the same classes, or labels would mean different things. */
     public static void requireSameClasses(ImageFolder train, ImageFolder val) {
         if (!train.classes.equals(val.classes)) {

@@ -79,6 +79,9 @@ class ImageFolderTest {
         assertEquals(List.of("cat", "dog"), train.classes());
         assertEquals(5, train.samples().size());
         assertEquals(List.of(0, 0, 1, 1, 1), train.samples().stream().map(ImageFolder.Sample::label).toList());
+        ImageFolder two = train.subset(2, 5);
+        assertEquals(List.of(0, 1), two.samples().stream().map(ImageFolder.Sample::label).toList());
+        assertEquals(two, train.subset(2, 5));
 
         ImageFolderIterator it = new ImageFolderIterator(val, 24, false, 5, 2, 1, false);
         DataSet batch = it.next();
