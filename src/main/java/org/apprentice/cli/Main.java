@@ -27,11 +27,15 @@ public final class Main {
         SummaryCommand summary = new SummaryCommand();
         BenchCommand bench = new BenchCommand();
         TrainCommand train = new TrainCommand();
+        EvalCommand eval = new EvalCommand();
+        ExportCommand export = new ExportCommand();
         DefaultJob defaultJob = new DefaultJob();
         JCommander commander = JCommander.newBuilder()
                 .programName("apprentice")
                 .addObject(main)
                 .addCommand("train", train)
+                .addCommand("eval", eval)
+                .addCommand("export", export)
                 .addCommand("summary", summary)
                 .addCommand("bench", bench)
                 .build();
@@ -55,6 +59,8 @@ public final class Main {
             }
             return switch (command) {
                 case "train" -> train.run(home, out);
+                case "eval" -> eval.run(home, out);
+                case "export" -> export.run(out);
                 case "summary" -> summary.run(out);
                 case "bench" -> bench.run(out);
                 default -> throw new IllegalStateException("unhandled command " + command);

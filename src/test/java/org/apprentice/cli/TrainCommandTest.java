@@ -123,4 +123,41 @@ class TrainCommandTest {
         assertEquals(List.of("circle", "square"),
                 org.apprentice.kd.Models.recordedClasses(run.resolve("student.zip").toFile()));
     }
+
+    @Test
+    void evalAndExportReportAndRefuseCorruptModelsByName() throws Exception {
+        Path run = dir.resolve("run");
+        assertEquals(0, train("--width", "0.25", "--bits", "2", "--act-bits", "4", "--out", run.toString()), err.toString());
+        String reported = out().lines().filter(l -> l.startsWith("student: ")).findFirst().orElseThrow();
+        String accuracy = reported.substring("student: ".length(), reported.indexOf(" ->"));
+
+        out.reset();
+        err.reset();
+        PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+        Path zip = run.resolve("student.zip");
+        assertEquals(0, Main.run(new String[] {"export", "--model", zip.toString()}, o, e), err.toString());
+        assertTrue(out().contains("ternary") && out().contains("packed file"), out());
+        for (Path model : List.of(zip, run.resolve("student-deploy.zip"), run.resolve("student.packed"))) {
+            out.reset();
+            assertEquals(0, Main.run(new String[] {"eval", "--model", model.toString(), "--data", "synthetic"}, o, e),
+                    err.toString());
+            assertTrue(out().contains(accuracy), model + ": " + out() + " vs " + accuracy);
+        }
+
+        Path corrupt = dir.resolve("corrupt.zip");
+        byte[] bytes = Files.readAllBytes(zip);
+        Files.write(corrupt, java.util.Arrays.copyOf(bytes, bytes.length / 3));
+        err.reset();
+        assertEquals(Main.USAGE_ERROR, Main.run(new String[] {"eval", "--model", corrupt.toString(), "--data",
+                "synthetic"}, o, e));
+        assertTrue(err.toString().contains(corrupt.toString()), err.toString());
+        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+        err.reset();
+        assertEquals(Main.USAGE_ERROR, train("--scheme", "B", "--teacher-model", corrupt.toString()));
+        assertTrue(err.toString().contains(corrupt.toString()), err.toString());
+        err.reset();
+        assertEquals(Main.USAGE_ERROR, train("--scheme", "B", "--teacher-model", zip.toString()));
+        assertTrue(err.toString().contains("low precision"), err.toString());
+    }
 }

@@ -14,7 +14,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * SameDiff ops, on arrays with copies, on arrays in place), and its STE gradient, from SameDiff's
  * differentiation of the straight-through form, against the expected one. Exact comparisons.
  */
-class QuantizersTest {
+public class QuantizersTest {
 
     private static INDArray vec(double... values) {
         return Nd4j.createFromArray(values);
@@ -201,7 +201,7 @@ class QuantizersTest {
         assertEquals("weight bits must be 2 (ternary), 3..8, or 32 (full precision), got 33", e.getMessage());
     }
 
-    static int distinct(INDArray x) {
+    public static int distinct(INDArray x) {
         // + 0.0 folds -0.0 into 0.0
         return (int) java.util.Arrays.stream(x.dup().data().asDouble()).map(v -> v + 0.0).distinct().count();
     }

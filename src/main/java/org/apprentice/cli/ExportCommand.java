@@ -1,0 +1,67 @@
+package org.apprentice.cli;
+
+import com.beust.jcommander.Parameter;
+import com.beust.jcommander.Parameters;
+import java.io.File;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apprentice.export.Exporter;
+import org.apprentice.export.PackedModel;
+import org.apprentice.kd.Models;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.util.ModelSerializer;
+
+/** {@code apprentice export}: the deployable DL4J zip and the packed low-bit file of a trained student. */
+@Parameters(commandDescription = "Export a trained student: a DL4J zip with the quantized weights stored, and a packed low-bit file, with a size table")
+final class ExportCommand {
+    @Parameter(names = "--model", description = "The student zip written by train", required = true)
+    File model;
+
+    @Parameter(names = "--out", description = "Folder for the exported files (default: beside the model)")
+    Path out;
+
+    int run(PrintStream stdout) throws IOException {
+        ComputationGraph student = Models.load(model, "student");
+        Path folder = out != null ? out : model.getAbsoluteFile().getParentFile().toPath();
+        String base = model.getName().replaceAll("\\.zip$", "");
+        File deployable = folder.resolve(base + "-deploy.zip").toFile();
+        File packed = folder.resolve(base + ".packed").toFile();
+        java.nio.file.Files.createDirectories(folder);
+        ModelSerializer.writeModel(Exporter.deployable(student), deployable, false);
+        List<PackedModel.Entry> table = PackedModel.write(student, packed);
+
+        Map<String, long[]> perLayer = new LinkedHashMap<>();
+        Map<String, String> encodings = new LinkedHashMap<>();
+        for (PackedModel.Entry e : table) {
+            String layer = e.parameter().substring(0, e.parameter().lastIndexOf('_'));
+            long[] sums = perLayer.computeIfAbsent(layer, k -> new long[3]);
+            sums[0] += e.count();
+            sums[1] += e.fp32Bytes();
+            sums[2] += e.packedBytes();
+            if (!"float32".equals(e.encoding())) {
+                encodings.put(layer, e.encoding());
+            }
+        }
+        stdout.printf("%-24s %-9s %12s %12s %12s%n", "layer", "weights", "parameters", "fp32 bytes", "packed bytes");
+        long fp32 = 0;
+        long payload = 0;
+        for (Map.Entry<String, long[]> e : perLayer.entrySet()) {
+            long[] s = e.getValue();
+            stdout.printf("%-24s %-9s %,12d %,12d %,12d%n", e.getKey(), encodings.getOrDefault(e.getKey(), "float32"),
+                    s[0], s[1], s[2]);
+            fp32 += s[1];
+            payload += s[2];
+        }
+        stdout.printf("%-24s %-9s %12s %,12d %,12d  (%.1fx smaller)%n", "total", "", "", fp32, payload,
+                (double) fp32 / payload);
+        stdout.printf("packed file %s: %,d bytes (parameters above plus the %,d-byte graph configuration and headers)%n",
+                packed, packed.length(), packed.length() - payload);
+        stdout.printf("DL4J zip %s: %,d bytes (quantized weights stored as float32; loads with ModelSerializer)%n",
+                deployable, deployable.length());
+        return 0;
+    }
+}

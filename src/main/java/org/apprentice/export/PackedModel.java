@@ -1,0 +1,228 @@
+package org.apprentice.export;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apprentice.model.ModelSize;
+import org.apprentice.quant.ArrayOps;
+import org.apprentice.quant.QuantizedWeights;
+import org.apprentice.quant.WeightQuantizer;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The packed low-precision file of a student: the deployable graph's configuration (DL4J JSON, gzipped), then
+ * every parameter, quantized weights as their integer codes packed into {@code bits} bits each (2 for
+ * ternary) plus their float32 scale(s), everything else as float32. Apprentice reads it back into a
+ * graph that gives identical predictions.
+ *
+ * <pre>
+ * "APPRENTICE-PACKED\n" | int version | int jsonLength | gzipped json (UTF-8) | int parameterCount |
+ * per parameter: UTF name | int rank | long[rank] shape | byte kind (0 float32, 1 codes) |
+ *   float32: float[n]  |  codes: byte bits | int scaleCount | float[scaleCount] | byte[ceil(n·bits/8)]
+ * </pre>
+ */
+public final class PackedModel {
+    private static final String MAGIC = "APPRENTICE-PACKED\n";
+    private static final int VERSION = 1;
+
+    /** One row of the size table. */
+    public record Entry(String parameter, String encoding, long count, long fp32Bytes, long packedBytes) {
+    }
+
+    private PackedModel() {
+    }
+
+    /** Writes {@code student} (its training graph) packed, atomically; returns the per-parameter table. */
+    public static List<Entry> write(ComputationGraph student, File file) throws IOException {
+        ComputationGraph deployable = Exporter.deployable(student);
+        List<Entry> table = new ArrayList<>();
+        File parent = file.getAbsoluteFile().getParentFile();
+        Files.createDirectories(parent.toPath());
+        File temp = File.createTempFile(file.getName(), ".part", parent);
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(temp.toPath())))) {
+            out.write(MAGIC.getBytes(StandardCharsets.US_ASCII));
+            out.writeInt(VERSION);
+            byte[] json = gzip(deployable.getConfiguration().toJson().getBytes(StandardCharsets.UTF_8));
+            out.writeInt(json.length);
+            out.write(json);
+            Map<String, INDArray> params = student.paramTable();
+            out.writeInt(params.size());
+            for (Layer layer : student.getLayers()) {
+                QuantizedWeights q = ModelSize.quantizerOf(layer);
+                String layerName = layer.conf().getLayer().getLayerName();
+                for (Map.Entry<String, INDArray> e : layer.paramTable().entrySet()) {
+                    INDArray value = e.getValue();
+                    String name = layerName + "_" + e.getKey();
+                    out.writeUTF(name);
+                    out.writeInt(value.rank());
+                    for (long d : value.shape()) {
+                        out.writeLong(d);
+                    }
+                    boolean weight = layer.conf().getLayer().initializer().isWeightParam(layer.conf().getLayer(), e.getKey());
+                    if (q != null && weight) {
+                        WeightQuantizer quantizer = q.quantizer();
+                        INDArray codes = quantizer.codes(ArrayOps.COPYING, value);
+                        float[] scales = quantizer.scale(ArrayOps.COPYING, value).castTo(DataType.FLOAT).dup('c').data().asFloat();
+                        int bits = quantizer.bits();
+                        byte[] packed = pack(codes.dup('c').data().asInt(), bits, offset(bits));
+                        out.writeByte(1);
+                        out.writeByte(bits);
+                        out.writeInt(scales.length);
+                        for (float s : scales) {
+                            out.writeFloat(s);
+                        }
+                        out.write(packed);
+                        table.add(new Entry(name, bits == 2 ? "ternary" : bits + "-bit", value.length(),
+                                4 * value.length(), packed.length + 4L * scales.length));
+                    } else {
+                        out.writeByte(0);
+                        for (float f : value.castTo(DataType.FLOAT).dup('c').data().asFloat()) {
+                            out.writeFloat(f);
+                        }
+                        table.add(new Entry(name, "float32", value.length(), 4 * value.length(), 4 * value.length()));
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(temp.toPath());
+            throw e;
+        }
+        Files.move(temp.toPath(), file.toPath(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return table;
+    }
+
+    /** Reads a packed file back into a runnable graph; a foreign or truncated file is named in one line. */
+    public static ComputationGraph read(File file) {
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file.toPath())))) {
+            byte[] magic = new byte[MAGIC.length()];
+            in.readFully(magic);
+            if (!MAGIC.equals(new String(magic, StandardCharsets.US_ASCII)) || in.readInt() != VERSION) {
+                throw new IllegalArgumentException("packed model " + file + " is not an Apprentice packed file (version "
+                        + VERSION + ")");
+            }
+            byte[] json = new byte[in.readInt()];
+            in.readFully(json);
+            ComputationGraph graph = new ComputationGraph(
+                    ComputationGraphConfiguration.fromJson(new String(gunzip(json), StandardCharsets.UTF_8)));
+            graph.init();
+            Map<String, INDArray> values = new LinkedHashMap<>();
+            int count = in.readInt();
+            for (int i = 0; i < count; i++) {
+                String name = in.readUTF();
+                long[] shape = new long[in.readInt()];
+                long n = 1;
+                for (int d = 0; d < shape.length; d++) {
+                    shape[d] = in.readLong();
+                    n *= shape[d];
+                }
+                if (in.readByte() == 0) {
+                    float[] data = new float[(int) n];
+                    for (int j = 0; j < n; j++) {
+                        data[j] = in.readFloat();
+                    }
+                    values.put(name, Nd4j.create(data, shape, 'c'));
+                } else {
+                    int bits = in.readByte();
+                    float[] scales = new float[in.readInt()];
+                    for (int j = 0; j < scales.length; j++) {
+                        scales[j] = in.readFloat();
+                    }
+                    byte[] packed = new byte[(int) ((n * bits + 7) / 8)];
+                    in.readFully(packed);
+                    INDArray codes = Nd4j.createFromArray(unpack(packed, (int) n, bits, offset(bits)))
+                            .castTo(DataType.FLOAT).reshape('c', shape);
+                    INDArray scale = scales.length == 1 ? Nd4j.scalar(scales[0])
+                            : Nd4j.create(scales, perChannel(shape), 'c');
+                    values.put(name, ArrayOps.COPYING.mul(codes, scale));
+                }
+            }
+            Map<String, INDArray> target = graph.paramTable();
+            if (!target.keySet().equals(values.keySet())) {
+                throw new IllegalArgumentException("packed model " + file + " does not match its own configuration");
+            }
+            for (Map.Entry<String, INDArray> e : values.entrySet()) {
+                target.get(e.getKey()).assign(e.getValue().reshape(target.get(e.getKey()).shape()));
+            }
+            return graph;
+        } catch (EOFException e) {
+            throw new IllegalArgumentException("packed model " + file + " is truncated");
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof IllegalArgumentException iae && iae.getMessage() != null
+                    && iae.getMessage().startsWith("packed model")) {
+                throw iae;
+            }
+            throw new IllegalArgumentException("packed model " + file + " cannot be read: " + e.getClass().getSimpleName());
+        }
+    }
+
+    private static byte[] gzip(byte[] bytes) throws IOException {
+        java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.GZIPOutputStream zip = new java.util.zip.GZIPOutputStream(buffer)) {
+            zip.write(bytes);
+        }
+        return buffer.toByteArray();
+    }
+
+    private static byte[] gunzip(byte[] bytes) throws IOException {
+        try (java.util.zip.GZIPInputStream zip = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(bytes))) {
+            return zip.readAllBytes();
+        }
+    }
+
+    private static long[] perChannel(long[] shape) {
+        long[] s = new long[shape.length];
+        java.util.Arrays.fill(s, 1);
+        s[0] = shape[0];
+        return s;
+    }
+
+    /** Codes are stored as code + offset, an unsigned value below 2^bits. */
+    private static int offset(int bits) {
+        return bits == 2 ? 1 : (1 << (bits - 1)) - 1;
+    }
+
+    static byte[] pack(int[] codes, int bits, int offset) {
+        byte[] out = new byte[(int) (((long) codes.length * bits + 7) / 8)];
+        long bit = 0;
+        for (int code : codes) {
+            int v = code + offset;
+            for (int b = 0; b < bits; b++, bit++) {
+                if (((v >> b) & 1) != 0) {
+                    out[(int) (bit >> 3)] |= (byte) (1 << (bit & 7));
+                }
+            }
+        }
+        return out;
+    }
+
+    static int[] unpack(byte[] packed, int n, int bits, int offset) {
+        int[] out = new int[n];
+        long bit = 0;
+        for (int i = 0; i < n; i++) {
+            int v = 0;
+            for (int b = 0; b < bits; b++, bit++) {
+                if ((packed[(int) (bit >> 3)] >> (bit & 7) & 1) != 0) {
+                    v |= 1 << b;
+                }
+            }
+            out[i] = v - offset;
+        }
+        return out;
+    }
+}
