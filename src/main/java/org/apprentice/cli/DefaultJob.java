@@ -56,6 +56,6 @@ final class DefaultJob {
                                         Path out) {
         return new RunSettings(scheme, student, 1.0, precision, TEACHER, 1.0, teacherZip, null, "fashion-mnist",
                 SUBSET, EPOCHS, 64, 0.1, 1e-4, 1.0, ApprenticeLoss.PAPER_BETA, ApprenticeLoss.PAPER_GAMMA, 1.0,
-                ApprenticeLoss.Target.SOFTMAX, true, 42, out, 224, 2, false);
+                ApprenticeLoss.Target.SOFTMAX, true, 42, out, 224, 2, false, "cosine", false, 0);
     }
 }

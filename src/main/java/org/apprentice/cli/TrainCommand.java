@@ -71,6 +71,15 @@ final class TrainCommand {
     @Parameter(names = "--lr", description = "Learning rate, SGD with Nesterov momentum 0.9 (default 0.1; 0.01 for scheme C, which fine-tunes)")
     Double lr;
 
+    @Parameter(names = "--schedule", description = "Learning-rate schedule by epoch: constant, step (x0.1 at 1/2 and 3/4 of the epochs), cosine")
+    String schedule = "cosine";
+
+    @Parameter(names = "--resume", description = "Continue the run in --out from its last epoch-end checkpoint (same settings)")
+    boolean resume;
+
+    @Parameter(names = "--stop-after-epoch", description = "Stop after this epoch (its checkpoint written), to continue later with --resume; 0 runs to the end")
+    int stopAfterEpoch;
+
     @Parameter(names = "--wd", description = "L2 weight decay")
     double wd = 1e-4;
 
@@ -113,13 +122,18 @@ final class TrainCommand {
             throw new IllegalArgumentException("--epochs and --batch must be >= 1, got " + epochs + " and " + batch);
         }
         double learningRate = lr != null ? lr : (parsed == Scheme.C ? 0.01 : 0.1);
+        if (resume && out == null) {
+            throw new IllegalArgumentException("--resume needs --out DIR, the folder of the run to continue");
+        }
+        org.apprentice.train.LearningRates.schedule(schedule, 0.1, epochs); // validates
         Path folder = out != null ? out : home.resolve("runs").resolve(String.format("%s-%s-%s-%s",
                 parsed.name().toLowerCase(), student, spec.body().label(),
                 LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
         new ApprenticeLoss(beta, gamma, temperature, parsedTarget); // validates
         RunSettings settings = new RunSettings(parsed, student, width, spec, teacherName, teacherWidth, teacherModel,
                 studentInit, data, trainSubset, epochs, batch, learningRate, wd, alpha, beta, gamma, temperature,
-                parsedTarget, cacheTeacherLogits, seed, folder, imageSize, workers, skipBadImages);
+                parsedTarget, cacheTeacherLogits, seed, folder, imageSize, workers, skipBadImages, schedule, resume,
+                stopAfterEpoch);
         new TrainingRun(settings, home, stdout).run();
         return 0;
     }

@@ -108,8 +108,11 @@ public final class DataSource {
     /** Training minibatches for {@code epoch}, in an order fixed by the seed and the epoch. */
     public DataSetIterator train(int epoch, int batch, long seed) {
         if (trainSet != null) {
-            trainSet.shuffle(seed + epoch);
-            return SyntheticImages.iterator(trainSet, batch);
+            // each epoch's order is a function of (seed, epoch) alone, from the canonical order, so a
+            // resumed run sees the same minibatches as an uninterrupted one
+            DataSet epochOrder = trainSet.copy();
+            epochOrder.shuffle(seed + epoch);
+            return SyntheticImages.iterator(epochOrder, batch);
         }
         ImageFolderIterator images = new ImageFolderIterator(trainFolder, shape.height(), true, batch, workers,
                 seed + 1_000L * epoch, skipBadImages);
@@ -126,6 +129,26 @@ public final class DataSource {
                 skipBadImages);
         folderIterators.add(images);
         return images;
+    }
+
+    /** A SHA-256 fingerprint of the data: the in-memory arrays' bytes, or every image's path and size. */
+    public String fingerprint() throws java.io.IOException {
+        if (trainFolder == null) {
+            java.util.List<String> parts = new java.util.ArrayList<>();
+            for (org.nd4j.linalg.api.ndarray.INDArray a : new org.nd4j.linalg.api.ndarray.INDArray[] {
+                    trainSet.getFeatures(), trainSet.getLabels(), testSet.getFeatures(), testSet.getLabels()}) {
+                parts.add(java.util.Arrays.toString(a.shape()) + " " + a.dup('c').sumNumber() + " "
+                        + java.util.Arrays.hashCode(a.dup('c').data().asFloat()));
+            }
+            return org.apprentice.train.Provenance.sha256(parts);
+        }
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        for (ImageFolder split : new ImageFolder[] {trainFolder, valFolder}) {
+            for (ImageFolder.Sample s : split.samples()) {
+                lines.add(s.file() + " " + java.nio.file.Files.size(s.file()) + " " + s.label());
+            }
+        }
+        return org.apprentice.train.Provenance.sha256(lines);
     }
 
     /** Image files left out so far because they did not decode (with --skip-bad-images). */

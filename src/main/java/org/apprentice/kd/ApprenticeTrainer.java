@@ -152,6 +152,10 @@ public final class ApprenticeTrainer {
             images += n;
             batchIndex++;
         }
+        student.incrementEpochCount(); // drives epoch-based learning-rate schedules
+        if (scheme == Scheme.A) {
+            teacher.incrementEpochCount();
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
         double ce = studentCe / images;
         double kd = distill / images;

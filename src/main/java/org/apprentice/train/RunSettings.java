@@ -19,7 +19,24 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
                           String data, int trainSubset, int epochs, int batch, double learningRate,
                           double weightDecay, double alpha, double beta, double gamma, double temperature,
                           ApprenticeLoss.Target target, boolean cacheTeacherLogits, long seed, Path out,
-                          int imageSize, int workers, boolean skipBadImages) {
+                          int imageSize, int workers, boolean skipBadImages, String schedule, boolean resume,
+                          int stopAfterEpoch) {
+
+    /** The settings that must not change when a run is resumed (out, resume and stop-after are where and how). */
+    public java.util.Map<String, String> identity() {
+        java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+        m.put("scheme", scheme.name());
+        m.put("student", student + " x" + studentWidth + " " + precision);
+        m.put("teacher", scheme.needsTeacher() ? teacher + " x" + teacherWidth : "");
+        m.put("teacherModel", String.valueOf(teacherModel));
+        m.put("studentInit", String.valueOf(studentInit));
+        m.put("data", data + " subset " + trainSubset + " size " + imageSize);
+        m.put("optimiser", "batch " + batch + " lr " + learningRate + " " + schedule + " wd " + weightDecay
+                + " epochs " + epochs);
+        m.put("loss", "alpha " + alpha + " beta " + beta + " gamma " + gamma + " T " + temperature + " " + target);
+        m.put("seed", String.valueOf(seed));
+        return m;
+    }
 
     /** The deeper ResNet of the same shape family that teaches {@code student} by default. */
     public static String defaultTeacher(String student) {

@@ -3,7 +3,6 @@ package org.apprentice.train;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,6 +20,8 @@ import org.apprentice.model.ResNetBuilder;
 import org.apprentice.model.ResNetConfig;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.schedule.ISchedule;
+import java.nio.file.Path;
 
 /**
  * One training run of any scheme: builds or loads the teacher and student, trains for the given
@@ -46,27 +47,34 @@ public final class TrainingRun {
     public Result run() throws IOException {
         DataSource data = DataSource.open(s.data(), home, s.imageSize(), s.trainSubset(), s.seed(), s.workers(),
                 s.skipBadImages());
+        String dataFingerprint = data.fingerprint();
         InputShape shape = data.shape();
         int classes = data.classes();
 
-        Nesterovs updater = new Nesterovs(s.learningRate(), 0.9);
+        ISchedule learningRate = LearningRates.schedule(s.schedule(), s.learningRate(), s.epochs());
         ResNetConfig studentConfig = ResNetConfig.of(s.student(), classes, shape).withWidthMultiplier(s.studentWidth())
-                .withPrecision(s.precision()).withSeed(s.seed()).withUpdater(updater, s.weightDecay());
+                .withPrecision(s.precision()).withSeed(s.seed())
+                .withUpdater(new Nesterovs(learningRate, 0.9), s.weightDecay());
         ResNetConfig teacherConfig = ResNetConfig.of(s.teacher(), classes, shape).withWidthMultiplier(s.teacherWidth())
-                .withSeed(s.seed() + 1).withUpdater(new Nesterovs(s.learningRate(), 0.9), s.weightDecay());
+                .withSeed(s.seed() + 1).withUpdater(new Nesterovs(learningRate, 0.9), s.weightDecay());
         ApprenticeLoss loss = new ApprenticeLoss(s.beta(), s.gamma(), s.temperature(), s.target());
 
+        Checkpoints.Restored restored = s.resume()
+                ? Checkpoints.load(s.out(), s.identity(), s.scheme() == Scheme.A) : null;
+        int firstEpoch = restored == null ? 1 : restored.epoch() + 1;
         ComputationGraph teacher = null;
         ComputationGraph student;
         ApprenticeTrainer trainer;
         switch (s.scheme()) {
             case NONE -> {
-                student = ResNetBuilder.build(studentConfig);
+                student = restored != null ? restored.student() : ResNetBuilder.build(studentConfig);
                 trainer = ApprenticeTrainer.withoutTeacher(student);
             }
             case A -> {
-                teacher = ResNetBuilder.build(teacherConfig, Heads.teacher(s.alpha(), classes));
-                student = ResNetBuilder.build(studentConfig, Heads.apprentice(loss));
+                teacher = restored != null ? restored.teacher()
+                        : ResNetBuilder.build(teacherConfig, Heads.teacher(s.alpha(), classes));
+                student = restored != null ? restored.student()
+                        : ResNetBuilder.build(studentConfig, Heads.apprentice(loss));
                 trainer = ApprenticeTrainer.jointly(teacher, student, s.alpha());
             }
             case B, C -> {
@@ -75,7 +83,9 @@ public final class TrainingRun {
                             + "full-precision teacher (make one with --scheme none --student " + s.teacher() + ")");
                 }
                 teacher = Models.loadTeacher(s.teacherModel(), studentConfig);
-                if (s.scheme() == Scheme.B) {
+                if (restored != null) {
+                    student = restored.student();
+                } else if (s.scheme() == Scheme.B) {
                     student = ResNetBuilder.build(studentConfig, Heads.apprentice(loss));
                 } else {
                     if (s.studentInit() == null) {
@@ -104,34 +114,50 @@ public final class TrainingRun {
                 s.precision().body().label(), s.scheme().needsTeacher() ? ", teacher " + s.teacher() : "",
                 ModelSize.megabytes(ModelSize.of(student).lowPrecisionBytes()), data.description(),
                 data.trainExamples(), data.testExamples());
+        Path csv = s.out().resolve("metrics.csv");
+        if (restored != null) {
+            out.printf("resuming %s after epoch %d%n", s.out(), restored.epoch());
+            keepRowsUpTo(csv, restored.epoch());
+        } else {
+            Files.writeString(csv, "epoch,lr,teacher_ce,student_ce,distillation,loss,student_top1,student_top5,"
+                    + "teacher_top1,teacher_top5,seconds,images_per_second,teacher_forward_passes\n");
+        }
         List<EpochMetrics> epochs = new ArrayList<>();
-        File csv = s.out().resolve("metrics.csv").toFile();
-        Files.writeString(csv.toPath(), "epoch,lr,teacher_ce,student_ce,distillation,loss,student_top1,student_top5,"
-                + "teacher_top1,teacher_top5,seconds,images_per_second,teacher_forward_passes\n");
-        Accuracy studentAcc = null;
+        Accuracy studentAcc = restored != null && firstEpoch > s.epochs()
+                ? Accuracy.of(student, data.test(Math.max(s.batch(), 64)), classes) : null;
         Accuracy teacherAcc = null;
-        for (int epoch = 1; epoch <= s.epochs(); epoch++) {
+        for (int epoch = firstEpoch; epoch <= s.epochs(); epoch++) {
+            double lr = learningRate.valueAt(0, epoch - 1);
             EpochMetrics m = trainer.trainEpoch(epoch, data.train(epoch, s.batch(), s.seed()));
             epochs.add(m);
             studentAcc = Accuracy.of(student, data.test(Math.max(s.batch(), 64)), classes);
             teacherAcc = s.scheme() == Scheme.A ? Accuracy.of(teacher, data.test(Math.max(s.batch(), 64)), classes) : null;
-            out.printf("epoch %d/%d  loss %.4f  student CE %.4f%s%s  test top-1 %.2f%% top-5 %.2f%%%s  %.1f s (%.0f img/s)%n",
-                    epoch, s.epochs(), m.loss(), m.studentCrossEntropy(),
+            out.printf("epoch %d/%d  lr %.4g  loss %.4f  student CE %.4f%s%s  test top-1 %.2f%% top-5 %.2f%%%s  %.1f s (%.0f img/s)%n",
+                    epoch, s.epochs(), lr, m.loss(), m.studentCrossEntropy(),
                     Double.isNaN(m.distillation()) ? "" : String.format("  distillation %.4f", m.distillation()),
                     Double.isNaN(m.teacherCrossEntropy()) ? "" : String.format("  teacher CE %.4f", m.teacherCrossEntropy()),
                     100 * studentAcc.top1(), 100 * studentAcc.top5(),
                     teacherAcc == null ? "" : String.format("  (teacher %.2f%%)", 100 * teacherAcc.top1()),
                     m.seconds(), m.imagesPerSecond());
-            Files.writeString(csv.toPath(), String.format("%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%.3f,%.1f,%d%n", epoch,
-                    s.learningRate(), num(m.teacherCrossEntropy()), num(m.studentCrossEntropy()), num(m.distillation()),
+            Files.writeString(csv, String.format("%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%.3f,%.1f,%d%n", epoch,
+                    lr, num(m.teacherCrossEntropy()), num(m.studentCrossEntropy()), num(m.distillation()),
                     num(m.loss()), num(studentAcc.top1()), num(studentAcc.top5()),
                     teacherAcc == null ? "" : num(teacherAcc.top1()), teacherAcc == null ? "" : num(teacherAcc.top5()),
                     m.seconds(), m.imagesPerSecond(), m.teacherForwardPasses()), java.nio.file.StandardOpenOption.APPEND);
+            Checkpoints.save(s.out(), epoch, s.identity(), student, studentConfig,
+                    s.scheme() == Scheme.A ? teacher : null, teacherConfig);
+            if (epoch == s.stopAfterEpoch() && epoch < s.epochs()) {
+                out.printf("stopped after epoch %d as asked; continue with the same command and --resume%n", epoch);
+                return new Result(studentAcc, teacherAcc, null, epochs);
+            }
         }
         File studentZip = s.out().resolve("student.zip").toFile();
         Models.save(student, studentConfig, data.classNames(), studentZip);
+        Provenance.write(studentZip, s, dataFingerprint, home);
         if (s.scheme() == Scheme.A) {
-            Models.save(teacher, teacherConfig, data.classNames(), s.out().resolve("teacher.zip").toFile());
+            File teacherZip = s.out().resolve("teacher.zip").toFile();
+            Models.save(teacher, teacherConfig, data.classNames(), teacherZip);
+            Provenance.write(teacherZip, s, dataFingerprint, home);
         }
         out.printf("student: %s -> %s%n", studentAcc, studentZip);
         if (data.skippedImages() > 0) {
@@ -140,11 +166,24 @@ public final class TrainingRun {
         return new Result(studentAcc, teacherAcc, studentZip, epochs);
     }
 
+    /** After a crash between writing an epoch's row and its checkpoint, drop the rows the checkpoint lacks. */
+    private static void keepRowsUpTo(Path csv, int epoch) throws IOException {
+        if (!Files.isRegularFile(csv)) {
+            return;
+        }
+        List<String> lines = Files.readAllLines(csv);
+        List<String> kept = new ArrayList<>();
+        for (String line : lines) {
+            String first = line.split(",", 2)[0];
+            if (!first.matches("\\d+") || Integer.parseInt(first) <= epoch) {
+                kept.add(line);
+            }
+        }
+        Files.write(csv, kept);
+    }
+
     private static String num(double v) {
         return Double.isNaN(v) ? "" : String.format("%.6f", v);
     }
 
-    static void unchecked(IOException e) {
-        throw new UncheckedIOException(e);
-    }
 }

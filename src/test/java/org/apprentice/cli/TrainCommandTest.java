@@ -20,14 +20,21 @@ class TrainCommandTest {
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
+    /** Runs train with small defaults (synthetic data, resnet8, one epoch) that the given flags override. */
     private int train(String... args) {
         out.reset();
         err.reset();
-        String[] all = new String[args.length + 11];
-        System.arraycopy(new String[] {"train", "--data", "synthetic", "--train-subset", "64", "--epochs", "1",
-                "--batch", "32", "--student", "resnet8"}, 0, all, 0, 11);
-        System.arraycopy(args, 0, all, 11, args.length);
-        return Main.run(all, new PrintStream(out, true, StandardCharsets.UTF_8),
+        java.util.List<String> given = java.util.Arrays.asList(args);
+        java.util.List<String> all = new java.util.ArrayList<>(List.of("train"));
+        String[][] defaults = {{"--data", "synthetic"}, {"--train-subset", "64"}, {"--epochs", "1"}, {"--batch", "32"},
+                {"--student", "resnet8"}};
+        for (String[] d : defaults) {
+            if (!given.contains(d[0])) {
+                all.addAll(List.of(d));
+            }
+        }
+        all.addAll(given);
+        return Main.run(all.toArray(new String[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
@@ -159,5 +166,59 @@ class TrainCommandTest {
         err.reset();
         assertEquals(Main.USAGE_ERROR, train("--scheme", "B", "--teacher-model", zip.toString()));
         assertTrue(err.toString().contains("low precision"), err.toString());
+    }
+
+    @Test
+    void aStoppedAndResumedRunEndsExactlyAsAnUninterruptedOne() throws Exception {
+        Path whole = dir.resolve("whole");
+        Path split = dir.resolve("split");
+        String[] common = {"--scheme", "A", "--width", "0.25", "--teacher", "resnet8", "--teacher-width", "0.5",
+                "--bits", "2", "--act-bits", "4", "--epochs", "3"};
+        assertEquals(0, train(concat(common, "--out", whole.toString())), err.toString());
+        assertEquals(0, train(concat(common, "--out", split.toString(), "--stop-after-epoch", "1")), err.toString());
+        assertTrue(out().contains("stopped after epoch 1"), out());
+        assertTrue(!Files.exists(split.resolve("student.zip")));
+        assertEquals(0, train(concat(common, "--out", split.toString(), "--resume")), err.toString());
+        assertTrue(out().contains("resuming") && out().contains("after epoch 1"), out());
+
+        for (String model : new String[] {"student.zip", "teacher.zip"}) {
+            assertEquals(org.deeplearning4j.util.ModelSerializer.restoreComputationGraph(whole.resolve(model).toFile()).params(),
+                    org.deeplearning4j.util.ModelSerializer.restoreComputationGraph(split.resolve(model).toFile()).params(),
+                    model);
+        }
+        List<String> a = Files.readAllLines(whole.resolve("metrics.csv"));
+        List<String> b = Files.readAllLines(split.resolve("metrics.csv"));
+        assertEquals(4, b.size());
+        for (int i = 0; i < a.size(); i++) {
+            // identical up to the timing columns
+            assertEquals(String.join(",", java.util.Arrays.copyOf(a.get(i).split(","), 10)),
+                    String.join(",", java.util.Arrays.copyOf(b.get(i).split(","), 10)));
+        }
+        String provenance = Files.readString(split.resolve("student.json"));
+        assertTrue(provenance.contains("\"gitCommit\"") && provenance.contains("\"dataSha256\"")
+                && provenance.contains("\"seed\" : \"42\""), provenance);
+    }
+
+    @Test
+    void resumingAnotherRunOrABrokenCheckpointIsRefused() throws Exception {
+        Path run = dir.resolve("run");
+        assertEquals(0, train("--width", "0.25", "--epochs", "2", "--stop-after-epoch", "1", "--out", run.toString()));
+        assertEquals(Main.USAGE_ERROR, train("--width", "0.25", "--epochs", "2", "--seed", "7", "--resume",
+                "--out", run.toString()));
+        assertTrue(err.toString().contains("belongs to another run") && err.toString().contains("seed"), err.toString());
+        Path zip = run.resolve("checkpoint-epoch-1/student.zip");
+        byte[] bytes = Files.readAllBytes(zip);
+        Files.write(zip, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+        assertEquals(Main.USAGE_ERROR, train("--width", "0.25", "--epochs", "2", "--resume", "--out", run.toString()));
+        assertTrue(err.toString().contains(zip.toString()), err.toString());
+        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+        assertEquals(Main.USAGE_ERROR, train("--width", "0.25", "--resume", "--out", dir.resolve("nothing").toString()));
+        assertTrue(err.toString().contains("has no checkpoint"), err.toString());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
     }
 }
