@@ -101,8 +101,19 @@ public final class ApprenticeTrainer {
         return scheme;
     }
 
+    /** Told the running count of images after every minibatch (progress display). */
+    @FunctionalInterface
+    public interface Progress {
+        void imagesDone(long images);
+    }
+
     /** One pass over {@code data}. */
     public EpochMetrics trainEpoch(int epoch, DataSetIterator data) {
+        return trainEpoch(epoch, data, images -> { });
+    }
+
+    /** One pass over {@code data}, reporting progress after each minibatch. */
+    public EpochMetrics trainEpoch(int epoch, DataSetIterator data, Progress progress) {
         long start = System.nanoTime();
         double teacherCe = 0;
         double studentCe = 0;
@@ -151,6 +162,7 @@ public final class ApprenticeTrainer {
             }
             images += n;
             batchIndex++;
+            progress.imagesDone(images);
         }
         student.incrementEpochCount(); // drives epoch-based learning-rate schedules
         if (scheme == Scheme.A) {

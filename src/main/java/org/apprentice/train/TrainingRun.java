@@ -128,7 +128,11 @@ public final class TrainingRun {
         Accuracy teacherAcc = null;
         for (int epoch = firstEpoch; epoch <= s.epochs(); epoch++) {
             double lr = learningRate.valueAt(0, epoch - 1);
-            EpochMetrics m = trainer.trainEpoch(epoch, data.train(epoch, s.batch(), s.seed()));
+            EpochMetrics m;
+            try (EpochProgress progress = new EpochProgress("epoch " + epoch + "/" + s.epochs(), data.trainExamples(),
+                    out, EpochProgress.isTerminal())) {
+                m = trainer.trainEpoch(epoch, data.train(epoch, s.batch(), s.seed()), progress);
+            }
             epochs.add(m);
             studentAcc = Accuracy.of(student, data.test(Math.max(s.batch(), 64)), classes);
             teacherAcc = s.scheme() == Scheme.A ? Accuracy.of(teacher, data.test(Math.max(s.batch(), 64)), classes) : null;
@@ -144,6 +148,7 @@ public final class TrainingRun {
                     num(m.loss()), num(studentAcc.top1()), num(studentAcc.top5()),
                     teacherAcc == null ? "" : num(teacherAcc.top1()), teacherAcc == null ? "" : num(teacherAcc.top5()),
                     m.seconds(), m.imagesPerSecond(), m.teacherForwardPasses()), java.nio.file.StandardOpenOption.APPEND);
+            Curves.plot(csv);
             Checkpoints.save(s.out(), epoch, s.identity(), student, studentConfig,
                     s.scheme() == Scheme.A ? teacher : null, teacherConfig);
             if (epoch == s.stopAfterEpoch() && epoch < s.epochs()) {

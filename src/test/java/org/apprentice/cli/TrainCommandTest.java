@@ -55,6 +55,12 @@ class TrainCommandTest {
                 "--bits", "2", "--act-bits", "4", "--out", a.toString()), err.toString());
         assertTrue(out().contains("teacher CE") && out().contains("distillation"), out());
         assertTrue(Files.isRegularFile(a.resolve("student.zip")) && Files.isRegularFile(a.resolve("teacher.zip")));
+        for (String file : new String[] {"loss.png", "accuracy.png", "student.json", "teacher.json", "latest"}) {
+            assertTrue(Files.isRegularFile(a.resolve(file)), file);
+        }
+        assertTrue(javax.imageio.ImageIO.read(a.resolve("accuracy.png").toFile()).getWidth() == 720);
+        // not a terminal: plain progress lines with throughput and ETA
+        assertTrue(out().matches("(?s).*epoch 1/1: \\d+% \\(\\d+/64 images, \\d+ img/s, ETA \\d+ s\\).*"), out());
 
         Path b = dir.resolve("b");
         assertEquals(0, train("--scheme", "B", "--width", "0.25", "--teacher", "resnet8", "--cache-teacher-logits",
