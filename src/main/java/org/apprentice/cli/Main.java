@@ -34,13 +34,18 @@ public final class Main {
                 .programName("apprentice")
                 .addObject(main)
                 .addCommand("train", train)
+                .addCommand("demo", new DemoCommand())
                 .addCommand("eval", eval)
                 .addCommand("export", export)
                 .addCommand("summary", summary)
                 .addCommand("bench", bench)
                 .build();
         try {
+            args = Recipes.expand(args, projectHome());
             commander.parse(args);
+        } catch (IllegalArgumentException e) {
+            err.println("apprentice: " + e.getMessage());
+            return USAGE_ERROR;
         } catch (ParameterException e) {
             err.println("apprentice: " + usageMessage(e, commander, args) + " (see apprentice --help)");
             return USAGE_ERROR;
@@ -59,6 +64,7 @@ public final class Main {
             }
             return switch (command) {
                 case "train" -> train.run(home, out);
+                case "demo" -> defaultJob.run(home, out);
                 case "eval" -> eval.run(home, out);
                 case "export" -> export.run(out);
                 case "summary" -> summary.run(out);

@@ -20,6 +20,9 @@ import org.apprentice.train.TrainingRun;
 /** {@code apprentice train}: one run of scheme A, B, C or none. */
 @Parameters(commandDescription = "Train a student: --scheme none (no teacher), A (joint), B (trained teacher), C (lower a trained model, fine-tune)")
 final class TrainCommand {
+    @Parameter(names = "--recipe", description = "A recipe file (resnets/recipes/*.properties) that fixes the run; flags given here override its fields")
+    String recipe;
+
     @Parameter(names = "--scheme", description = "none, A, B or C")
     String scheme = "none";
 
@@ -38,10 +41,10 @@ final class TrainCommand {
     @Parameter(names = "--teacher-width", description = "Teacher width multiplier")
     double teacherWidth = 1.0;
 
-    @Parameter(names = "--teacher-model", description = "Trained full-precision teacher zip (schemes B and C)")
+    @Parameter(names = "--teacher-model", description = "Trained full-precision teacher zip (schemes B and C; default: the model store, else trained first)")
     File teacherModel;
 
-    @Parameter(names = "--student-init", description = "Trained full-precision student zip to lower (scheme C)")
+    @Parameter(names = "--student-init", description = "Trained full-precision student zip to lower (scheme C; default: the model store, else trained first)")
     File studentInit;
 
     @Parameter(names = "--data", description = "fashion-mnist, synthetic, cifar10:DIR (the binary version), or an "

@@ -78,22 +78,18 @@ public final class TrainingRun {
                 trainer = ApprenticeTrainer.jointly(teacher, student, s.alpha());
             }
             case B, C -> {
-                if (s.teacherModel() == null) {
-                    throw new IllegalArgumentException("scheme " + s.scheme() + " needs --teacher-model ZIP, a trained "
-                            + "full-precision teacher (make one with --scheme none --student " + s.teacher() + ")");
-                }
-                teacher = Models.loadTeacher(s.teacherModel(), studentConfig);
+                File teacherZip = s.teacherModel() != null ? s.teacherModel()
+                        : storedOrTrained(s.teacher(), s.teacherWidth(), "teacher");
+                teacher = Models.loadTeacher(teacherZip, studentConfig);
                 if (restored != null) {
                     student = restored.student();
                 } else if (s.scheme() == Scheme.B) {
                     student = ResNetBuilder.build(studentConfig, Heads.apprentice(loss));
                 } else {
-                    if (s.studentInit() == null) {
-                        throw new IllegalArgumentException("scheme C needs --student-init ZIP, a trained full-precision "
-                                + s.student() + " (make one with --scheme none --student " + s.student() + ")");
-                    }
-                    ComputationGraph init = Models.load(s.studentInit(), "student");
-                    student = Models.lowerPrecision(init, s.studentInit(), studentConfig, Heads.apprentice(loss));
+                    File initZip = s.studentInit() != null ? s.studentInit()
+                            : storedOrTrained(s.student(), s.studentWidth(), "full-precision student");
+                    ComputationGraph init = Models.load(initZip, "student");
+                    student = Models.lowerPrecision(init, initZip, studentConfig, Heads.apprentice(loss));
                 }
                 trainer = ApprenticeTrainer.fromTrainedTeacher(s.scheme(), teacher, student, false);
                 if (s.cacheTeacherLogits() && data.trainSet() == null) {
@@ -109,6 +105,7 @@ public final class TrainingRun {
         }
 
         Files.createDirectories(s.out());
+        writeResolvedSettings(s.out().resolve("run.properties"));
         out.printf("scheme %s (%s): student %s %s%s, %s; %s: %d training images, %d test images%n",
                 s.scheme() == Scheme.NONE ? "none" : s.scheme(), s.scheme().description(), s.student(),
                 s.precision().body().label(), s.scheme().needsTeacher() ? ", teacher " + s.teacher() : "",
@@ -165,10 +162,53 @@ public final class TrainingRun {
             Provenance.write(teacherZip, s, dataFingerprint, home);
         }
         out.printf("student: %s -> %s%n", studentAcc, studentZip);
+        if (s.scheme() == Scheme.NONE && s.precision().isFullPrecision()) {
+            Path stored = new ModelStore(home).publish(studentZip, ModelStore.dataKey(s.data(), s.trainSubset()),
+                    s.student(), s.studentWidth());
+            out.printf("published to the model store as %s%n", stored);
+        }
         if (data.skippedImages() > 0) {
             out.printf("%d bad image files were skipped (--skip-bad-images); see the warnings above%n", data.skippedImages());
         }
         return new Result(studentAcc, teacherAcc, studentZip, epochs);
+    }
+
+    /**
+     * A trained full-precision model for schemes B and C when the user gave none: from the model store
+     * (same data and subset, architecture, width), else trained first with the same data and optimiser
+     * settings, saying so in one line, and published to the store.
+     */
+    private File storedOrTrained(String model, double width, String role) throws IOException {
+        ModelStore store = new ModelStore(home);
+        String key = ModelStore.dataKey(s.data(), s.trainSubset());
+        File found = store.find(key, model, width);
+        if (found != null) {
+            out.printf("%s: %s x%s from the model store (%s)%n", role, model, width, found);
+            return found;
+        }
+        out.printf("%s: no %s x%s for %s in the model store; training it first (scheme none, full precision, "
+                + "%d epochs)%n", role, model, width, key, s.epochs());
+        RunSettings first = new RunSettings(Scheme.NONE, model, width, org.apprentice.model.PrecisionSpec.fullPrecision(),
+                model, width, null, null, s.data(), s.trainSubset(), s.epochs(), s.batch(), s.learningRate(),
+                s.weightDecay(), s.alpha(), s.beta(), s.gamma(), s.temperature(), s.target(), false, s.seed(),
+                s.out().resolve(model + "-fp32"), s.imageSize(), s.workers(), s.skipBadImages(), s.schedule(), false, 0);
+        new TrainingRun(first, home, out).run();
+        return store.find(key, model, width);
+    }
+
+    /** The run's resolved settings (recipe, defaults and flags combined), one per line. */
+    private void writeResolvedSettings(Path file) throws IOException {
+        java.util.Properties resolved = new java.util.Properties();
+        for (java.lang.reflect.RecordComponent c : RunSettings.class.getRecordComponents()) {
+            try {
+                resolved.setProperty(c.getName(), String.valueOf(c.getAccessor().invoke(s)));
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        try (var w = Files.newBufferedWriter(file)) {
+            resolved.store(w, "Apprentice run settings");
+        }
     }
 
     /** After a crash between writing an epoch's row and its checkpoint, drop the rows the checkpoint lacks. */

@@ -17,6 +17,24 @@ class TrainCommandTest {
     @TempDir
     Path dir;
 
+    private String savedHome;
+
+    /** The model store and default run folders go to a temporary project home. */
+    @org.junit.jupiter.api.BeforeEach
+    void temporaryHome() {
+        savedHome = System.getProperty("apprentice.home");
+        System.setProperty("apprentice.home", dir.resolve("home").toString());
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void restoreHome() {
+        if (savedHome == null) {
+            System.clearProperty("apprentice.home");
+        } else {
+            System.setProperty("apprentice.home", savedHome);
+        }
+    }
+
     private final ByteArrayOutputStream out = new ByteArrayOutputStream();
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
@@ -79,9 +97,61 @@ class TrainCommandTest {
     }
 
     @Test
+    void missingTeachersComeFromTheModelStoreOrAreTrainedFirst() throws Exception {
+        String[] b = {"--scheme", "B", "--width", "0.25", "--teacher", "resnet8", "--teacher-width", "0.5",
+                "--out", dir.resolve("b1").toString()};
+        assertEquals(0, train(b), err.toString());
+        assertTrue(out().contains("teacher: no resnet8 x0.5 for synthetic-64 in the model store; training it first"), out());
+        Path stored = dir.resolve("home/resnets/store/synthetic-64/resnet8-x0.5-fp32.zip");
+        assertTrue(Files.isRegularFile(stored));
+        assertTrue(Files.isRegularFile(stored.resolveSibling("resnet8-x0.5-fp32.json")));
+        b[b.length - 1] = dir.resolve("b2").toString();
+        assertEquals(0, train(b), err.toString());
+        assertTrue(out().contains("teacher: resnet8 x0.5 from the model store (" + stored + ")"), out());
+        assertTrue(!out().contains("training it first"), out());
+        // scheme C also finds (or makes) its full-precision starting point
+        assertEquals(0, train("--scheme", "C", "--width", "0.25", "--teacher", "resnet8", "--teacher-width", "0.5",
+                "--out", dir.resolve("c").toString()), err.toString());
+        assertTrue(out().contains("full-precision student: no resnet8 x0.25"), out());
+    }
+
+    @Test
+    void theShippedRecipesParse() throws Exception {
+        Path recipes = Path.of(System.getProperty("user.dir")).resolve("resnets/recipes");
+        try (var files = Files.list(recipes)) {
+            for (Path recipe : files.toList()) {
+                String[] args = Recipes.expand(new String[] {"train", "--recipe", recipe.toString()}, dir);
+                com.beust.jcommander.JCommander.newBuilder().addCommand("train", new TrainCommand()).build().parse(args);
+                assertTrue(java.util.Arrays.asList(args).contains("--scheme"), recipe.toString());
+            }
+        }
+    }
+
+    @Test
+    void recipesFixARunAndFlagsOverrideThem() throws Exception {
+        Path recipe = dir.resolve("recipe.properties");
+        Files.writeString(recipe, "scheme = none\nstudent = resnet8\nwidth = 0.25\nbits = 2\nact-bits = 4\n"
+                + "epochs = 1\ndata = synthetic\ntrain-subset = 64\nbatch = 32\nschedule = step\n");
+        assertEquals(0, Main.run(new String[] {"train", "--recipe", recipe.toString(), "--act-bits", "8", "--out",
+                dir.resolve("r").toString()}, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8)), err.toString());
+        assertTrue(out().contains("student resnet8 w2a8"), out());
+        java.util.Properties resolved = new java.util.Properties();
+        try (var r = Files.newBufferedReader(dir.resolve("r/run.properties"))) {
+            resolved.load(r);
+        }
+        assertEquals("step", resolved.getProperty("schedule"));
+        assertTrue(resolved.getProperty("precision").startsWith("w2a8"), resolved.toString());
+        String provenance = Files.readString(dir.resolve("r/student.json"));
+        assertTrue(provenance.contains("step") && provenance.contains("w2a8"), provenance);
+        err.reset();
+        assertEquals(Main.USAGE_ERROR, Main.run(new String[] {"train", "--recipe", dir.resolve("no.properties").toString()},
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)));
+        assertTrue(err.toString().contains("no.properties"), err.toString());
+    }
+
+    @Test
     void missingModelsAndBadValuesAreOneLineUsageErrors() {
-        assertEquals(Main.USAGE_ERROR, train("--scheme", "B"));
-        assertTrue(err.toString().contains("--teacher-model"), err.toString());
         assertEquals(Main.USAGE_ERROR, train("--scheme", "C", "--teacher-model", dir.resolve("none.zip").toString()));
         assertTrue(err.toString().contains(dir.resolve("none.zip").toString()), err.toString());
         assertEquals(Main.USAGE_ERROR, train("--scheme", "Z"));

@@ -1,0 +1,52 @@
+package org.apprentice.train;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * Trained full-precision models kept for reuse as teachers (schemes B, C) and scheme-C starting points,
+ * under {@code resnets/store/<data>/<model>-x<width>-fp32.zip}: the data key names the dataset and the
+ * training subset. Every completed full-precision {@code --scheme none} run publishes its model here.
+ */
+public final class ModelStore {
+    private final Path root;
+
+    public ModelStore(Path home) {
+        this.root = home.resolve("resnets").resolve("store");
+    }
+
+    /** The key of a data spec: "fashion-mnist", "fashion-mnist-5000", "cifar10-<folder>", "<folder>". */
+    public static String dataKey(String data, int trainSubset) {
+        String base = data.startsWith("cifar10:") ? "cifar10-" + Path.of(data.substring(8)).getFileName()
+                : data.contains("/") ? String.valueOf(Path.of(data).getFileName()) : data;
+        return base.replaceAll("[^A-Za-z0-9._-]", "_") + (trainSubset > 0 ? "-" + trainSubset : "");
+    }
+
+    public Path path(String dataKey, String model, double width) {
+        return root.resolve(dataKey).resolve(model + "-x" + width + "-fp32.zip");
+    }
+
+    /** The stored model, or null. */
+    public File find(String dataKey, String model, double width) {
+        Path p = path(dataKey, model, width);
+        return Files.isRegularFile(p) ? p.toFile() : null;
+    }
+
+    /** Copies a trained model (and its provenance JSON) into the store, atomically; returns where. */
+    public Path publish(File zip, String dataKey, String model, double width) throws IOException {
+        Path target = path(dataKey, model, width);
+        Files.createDirectories(target.getParent());
+        Path temp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".part");
+        Files.copy(zip.toPath(), temp, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Path json = zip.toPath().resolveSibling(zip.getName().replaceAll("\\.zip$", "") + ".json");
+        if (Files.isRegularFile(json)) {
+            Files.copy(json, target.resolveSibling(target.getFileName().toString().replaceAll("\\.zip$", ".json")),
+                    StandardCopyOption.REPLACE_EXISTING);
+        }
+        return target;
+    }
+}
