@@ -8,6 +8,7 @@ import java.time.format.DateTimeFormatter;
 import org.apprentice.data.FashionMnistFiles;
 import org.apprentice.kd.ApprenticeLoss;
 import org.apprentice.kd.Scheme;
+import org.apprentice.model.ModelSize;
 import org.apprentice.model.PrecisionSpec;
 import org.apprentice.train.RunSettings;
 import org.apprentice.train.TrainingRun;
@@ -39,7 +40,8 @@ final class DefaultJob {
         out.printf("%n[3/3] ternary student %s distilled from the teacher (scheme B)%n", STUDENT);
         TrainingRun.Result apprentice = new TrainingRun(settings(Scheme.B, STUDENT, low, teacher.studentZip(),
                 runs.resolve("student-scheme-b")), home, out).run();
-        out.printf("%n%-44s %8s %8s%n", "Fashion-MNIST test split (10,000 images)", "top-1", "top-5");
+        out.printf("%n%-44s %8s %8s %10s  %s%n", "Fashion-MNIST test split (10,000 images)", "top-1", "top-5", "size",
+                "model");
         row(out, TEACHER + " fp32 teacher", teacher);
         row(out, STUDENT + " ternary/8-bit, no distillation", control);
         row(out, STUDENT + " ternary/8-bit, scheme B (apprentice)", apprentice);
@@ -49,13 +51,14 @@ final class DefaultJob {
     }
 
     private static void row(PrintStream out, String label, TrainingRun.Result r) {
-        out.printf("%-44s %7.2f%% %7.2f%%%n", label, 100 * r.student().top1(), 100 * r.student().top5());
+        out.printf("%-44s %7.2f%% %7.2f%% %10s  %s%n", label, 100 * r.student().top1(), 100 * r.student().top5(),
+                ModelSize.megabytes(r.size().lowPrecisionBytes()), r.studentZip());
     }
 
     private static RunSettings settings(Scheme scheme, String student, PrecisionSpec precision, java.io.File teacherZip,
                                         Path out) {
         return new RunSettings(scheme, student, 1.0, precision, TEACHER, 1.0, teacherZip, null, "fashion-mnist",
                 SUBSET, EPOCHS, 64, 0.1, 1e-4, 1.0, ApprenticeLoss.PAPER_BETA, ApprenticeLoss.PAPER_GAMMA, 1.0,
-                ApprenticeLoss.Target.SOFTMAX, true, 42, out, 224, 2, false, "cosine", false, 0);
+                ApprenticeLoss.Target.SOFTMAX, true, 42, out, 224, 2, false, "cosine", false, 0, 0);
     }
 }

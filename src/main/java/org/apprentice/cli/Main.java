@@ -41,6 +41,13 @@ public final class Main {
                 .addCommand("bench", bench)
                 .build();
         try {
+            if (args.length > 0 && args[0].startsWith("-") && !args[0].equals("-h") && !args[0].equals("--help")) {
+                // training is the default command: apprentice --scheme C --student resnet50 --bits 2
+                String[] withCommand = new String[args.length + 1];
+                withCommand[0] = "train";
+                System.arraycopy(args, 0, withCommand, 1, args.length);
+                args = withCommand;
+            }
             args = Recipes.expand(args, projectHome());
             commander.parse(args);
         } catch (IllegalArgumentException e) {

@@ -83,6 +83,12 @@ final class TrainCommand {
     @Parameter(names = "--stop-after-epoch", description = "Stop after this epoch (its checkpoint written), to continue later with --resume; 0 runs to the end")
     int stopAfterEpoch;
 
+    @Parameter(names = "--ui", description = "Show DL4J's training UI (StatsListener) at http://localhost:PORT/train")
+    boolean ui;
+
+    @Parameter(names = "--ui-port", description = "Port of the training UI")
+    int uiPort = 9000;
+
     @Parameter(names = "--wd", description = "L2 weight decay")
     double wd = 1e-4;
 
@@ -136,7 +142,7 @@ final class TrainCommand {
         RunSettings settings = new RunSettings(parsed, student, width, spec, teacherName, teacherWidth, teacherModel,
                 studentInit, data, trainSubset, epochs, batch, learningRate, wd, alpha, beta, gamma, temperature,
                 parsedTarget, cacheTeacherLogits, seed, folder, imageSize, workers, skipBadImages, schedule, resume,
-                stopAfterEpoch);
+                stopAfterEpoch, ui ? uiPort : 0);
         new TrainingRun(settings, home, stdout).run();
         return 0;
     }

@@ -55,11 +55,11 @@ public final class DataSource {
                     SyntheticImages.generate(shape, 4, 128, seed + 1), null, null, workers, false);
         }
         if (spec.startsWith("cifar10:")) {
-            Path folder = Path.of(spec.substring("cifar10:".length())).toAbsolutePath();
+            Path folder = resolve(spec.substring("cifar10:".length()), home);
             return new DataSource("CIFAR-10 " + folder, Cifar10.SHAPE, Cifar10.CLASS_NAMES,
                     Cifar10.train(folder, trainSubset, seed), Cifar10.test(folder), null, null, workers, false);
         }
-        Path root = Path.of(spec).toAbsolutePath();
+        Path root = resolve(spec, home);
         if (!java.nio.file.Files.isDirectory(root)) {
             throw new IllegalArgumentException("--data '" + spec + "' is not one of fashion-mnist, synthetic, "
                     + "cifar10:DIR, or an existing image folder DIR with DIR/train and DIR/val");
@@ -69,6 +69,12 @@ public final class DataSource {
         ImageFolder.requireSameClasses(train, val);
         return new DataSource("image folder " + root, new InputShape(3, imageSize, imageSize), train.classes(),
                 null, null, train, val, workers, skipBadImages);
+    }
+
+    /** A user path: as given (from the working directory), else relative to the project (recipes say datasets/...). */
+    private static Path resolve(String path, Path home) {
+        Path given = Path.of(path).toAbsolutePath();
+        return java.nio.file.Files.exists(given) || Path.of(path).isAbsolute() ? given : home.resolve(path);
     }
 
     public String description() {

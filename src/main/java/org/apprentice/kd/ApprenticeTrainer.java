@@ -31,7 +31,8 @@ public final class ApprenticeTrainer {
     /** What one epoch did: mean loss terms over its examples (pre-update forward passes), time, throughput. */
     public record EpochMetrics(int epoch, double teacherCrossEntropy, double studentCrossEntropy,
                                double distillation, double loss, long images, double seconds,
-                               long teacherForwardPasses) {
+                               long teacherForwardPasses, double studentTrainTop1, double studentTrainTop5,
+                               double teacherTrainTop1) {
         public double imagesPerSecond() {
             return images / seconds;
         }
@@ -120,6 +121,8 @@ public final class ApprenticeTrainer {
         double distill = 0;
         long images = 0;
         long teacherForwards = 0;
+        long[] studentHits = new long[2];
+        long[] teacherHits = new long[2];
         int batchIndex = 0;
         data.reset();
         while (data.hasNext()) {
@@ -129,13 +132,16 @@ public final class ApprenticeTrainer {
             long n = x.size(0);
             if (scheme == Scheme.NONE) {
                 student.fit(new INDArray[] {x}, new INDArray[] {y});
-                studentCe += crossEntropy(y, studentLogits.take()) * n;
+                INDArray zA = studentLogits.take();
+                studentCe += crossEntropy(y, zA) * n;
+                countHits(y, zA, studentHits);
             } else {
                 INDArray zT;
                 if (scheme == Scheme.A) {
                     teacher.fit(new INDArray[] {x}, new INDArray[] {y});
                     zT = teacherLogits.take();
                     teacherCe += crossEntropy(y, zT) * n;
+                    countHits(y, zT, teacherHits);
                     teacherForwards++;
                 } else if (y.size(1) == 2 * classes()) {
                     // labels already carry the teacher's logits (precomputed with withTeacherLogits)
@@ -156,7 +162,9 @@ public final class ApprenticeTrainer {
                 }
                 INDArray labels = ApprenticeLoss.labels(y, zT);
                 student.fit(new INDArray[] {x}, new INDArray[] {labels});
-                double[] terms = loss.terms(labels, studentLogits.take());
+                INDArray zA = studentLogits.take();
+                countHits(y, zA, studentHits);
+                double[] terms = loss.terms(labels, zA);
                 studentCe += terms[0] * n;
                 distill += terms[1] * n;
             }
@@ -173,7 +181,9 @@ public final class ApprenticeTrainer {
         double kd = distill / images;
         double total = scheme == Scheme.NONE ? ce : loss.getBeta() * ce + loss.getGamma() * kd;
         return new EpochMetrics(epoch, scheme == Scheme.A ? teacherCe / images : Double.NaN, ce,
-                scheme == Scheme.NONE ? Double.NaN : kd, total, images, seconds, teacherForwards);
+                scheme == Scheme.NONE ? Double.NaN : kd, total, images, seconds, teacherForwards,
+                (double) studentHits[0] / images, (double) studentHits[1] / images,
+                scheme == Scheme.A ? (double) teacherHits[0] / images : Double.NaN);
     }
 
     private long classes() {
@@ -206,6 +216,22 @@ public final class ApprenticeTrainer {
     /** The {@code fc} logits only, in inference mode, detached (no copies of the other layers' activations). */
     static INDArray teacherLogits(ComputationGraph teacher, INDArray x) {
         return teacher.output(java.util.List.of(ResNetBuilder.LOGITS), false, new INDArray[] {x}, null)[0];
+    }
+
+    /** Adds, for this minibatch, the examples whose true class is the top logit ([0]) or among the top 5 ([1]). */
+    static void countHits(INDArray oneHot, INDArray logits, long[] hits) {
+        float[][] z = logits.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).toFloatMatrix();
+        int[] truth = oneHot.argMax(1).toIntVector();
+        for (int i = 0; i < z.length; i++) {
+            int above = 0;
+            for (float v : z[i]) {
+                if (v > z[i][truth[i]]) {
+                    above++;
+                }
+            }
+            hits[0] += above == 0 ? 1 : 0;
+            hits[1] += above < 5 ? 1 : 0;
+        }
     }
 
     private static double crossEntropy(INDArray oneHot, INDArray logits) {

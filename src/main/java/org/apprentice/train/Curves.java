@@ -24,7 +24,7 @@ final class Curves {
         plot(csv.resolveSibling("loss.png"), "Loss terms", "cross-entropy", header, lines,
                 new String[] {"student_ce", "distillation", "teacher_ce", "loss"}, 1);
         plot(csv.resolveSibling("accuracy.png"), "Test accuracy", "accuracy (%)", header, lines,
-                new String[] {"student_top1", "student_top5", "teacher_top1"}, 100);
+                new String[] {"student_top1", "student_train_top1", "student_top5", "teacher_top1", "teacher_train_top1"}, 100);
     }
 
     private static void plot(Path png, String title, String yLabel, List<String> header, List<String> lines,

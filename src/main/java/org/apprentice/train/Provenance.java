@@ -32,7 +32,15 @@ public final class Provenance {
         code.put("gitCommit", git(home, "rev-parse", "HEAD"));
         String status = git(home, "status", "--porcelain", "--untracked-files=no");
         code.put("gitDirty", status == null ? null : !status.isBlank());
-        code.put("dl4j", org.deeplearning4j.nn.graph.ComputationGraph.class.getPackage().getImplementationVersion());
+        java.util.Properties versions = new java.util.Properties();
+        try (InputStream in = Provenance.class.getResourceAsStream("/apprentice.properties")) {
+            if (in != null) {
+                versions.load(in);
+            }
+        }
+        code.put("apprentice", versions.getProperty("apprentice.version"));
+        code.put("dl4j", versions.getProperty("dl4j.version"));
+        code.put("nd4j", versions.getProperty("dl4j.version"));
         code.put("java", System.getProperty("java.version"));
         code.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                 + System.getProperty("os.arch"));

@@ -13,6 +13,7 @@ import org.apprentice.model.PrecisionSpec;
  * @param trainSubset    images kept from the training split (stratified, seeded); 0 keeps all
  * @param teacherModel   a trained full-precision teacher zip (schemes B and C)
  * @param studentInit    a trained full-precision student zip (scheme C)
+ * @param uiPort         the port of DL4J's training UI (StatsListener), or 0 for none
  */
 public record RunSettings(Scheme scheme, String student, double studentWidth, PrecisionSpec precision,
                           String teacher, double teacherWidth, File teacherModel, File studentInit,
@@ -20,7 +21,7 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
                           double weightDecay, double alpha, double beta, double gamma, double temperature,
                           ApprenticeLoss.Target target, boolean cacheTeacherLogits, long seed, Path out,
                           int imageSize, int workers, boolean skipBadImages, String schedule, boolean resume,
-                          int stopAfterEpoch) {
+                          int stopAfterEpoch, int uiPort) {
 
     /** The settings that must not change when a run is resumed (out, resume and stop-after are where and how). */
     public java.util.Map<String, String> identity() {

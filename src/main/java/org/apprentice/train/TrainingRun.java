@@ -31,7 +31,8 @@ import java.nio.file.Path;
 public final class TrainingRun {
 
     /** What a finished run reports. */
-    public record Result(Accuracy student, Accuracy teacher, File studentZip, List<EpochMetrics> epochs) {
+    public record Result(Accuracy student, Accuracy teacher, File studentZip, List<EpochMetrics> epochs,
+                         ModelSize size) {
     }
 
     private final RunSettings s;
@@ -111,13 +112,17 @@ public final class TrainingRun {
                 s.precision().body().label(), s.scheme().needsTeacher() ? ", teacher " + s.teacher() : "",
                 ModelSize.megabytes(ModelSize.of(student).lowPrecisionBytes()), data.description(),
                 data.trainExamples(), data.testExamples());
+        if (s.uiPort() > 0) {
+            TrainingUi.attach(s.uiPort(), student, out);
+        }
         Path csv = s.out().resolve("metrics.csv");
         if (restored != null) {
             out.printf("resuming %s after epoch %d%n", s.out(), restored.epoch());
             keepRowsUpTo(csv, restored.epoch());
         } else {
             Files.writeString(csv, "epoch,lr,teacher_ce,student_ce,distillation,loss,student_top1,student_top5,"
-                    + "teacher_top1,teacher_top5,seconds,images_per_second,teacher_forward_passes\n");
+                    + "teacher_top1,teacher_top5,seconds,images_per_second,teacher_forward_passes,"
+                    + "student_train_top1,student_train_top5,teacher_train_top1\n");
         }
         List<EpochMetrics> epochs = new ArrayList<>();
         Accuracy studentAcc = restored != null && firstEpoch > s.epochs()
@@ -140,17 +145,18 @@ public final class TrainingRun {
                     100 * studentAcc.top1(), 100 * studentAcc.top5(),
                     teacherAcc == null ? "" : String.format("  (teacher %.2f%%)", 100 * teacherAcc.top1()),
                     m.seconds(), m.imagesPerSecond());
-            Files.writeString(csv, String.format("%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%.3f,%.1f,%d%n", epoch,
+            Files.writeString(csv, String.format("%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%.3f,%.1f,%d,%s,%s,%s%n", epoch,
                     lr, num(m.teacherCrossEntropy()), num(m.studentCrossEntropy()), num(m.distillation()),
                     num(m.loss()), num(studentAcc.top1()), num(studentAcc.top5()),
                     teacherAcc == null ? "" : num(teacherAcc.top1()), teacherAcc == null ? "" : num(teacherAcc.top5()),
-                    m.seconds(), m.imagesPerSecond(), m.teacherForwardPasses()), java.nio.file.StandardOpenOption.APPEND);
+                    m.seconds(), m.imagesPerSecond(), m.teacherForwardPasses(), num(m.studentTrainTop1()),
+                    num(m.studentTrainTop5()), num(m.teacherTrainTop1())), java.nio.file.StandardOpenOption.APPEND);
             Curves.plot(csv);
             Checkpoints.save(s.out(), epoch, s.identity(), student, studentConfig,
                     s.scheme() == Scheme.A ? teacher : null, teacherConfig);
             if (epoch == s.stopAfterEpoch() && epoch < s.epochs()) {
                 out.printf("stopped after epoch %d as asked; continue with the same command and --resume%n", epoch);
-                return new Result(studentAcc, teacherAcc, null, epochs);
+                return new Result(studentAcc, teacherAcc, null, epochs, ModelSize.of(student));
             }
         }
         File studentZip = s.out().resolve("student.zip").toFile();
@@ -170,7 +176,7 @@ public final class TrainingRun {
         if (data.skippedImages() > 0) {
             out.printf("%d bad image files were skipped (--skip-bad-images); see the warnings above%n", data.skippedImages());
         }
-        return new Result(studentAcc, teacherAcc, studentZip, epochs);
+        return new Result(studentAcc, teacherAcc, studentZip, epochs, ModelSize.of(student));
     }
 
     /**
@@ -191,7 +197,8 @@ public final class TrainingRun {
         RunSettings first = new RunSettings(Scheme.NONE, model, width, org.apprentice.model.PrecisionSpec.fullPrecision(),
                 model, width, null, null, s.data(), s.trainSubset(), s.epochs(), s.batch(), s.learningRate(),
                 s.weightDecay(), s.alpha(), s.beta(), s.gamma(), s.temperature(), s.target(), false, s.seed(),
-                s.out().resolve(model + "-fp32"), s.imageSize(), s.workers(), s.skipBadImages(), s.schedule(), false, 0);
+                s.out().resolve(model + "-fp32"), s.imageSize(), s.workers(), s.skipBadImages(), s.schedule(), false, 0,
+                s.uiPort());
         new TrainingRun(first, home, out).run();
         return store.find(key, model, width);
     }

@@ -297,4 +297,32 @@ class TrainCommandTest {
         System.arraycopy(b, 0, all, a.length, b.length);
         return all;
     }
+
+    @Test
+    void trainingUiServesTheRun() throws Exception {
+        int port;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        try {
+            assertEquals(0, train("--width", "0.25", "--ui", "--ui-port", String.valueOf(port), "--out",
+                    dir.resolve("ui").toString()), err.toString());
+            assertTrue(out().contains("training UI: http://localhost:" + port + "/train"), out());
+            java.net.HttpURLConnection c = (java.net.HttpURLConnection)
+                    new java.net.URL("http://localhost:" + port + "/train/overview").openConnection();
+            assertEquals(200, c.getResponseCode());
+        } finally {
+            org.deeplearning4j.ui.api.UIServer.stopInstance();
+        }
+    }
+
+    @Test
+    void trainingIsTheDefaultCommand() {
+        assertEquals(0, Main.run(new String[] {"--data", "synthetic", "--train-subset", "32", "--epochs", "1",
+                "--student", "resnet8", "--width", "0.25", "--bits", "2", "--out", dir.resolve("default").toString()},
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)),
+                err.toString());
+        assertTrue(out().contains("scheme none (no distillation): student resnet8 w2a8"), out());
+        assertTrue(Files.isRegularFile(dir.resolve("default/student.zip")));
+    }
 }
