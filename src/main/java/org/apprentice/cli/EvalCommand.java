@@ -2,6 +2,7 @@ package org.apprentice.cli;
 
 import com.beust.jcommander.Parameter;
 import com.beust.jcommander.Parameters;
+import com.beust.jcommander.ParametersDelegate;
 import java.io.File;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -20,21 +21,15 @@ final class EvalCommand {
     @Parameter(names = "--model", description = "A model zip (train/export output) or a .packed file", required = true)
     File model;
 
-    @Parameter(names = "--data", description = "fashion-mnist, synthetic, cifar10:DIR, or an image folder DIR (its val split)")
-    String data = "fashion-mnist";
-
-    @Parameter(names = "--image-size", description = "Input height and width for image folders")
-    int imageSize = 224;
-
-    @Parameter(names = "--workers", description = "Image-decoding threads for image folders")
-    int workers = 2;
+    @ParametersDelegate
+    DataOptions dataOptions = new DataOptions();
 
     @Parameter(names = "--batch", description = "Minibatch size")
     int batch = 128;
 
     int run(Path home, PrintStream out) {
         ComputationGraph net = model.getName().endsWith(".packed") ? PackedModel.read(model) : Models.load(model, "model");
-        DataSource source = DataSource.open(data, home, imageSize, 0, 42, workers, false);
+        DataSource source = DataSource.open(dataOptions.data, home, dataOptions.imageSize, 0, 42, dataOptions.workers, false);
         List<String> names = Models.recordedClasses(model);
         if (names == null) {
             names = source.classNames();

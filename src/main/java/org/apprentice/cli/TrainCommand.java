@@ -47,19 +47,11 @@ final class TrainCommand {
     @Parameter(names = "--student-init", description = "Trained full-precision student zip to lower (scheme C; default: the model store, else trained first)")
     File studentInit;
 
-    @Parameter(names = "--data", description = "fashion-mnist, synthetic, cifar10:DIR (the binary version), or an "
-            + "ImageNet-style folder DIR holding DIR/train/<class>/* and DIR/val/<class>/*")
-    String data = "fashion-mnist";
+    @ParametersDelegate
+    DataOptions dataOptions = new DataOptions();
 
     @Parameter(names = "--train-subset", description = "Training images to keep (stratified, seeded); 0 keeps all")
     int trainSubset = 0;
-
-    @Parameter(names = "--image-size", description = "Input height and width for image folders (random resized crop in "
-            + "training, resize + centre crop in evaluation)")
-    int imageSize = 224;
-
-    @Parameter(names = "--workers", description = "Image-decoding threads for image folders")
-    int workers = 2;
 
     @Parameter(names = "--skip-bad-images", description = "Leave out (with one warning line each, counted) image files "
             + "that do not decode, instead of stopping")
@@ -140,8 +132,8 @@ final class TrainCommand {
                 LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
         new ApprenticeLoss(beta, gamma, temperature, parsedTarget); // validates
         RunSettings settings = new RunSettings(parsed, student, width, spec, teacherName, teacherWidth, teacherModel,
-                studentInit, data, trainSubset, epochs, batch, learningRate, wd, alpha, beta, gamma, temperature,
-                parsedTarget, cacheTeacherLogits, seed, folder, imageSize, workers, skipBadImages, schedule, resume,
+                studentInit, dataOptions.data, trainSubset, epochs, batch, learningRate, wd, alpha, beta, gamma, temperature,
+                parsedTarget, cacheTeacherLogits, seed, folder, dataOptions.imageSize, dataOptions.workers, skipBadImages, schedule, resume,
                 stopAfterEpoch, ui ? uiPort : 0);
         new TrainingRun(settings, home, stdout).run();
         return 0;
