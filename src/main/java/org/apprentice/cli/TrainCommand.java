@@ -99,7 +99,7 @@ final class TrainCommand {
     @Parameter(names = "--target", description = "Distillation target: softmax (teacher probabilities at T) or logits (raw teacher logits, the paper's notation read literally)")
     String target = "softmax";
 
-    @Parameter(names = "--cache-teacher-logits", description = "Schemes B/C: compute the frozen teacher's logits once per minibatch and reuse them while the inputs repeat exactly")
+    @Parameter(names = "--cache-teacher-logits", description = "Schemes B/C with in-memory data: compute the frozen teacher's logits once for the training set and reuse them every epoch (inputs repeat exactly: no augmentation)")
     boolean cacheTeacherLogits;
 
     @Parameter(names = "--seed", description = "Random seed")

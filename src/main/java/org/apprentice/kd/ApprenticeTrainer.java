@@ -1,7 +1,5 @@
 package org.apprentice.kd;
 
-import java.util.HashMap;
-import java.util.Map;
 import org.apprentice.model.ResNetBuilder;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
@@ -20,9 +18,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *       that training pass (captured, no second forward) guide the student's step; the distillation
  *       term never reaches the teacher.</li>
  *   <li>{@link Scheme#B}, {@link Scheme#C}: the teacher is frozen and run in inference mode. Where the
- *       inputs repeat exactly (no augmentation, fixed order), its logits can be cached per minibatch
- *       and reused in later epochs; each cached entry is checked against the minibatch it was made for.
- *       Or {@link #withTeacherLogits} computes them once for a whole dataset, which may then be shuffled.
+ *       inputs repeat exactly (no augmentation), {@link #withTeacherLogits} computes its logits once for
+ *       the whole training set; minibatches whose labels already carry them skip the teacher.
  *       Scheme C differs from B only in the student's starting point ({@link Models#lowerPrecision}).</li>
  * </ul>
  */
@@ -43,22 +40,16 @@ public final class ApprenticeTrainer {
     private final ComputationGraph teacher;
     private final ApprenticeLoss loss;
     private final double alpha;
-    private final boolean cacheTeacherLogits;
     private final LogitsCapture studentLogits = new LogitsCapture();
     private final LogitsCapture teacherLogits = new LogitsCapture();
-    private final Map<Integer, CachedLogits> cache = new HashMap<>();
-
-    private record CachedLogits(double fingerprint, long length, INDArray logits) {
-    }
 
     private ApprenticeTrainer(Scheme scheme, ComputationGraph teacher, ComputationGraph student, ApprenticeLoss loss,
-                              double alpha, boolean cacheTeacherLogits) {
+                              double alpha) {
         this.scheme = scheme;
         this.teacher = teacher;
         this.student = student;
         this.loss = loss;
         this.alpha = alpha;
-        this.cacheTeacherLogits = cacheTeacherLogits;
         student.addListeners(studentLogits);
         if (scheme == Scheme.A) {
             teacher.addListeners(teacherLogits);
@@ -67,22 +58,21 @@ public final class ApprenticeTrainer {
 
     /** Plain training: teachers, scheme-C starting points, and the no-distillation control. */
     public static ApprenticeTrainer withoutTeacher(ComputationGraph student) {
-        return new ApprenticeTrainer(Scheme.NONE, null, student, null, 0, false);
+        return new ApprenticeTrainer(Scheme.NONE, null, student, null, 0);
     }
 
     /** Scheme A: {@code teacher} must have the {@link Heads#teacher} head with the same α. */
     public static ApprenticeTrainer jointly(ComputationGraph teacher, ComputationGraph student, double alpha) {
-        return new ApprenticeTrainer(Scheme.A, teacher, student, apprenticeLoss(Scheme.A, student), alpha, false);
+        return new ApprenticeTrainer(Scheme.A, teacher, student, apprenticeLoss(Scheme.A, student), alpha);
     }
 
     /** Scheme B or C with a trained, frozen teacher. */
     public static ApprenticeTrainer fromTrainedTeacher(Scheme scheme, ComputationGraph teacher,
-                                                       ComputationGraph student, boolean cacheTeacherLogits) {
+                                                       ComputationGraph student) {
         if (scheme != Scheme.B && scheme != Scheme.C) {
             throw new IllegalArgumentException("a trained, frozen teacher is for schemes B and C, not " + scheme);
         }
-        return new ApprenticeTrainer(scheme, teacher, student, apprenticeLoss(scheme, student), 1.0,
-                cacheTeacherLogits);
+        return new ApprenticeTrainer(scheme, teacher, student, apprenticeLoss(scheme, student), 1.0);
     }
 
     private static ApprenticeLoss apprenticeLoss(Scheme scheme, ComputationGraph student) {
@@ -148,17 +138,8 @@ public final class ApprenticeTrainer {
                     zT = y.get(NDArrayIndex.all(), NDArrayIndex.interval(classes(), 2 * classes()));
                     y = y.get(NDArrayIndex.all(), NDArrayIndex.interval(0, classes()));
                 } else {
-                    CachedLogits cached = cacheTeacherLogits ? cache.get(batchIndex) : null;
-                    double fingerprint = cacheTeacherLogits ? x.sumNumber().doubleValue() : 0;
-                    if (cached != null && cached.fingerprint == fingerprint && cached.length == x.length()) {
-                        zT = cached.logits;
-                    } else {
-                        zT = frozenTeacherLogits(x);
-                        teacherForwards++;
-                        if (cacheTeacherLogits) {
-                            cache.put(batchIndex, new CachedLogits(fingerprint, x.length(), zT));
-                        }
-                    }
+                    zT = frozenTeacherLogits(x);
+                    teacherForwards++;
                 }
                 INDArray labels = ApprenticeLoss.labels(y, zT);
                 student.fit(new INDArray[] {x}, new INDArray[] {labels});

@@ -1,6 +1,5 @@
 package org.apprentice.train;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -99,9 +98,5 @@ public final class Checkpoints {
                 Files.deleteIfExists(q);
             }
         }
-    }
-
-    static File studentOf(Path checkpointDir) {
-        return checkpointDir.resolve("student.zip").toFile();
     }
 }

@@ -92,7 +92,7 @@ public final class TrainingRun {
                     ComputationGraph init = Models.load(initZip, "student");
                     student = Models.lowerPrecision(init, initZip, studentConfig, Heads.apprentice(loss));
                 }
-                trainer = ApprenticeTrainer.fromTrainedTeacher(s.scheme(), teacher, student, false);
+                trainer = ApprenticeTrainer.fromTrainedTeacher(s.scheme(), teacher, student);
                 if (s.cacheTeacherLogits() && data.trainSet() == null) {
                     out.println("--cache-teacher-logits ignored: image folders are augmented, inputs never repeat");
                 } else if (s.cacheTeacherLogits()) {

@@ -114,7 +114,7 @@ class SchemesTest {
         ComputationGraph teacher = Models.loadTeacher(teacherZip, lowStudentConfig());
         ComputationGraph student = ResNetBuilder.build(lowStudentConfig(), apprenticeHead());
         INDArray studentStart = student.params().dup();
-        ApprenticeTrainer trainer = ApprenticeTrainer.fromTrainedTeacher(Scheme.B, teacher, student, false);
+        ApprenticeTrainer trainer = ApprenticeTrainer.fromTrainedTeacher(Scheme.B, teacher, student);
         trainer.trainEpoch(0, train());
         trainer.trainEpoch(1, train());
         ComputationGraph fromFile = ModelSerializer.restoreComputationGraph(teacherZip, false);
@@ -126,16 +126,18 @@ class SchemesTest {
     @Test
     void cachedTeacherLogitsSkipTheTeacherAndChangeNothing() throws Exception {
         File teacherZip = trainedFullPrecision(teacherConfig(), "teacher", 1);
+        ComputationGraph teacher = Models.loadTeacher(teacherZip, lowStudentConfig());
         ComputationGraph cachedStudent = ResNetBuilder.build(lowStudentConfig(), apprenticeHead());
         ComputationGraph plainStudent = ResNetBuilder.build(lowStudentConfig(), apprenticeHead());
-        ApprenticeTrainer cached = ApprenticeTrainer.fromTrainedTeacher(Scheme.B,
-                Models.loadTeacher(teacherZip, lowStudentConfig()), cachedStudent, true);
+        ApprenticeTrainer cached = ApprenticeTrainer.fromTrainedTeacher(Scheme.B, teacher, cachedStudent);
         ApprenticeTrainer plain = ApprenticeTrainer.fromTrainedTeacher(Scheme.B,
-                Models.loadTeacher(teacherZip, lowStudentConfig()), plainStudent, false);
-        assertEquals(3, cached.trainEpoch(0, train()).teacherForwardPasses());
-        assertEquals(0, cached.trainEpoch(1, train()).teacherForwardPasses());
-        assertEquals(3, plain.trainEpoch(0, train()).teacherForwardPasses());
-        assertEquals(3, plain.trainEpoch(1, train()).teacherForwardPasses());
+                Models.loadTeacher(teacherZip, lowStudentConfig()), plainStudent);
+        DataSet withLogits = ApprenticeTrainer.withTeacherLogits(TRAIN, teacher, 16);
+        assertEquals(2 * CLASSES, withLogits.getLabels().size(1));
+        for (int epoch = 0; epoch < 2; epoch++) {
+            assertEquals(0, cached.trainEpoch(epoch, SyntheticImages.iterator(withLogits, 16)).teacherForwardPasses());
+            assertEquals(3, plain.trainEpoch(epoch, train()).teacherForwardPasses());
+        }
         assertEquals(plainStudent.params(), cachedStudent.params());
     }
 
@@ -148,7 +150,7 @@ class SchemesTest {
         assertEquals(fp.params(), student.params(), "step 0: the loaded weights, batch-norm statistics included");
         assertTrue(org.apprentice.model.ModelSize.quantizerOf(student.getLayer("layer1.0.conv1")) != null);
         ApprenticeTrainer trainer = ApprenticeTrainer.fromTrainedTeacher(Scheme.C,
-                Models.loadTeacher(teacherZip, lowStudentConfig()), student, false);
+                Models.loadTeacher(teacherZip, lowStudentConfig()), student);
         trainer.trainEpoch(0, train());
         assertNotEquals(fp.params(), student.params());
         assertExportRoundTrip(student, lowStudentConfig(), "scheme-c");
@@ -196,7 +198,7 @@ class SchemesTest {
         ComputationGraph teacher = ResNetBuilder.build(teacherConfig());
         ComputationGraph plain = ResNetBuilder.build(lowStudentConfig());
         assertThrows(IllegalArgumentException.class,
-                () -> ApprenticeTrainer.fromTrainedTeacher(Scheme.B, teacher, plain, false));
+                () -> ApprenticeTrainer.fromTrainedTeacher(Scheme.B, teacher, plain));
         assertEquals(Scheme.C, Scheme.parse("c"));
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Scheme.parse("D"));
         assertTrue(e.getMessage().contains("none, A, B, C"), e.getMessage());
