@@ -30,11 +30,13 @@ public final class Main {
         EvalCommand eval = new EvalCommand();
         ExportCommand export = new ExportCommand();
         DefaultJob defaultJob = new DefaultJob();
+        ReproduceCommand reproduce = new ReproduceCommand();
         JCommander commander = JCommander.newBuilder()
                 .programName("apprentice")
                 .addObject(main)
                 .addCommand("train", train)
                 .addCommand("demo", new DemoCommand())
+                .addCommand("reproduce", reproduce)
                 .addCommand("eval", eval)
                 .addCommand("export", export)
                 .addCommand("summary", summary)
@@ -72,6 +74,7 @@ public final class Main {
             return switch (command) {
                 case "train" -> train.run(home, out);
                 case "demo" -> defaultJob.run(home, out);
+                case "reproduce" -> reproduce.run(home, out);
                 case "eval" -> eval.run(home, out);
                 case "export" -> export.run(out);
                 case "summary" -> summary.run(out);

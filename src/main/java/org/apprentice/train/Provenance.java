@@ -82,6 +82,16 @@ public final class Provenance {
         }
     }
 
+    /** The checked-out commit of {@code home}, with " (+ uncommitted changes)" when tracked files differ; null outside git. */
+    public static String gitCommit(Path home) {
+        String commit = git(home, "rev-parse", "HEAD");
+        if (commit == null) {
+            return null;
+        }
+        String status = git(home, "status", "--porcelain", "--untracked-files=no");
+        return commit + (status != null && !status.isBlank() ? " (+ uncommitted changes)" : "");
+    }
+
     private static String git(Path home, String... args) {
         try {
             String[] command = new String[args.length + 3];

@@ -1,0 +1,155 @@
+package org.apprentice.study;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * A reproduction study: an ordered list of training runs, each a recipe from {@code resnets/recipes/}
+ * plus flags, defined in {@code resnets/studies/NAME.properties}:
+ *
+ * <pre>
+ * title = ...
+ * flags = --train-subset 6000 --epochs 8          # given to every step
+ * quick.flags = --train-subset 1000 --epochs 3    # instead, with --quick
+ * teacher = teacher                               # the step that trains the main teacher
+ * fp-student = fp                                 # the step that trains the full-precision student
+ * steps = teacher, fp, w2a4-none, w2a4-b, ...
+ * step.w2a4-b = fashion-mnist-resnet20-w2a4-b --teacher-model @teacher
+ * </pre>
+ *
+ * {@code @NAME} in a step's flags stands for the model that step NAME trained ({@code NAME/student.zip}
+ * in the study's folder), so steps name their teacher and starting point exactly.
+ */
+public record Study(String name, String title, List<Step> steps, List<String> flags, List<String> quickFlags,
+                    String teacherStep, String fpStudentStep) {
+
+    /** One training run of the study. */
+    public record Step(String name, String recipe, List<String> flags) {
+
+        /** The steps whose models this one uses ({@code @NAME} references). */
+        public List<String> uses() {
+            return flags.stream().filter(f -> f.startsWith("@")).map(f -> f.substring(1)).toList();
+        }
+
+        /**
+         * The {@code train} arguments of this step: its recipe, the study's flags, its own flags with
+         * {@code @NAME} resolved under {@code folder}, and {@code --out folder/NAME}.
+         */
+        public List<String> trainArgs(Path recipes, List<String> studyFlags, Path folder) {
+            List<String> args = new ArrayList<>(List.of("train", "--recipe",
+                    recipes.resolve(recipe + ".properties").toString()));
+            args.addAll(studyFlags);
+            for (String f : flags) {
+                args.add(f.startsWith("@") ? modelOf(folder, f.substring(1)).toString() : f);
+            }
+            args.addAll(List.of("--out", folder.resolve(name).toString()));
+            return args;
+        }
+    }
+
+    /** The model a step writes, under the study's folder. */
+    public static Path modelOf(Path folder, String step) {
+        return folder.resolve(step).resolve("student.zip");
+    }
+
+    public static Path studiesFolder(Path home) {
+        return home.resolve("resnets").resolve("studies");
+    }
+
+    public static Path recipesFolder(Path home) {
+        return home.resolve("resnets").resolve("recipes");
+    }
+
+    /** The names of the studies under {@code resnets/studies/}. */
+    public static List<String> available(Path home) {
+        Path dir = studiesFolder(home);
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".properties"))
+                    .map(n -> n.substring(0, n.length() - ".properties".length())).sorted().toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /** The study {@code name} of {@code home}; one-line errors naming the file or the study. */
+    public static Study load(Path home, String name) {
+        Path file = studiesFolder(home).resolve(name + ".properties");
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("no study '" + name + "' (" + file + "); studies: "
+                    + String.join(", ", available(home)));
+        }
+        Properties p = new Properties();
+        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(in);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("study " + file + " is not a properties file: " + e.getMessage());
+        }
+        List<String> names = split(required(p, "steps", file), ",");
+        Set<String> seen = new LinkedHashSet<>();
+        List<Step> steps = new ArrayList<>();
+        for (String step : names) {
+            if (!step.matches("[A-Za-z0-9._-]+")) {
+                throw new IllegalArgumentException("study " + file + ": step name '" + step
+                        + "' may only hold letters, digits, '.', '_' and '-'");
+            }
+            List<String> words = split(required(p, "step." + step, file), " ");
+            Step s = new Step(step, words.get(0), words.subList(1, words.size()));
+            Path recipe = recipesFolder(home).resolve(s.recipe() + ".properties");
+            if (!Files.isRegularFile(recipe)) {
+                throw new IllegalArgumentException("study " + file + ": step " + step + " names recipe " + recipe
+                        + ", which does not exist");
+            }
+            for (String used : s.uses()) {
+                if (!seen.contains(used)) {
+                    throw new IllegalArgumentException("study " + file + ": step " + step + " uses @" + used
+                            + ", which is not an earlier step");
+                }
+            }
+            if (!seen.add(step)) {
+                throw new IllegalArgumentException("study " + file + ": step " + step + " is listed twice");
+            }
+            steps.add(s);
+        }
+        String teacher = required(p, "teacher", file);
+        String fp = required(p, "fp-student", file);
+        for (String role : List.of(teacher, fp)) {
+            if (!seen.contains(role)) {
+                throw new IllegalArgumentException("study " + file + ": '" + role + "' is not one of its steps");
+            }
+        }
+        List<String> flags = split(p.getProperty("flags", ""), " ");
+        List<String> quick = split(p.getProperty("quick.flags", p.getProperty("flags", "")), " ");
+        return new Study(name, p.getProperty("title", name).trim(), List.copyOf(steps), flags, quick, teacher, fp);
+    }
+
+    public Step step(String stepName) {
+        return steps.stream().filter(s -> s.name().equals(stepName)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("study " + name + " has no step " + stepName));
+    }
+
+    private static String required(Properties p, String key, Path file) {
+        String v = p.getProperty(key);
+        if (v == null || v.isBlank()) {
+            throw new IllegalArgumentException("study " + file + " has no '" + key + "'");
+        }
+        return v.trim();
+    }
+
+    private static List<String> split(String s, String separator) {
+        return Arrays.stream(s.trim().split(separator.equals(",") ? "\\s*,\\s*" : "\\s+"))
+                .filter(w -> !w.isBlank()).toList();
+    }
+}

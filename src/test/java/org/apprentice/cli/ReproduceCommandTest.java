@@ -1,0 +1,144 @@
+package org.apprentice.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code apprentice reproduce} end to end on a tiny synthetic study: every step runs, the results file
+ * holds every scheme, a finished study is skipped, an interrupted step resumes, and the same command
+ * gives the same numbers.
+ */
+class ReproduceCommandTest {
+    @TempDir
+    Path home;
+
+    private String savedHome;
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    @BeforeEach
+    void studyInATemporaryHome() throws IOException {
+        savedHome = System.getProperty("apprentice.home");
+        System.setProperty("apprentice.home", home.toString());
+        Path recipes = Files.createDirectories(home.resolve("resnets/recipes"));
+        String common = "data = synthetic\nbatch = 32\nstudent = resnet8\nteacher = resnet8\nteacher-width = 0.5\n"
+                + "cache-teacher-logits = true\n";
+        Files.writeString(recipes.resolve("t.properties"), common + "scheme = none\nwidth = 0.5\n");
+        Files.writeString(recipes.resolve("fp.properties"), common + "scheme = none\nwidth = 0.25\n");
+        for (String scheme : List.of("none", "A", "B", "C")) {
+            Files.writeString(recipes.resolve("w2a4-" + scheme + ".properties"), common + "scheme = " + scheme
+                    + "\nwidth = 0.25\nbits = 2\nact-bits = 4\n" + (scheme.equals("C") ? "lr = 0.01\n" : ""));
+        }
+        Path studies = Files.createDirectories(home.resolve("resnets/studies"));
+        Files.writeString(studies.resolve("tiny.properties"), String.join("\n",
+                "title = Tiny study", "flags = --train-subset 64 --epochs 2", "quick.flags = --train-subset 32 --epochs 1",
+                "teacher = t", "fp-student = fp", "steps = t, fp, none, a, b, c",
+                "step.t = t", "step.fp = fp", "step.none = w2a4-none", "step.a = w2a4-A",
+                "step.b = w2a4-B --teacher-model @t", "step.c = w2a4-C --teacher-model @t --student-init @fp"));
+    }
+
+    @AfterEach
+    void restoreHome() {
+        if (savedHome == null) {
+            System.clearProperty("apprentice.home");
+        } else {
+            System.setProperty("apprentice.home", savedHome);
+        }
+    }
+
+    private int reproduce(String... args) {
+        out.reset();
+        err.reset();
+        String[] all = new String[args.length + 1];
+        all[0] = "reproduce";
+        System.arraycopy(args, 0, all, 1, args.length);
+        return Main.run(all, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    private String stdout() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    /** The results file from its first table to the commands, i.e. without the time it was written. */
+    private static String tables(Path results) throws IOException {
+        String md = Files.readString(results);
+        return md.substring(md.indexOf("## Test top-1"), md.indexOf("## Exact commands"))
+                .replaceAll("\\| \\d+ s \\|", "| (time) |");
+    }
+
+    @Test
+    void runsEveryStepSkipsWhatIsDoneResumesWhatWasCutAndRepeatsItsNumbers() throws IOException {
+        assertEquals(0, reproduce("tiny"), err.toString());
+        Path results = home.resolve("resnets/results/tiny.md");
+        Path runs = home.resolve("runs/reproduce/tiny");
+        String md = Files.readString(results);
+        assertTrue(md.contains("- Steps complete: 6 of 6\n"), md);
+        assertFalse(md.contains("not run"), md);
+        assertTrue(md.matches("(?s).*\\| resnet8 x0.25 \\| w2a4 \\| \\d+\\.\\d\\d% \\(\\d+\\.\\d\\d\\) \\| \\d+\\.\\d\\d% .*"), md);
+        assertTrue(md.contains("| resnet8 x0.5 (teacher) | fp32 |"), md);
+        assertTrue(md.contains("bin/apprentice train --recipe resnets/recipes/w2a4-C.properties --train-subset 64 "
+                + "--epochs 2 --teacher-model runs/reproduce/tiny/t/student.zip --student-init "
+                + "runs/reproduce/tiny/fp/student.zip --out runs/reproduce/tiny/c"), md);
+        assertTrue(md.contains("Produced by `bin/apprentice reproduce tiny`"), md);
+        for (String step : List.of("t", "fp", "none", "a", "b", "c")) {
+            assertTrue(Files.isRegularFile(runs.resolve(step).resolve(ReproduceCommand.DONE)), step);
+        }
+        assertTrue(stdout().contains("[6/6] c: bin/apprentice train"), stdout());
+        assertTrue(stdout().contains("## The paper's claims"), stdout());
+        String first = tables(results);
+
+        // a finished study: nothing is trained again
+        assertEquals(0, reproduce("tiny"), err.toString());
+        assertTrue(stdout().contains("[1/6] t: done, skipped") && stdout().contains("[6/6] c: done, skipped"), stdout());
+        assertFalse(stdout().contains("epoch 1/2"), stdout());
+
+        // cut after its last epoch's checkpoint, before the model was written: resumes, same numbers
+        Files.delete(runs.resolve("c").resolve(ReproduceCommand.DONE));
+        Files.delete(runs.resolve("c").resolve("student.zip"));
+        assertEquals(0, reproduce("tiny"), err.toString());
+        assertTrue(stdout().contains("[6/6] c: resuming from its last checkpoint"), stdout());
+        assertTrue(Files.isRegularFile(runs.resolve("c").resolve("student.zip")));
+        assertEquals(first, tables(results));
+
+        // the same study from scratch in another folder: the same numbers
+        assertEquals(0, reproduce("tiny", "--out", home.resolve("again").toString(), "--results",
+                home.resolve("again.md").toString()), err.toString());
+        assertEquals(first, tables(home.resolve("again.md")));
+
+        // a step folder left by another command is not silently reused
+        Files.writeString(runs.resolve("b").resolve(ReproduceCommand.DONE), "bin/apprentice train --something-else\n");
+        assertEquals(Main.USAGE_ERROR, reproduce("tiny"));
+        assertTrue(err.toString().contains("was run by another command") && err.toString().contains("runs/reproduce/tiny/b"),
+                err.toString());
+    }
+
+    @Test
+    void quickUsesItsOwnFlagsFolderAndResultsFile() throws IOException {
+        assertEquals(0, reproduce("tiny", "--quick"), err.toString());
+        String md = Files.readString(home.resolve("resnets/results/tiny-quick.md"));
+        assertTrue(md.contains("--train-subset 32 --epochs 1 ") && md.contains("| 1 of 1 |"), md);
+        assertTrue(Files.isDirectory(home.resolve("runs/reproduce/tiny-quick/c")));
+    }
+
+    @Test
+    void anUnknownStudyNamesTheKnownOnes() {
+        assertEquals(Main.USAGE_ERROR, reproduce("nope"));
+        assertTrue(err.toString().contains("no study 'nope'") && err.toString().contains("studies: tiny"), err.toString());
+        assertEquals(Main.USAGE_ERROR, reproduce());
+        assertTrue(err.toString().contains("reproduce needs one study name; studies: tiny"), err.toString());
+    }
+}

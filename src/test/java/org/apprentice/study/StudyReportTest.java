@@ -1,0 +1,101 @@
+package org.apprentice.study;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apprentice.model.ModelSize;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The results file's arithmetic and verdicts, on hand-made step results. */
+class StudyReportTest {
+    @TempDir
+    Path home;
+
+    private Study study() throws IOException {
+        Path recipes = Study.recipesFolder(home);
+        Files.createDirectories(recipes);
+        Files.createDirectories(Study.studiesFolder(home));
+        Files.writeString(recipes.resolve("r.properties"), "scheme = none\n");
+        Files.writeString(Study.studiesFolder(home).resolve("s.properties"), String.join("\n",
+                "title = Test study", "flags = --epochs 3", "teacher = t", "fp-student = fp",
+                "steps = t, fp, none, a, b, c, t2, b2", "step.t = r", "step.fp = r", "step.none = r", "step.a = r",
+                "step.b = r --teacher-model @t", "step.c = r --teacher-model @t --student-init @fp", "step.t2 = r",
+                "step.b2 = r --teacher-model @t2"));
+        return Study.load(home, "s");
+    }
+
+    private static StepResult result(String step, String scheme, String model, String precision, String teacher,
+                                     double... top1) {
+        return new StepResult(step, scheme, model, "1.0", precision, teacher, "1.0", 3, top1, 0.99, Double.NaN, 12.0,
+                new ModelSize(1000, precision.equals("fp32") ? 1000 : 100));
+    }
+
+    @Test
+    void gainsVerdictsAndConvergenceComeFromTheNumbers() throws IOException {
+        Study study = study();
+        Map<String, StepResult> r = new java.util.HashMap<>();
+        r.put("t", result("t", "NONE", "resnet32", "fp32", "resnet44", 0.80, 0.88, 0.90));
+        r.put("fp", result("fp", "NONE", "resnet20", "fp32", "resnet32", 0.80, 0.87, 0.89));
+        r.put("none", result("none", "NONE", "resnet20", "w2a4", "resnet32", 0.70, 0.846, 0.85));
+        r.put("a", result("a", "A", "resnet20", "w2a4", "resnet32", 0.70, 0.86, 0.862));
+        r.put("b", result("b", "B", "resnet20", "w2a4", "resnet32", 0.87, 0.872, 0.874));
+        r.put("c", result("c", "C", "resnet20", "w2a4", "resnet32", 0.84, 0.845, 0.845));
+        r.put("t2", result("t2", "NONE", "resnet44", "fp32", "resnet56", 0.8, 0.9, 0.91));
+        String md = new StudyReport(study, r).render(List.of("header line"), Map.of("b", "bin/apprentice train b"));
+
+        has(md, "| resnet32 (teacher) | fp32 | 90.00% (10.00) |");
+        has(md, "| resnet20 | w2a4 | 85.00% (15.00) | 86.20% (13.80) | 87.40% (12.60) | 84.50% (15.50) |");
+        // gains over no distillation, best scheme, best vs the fp32 student
+        has(md, "| resnet20 | w2a4 | 85.00% | +1.20 | +2.40 | -0.50 | B | -1.60 |");
+        has(md, "NOT within 1 point of full precision");
+        assertTrue(md.contains("scheme C did NOT beat the no-distillation student; A, B did."), md);
+        has(md, "recovers 60% of them"); // (87.4 - 85) / (89 - 85)
+        // epochs until within 0.5 points and staying: none 0.846 -> 0.85 at epoch 2; b at epoch 1
+        has(md, "| none | resnet20 | w2a4 | none |  | 3 of 3 | 85.00% | 2 |");
+        has(md, "| b | resnet20 | w2a4 | B | resnet32 | 3 of 3 | 87.40% | 1 |");
+        has(md, "scheme B came within 0.5 points of its final accuracy after 1 epochs (none 2, A 2)");
+        has(md, "| resnet20 | w2a4 | 1,000 B | 100 B | 10.0x |");
+        has(md, "- Steps complete: 7 of 8");
+        has(md, "bin/apprentice train b");
+        assertFalse(md.contains("Teacher-size sweep"), "one teacher only, no sweep yet:\n" + md);
+
+        r.put("b2", result("b2", "B", "resnet20", "w2a4", "resnet44", 0.86, 0.87, 0.88));
+        md = new StudyReport(study, r).render(List.of(), Map.of());
+        has(md, "| resnet44 | 91.00% | 88.00% | +3.00 |");
+        has(md, "| resnet32 | 90.00% | 87.40% | +2.40 |");
+        // the sweep's other teacher stays out of the main table
+        assertFalse(md.contains("| resnet44 | fp32 | 91.00%"), md);
+    }
+
+    private static void has(String md, String expected) {
+        assertTrue(md.contains(expected), "missing: " + expected + "\n" + md);
+    }
+
+    @Test
+    void epochsToWithinCountsFromTheLastDip() {
+        StepResult r = result("x", "NONE", "m", "w2a4", "", 0.80, 0.899, 0.85, 0.90);
+        assertEquals(4, r.epochsToWithin(0.5));
+        StepResult flat = result("y", "NONE", "m", "w2a4", "", 0.898, 0.899, 0.90);
+        assertEquals(1, flat.epochsToWithin(0.5));
+    }
+
+    @Test
+    void aStepMayOnlyUseEarlierSteps() throws IOException {
+        study();
+        Files.writeString(Study.studiesFolder(home).resolve("bad.properties"), String.join("\n",
+                "teacher = t", "fp-student = t", "steps = b, t", "step.t = r", "step.b = r --teacher-model @t"));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Study.load(home, "bad"));
+        assertTrue(e.getMessage().contains("step b uses @t, which is not an earlier step"), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Study.load(home, "nope"));
+        assertTrue(e.getMessage().contains("no study 'nope'") && e.getMessage().contains("studies: bad, s"),
+                e.getMessage());
+    }
+}
