@@ -56,7 +56,7 @@ final class ReproduceCommand {
             throw new IllegalArgumentException("reproduce needs one study name; studies: "
                     + String.join(", ", Study.available(home)));
         }
-        Study study = Study.load(home, names.get(0));
+        Study study = Study.load(home, names.get(0), quick);
         String tag = study.name() + (quick ? "-quick" : "");
         Path folder = (out != null ? out : home.resolve("runs").resolve("reproduce").resolve(tag)).toAbsolutePath();
         Path resultsFile = (results != null ? results : home.resolve("resnets").resolve("results").resolve(tag + ".md"))

@@ -25,6 +25,8 @@ import java.util.stream.Stream;
  * fp-student = fp                                 # the step that trains the full-precision student
  * steps = teacher, fp, w2a4-none, w2a4-b, ...
  * step.w2a4-b = fashion-mnist-resnet20-w2a4-b --teacher-model @teacher
+ * step.teacher = fashion-mnist-resnet32-fp32-teacher --epochs 16   # a step's flags override the study's
+ * quick.step.teacher = fashion-mnist-resnet32-fp32-teacher         # the step, with --quick
  * </pre>
  *
  * {@code @NAME} in a step's flags stands for the model that step NAME trained ({@code NAME/student.zip}
@@ -48,7 +50,19 @@ public record Study(String name, String title, List<Step> steps, List<String> fl
         public List<String> trainArgs(Path recipes, List<String> studyFlags, Path folder) {
             List<String> args = new ArrayList<>(List.of("train", "--recipe",
                     recipes.resolve(recipe + ".properties").toString()));
-            args.addAll(studyFlags);
+            for (int i = 0; i < studyFlags.size(); i++) {
+                String f = studyFlags.get(i);
+                boolean withValue = i + 1 < studyFlags.size() && !studyFlags.get(i + 1).startsWith("--");
+                if (!flags.contains(f)) { // the step's own flags win
+                    args.add(f);
+                    if (withValue) {
+                        args.add(studyFlags.get(i + 1));
+                    }
+                }
+                if (withValue) {
+                    i++;
+                }
+            }
             for (String f : flags) {
                 args.add(f.startsWith("@") ? modelOf(folder, f.substring(1)).toString() : f);
             }
@@ -86,6 +100,11 @@ public record Study(String name, String title, List<Step> steps, List<String> fl
 
     /** The study {@code name} of {@code home}; one-line errors naming the file or the study. */
     public static Study load(Path home, String name) {
+        return load(home, name, false);
+    }
+
+    /** The study, as run with {@code --quick} when {@code quick} ({@code quick.step.NAME} replaces {@code step.NAME}). */
+    public static Study load(Path home, String name, boolean quick) {
         Path file = studiesFolder(home).resolve(name + ".properties");
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException("no study '" + name + "' (" + file + "); studies: "
@@ -105,7 +124,8 @@ public record Study(String name, String title, List<Step> steps, List<String> fl
                 throw new IllegalArgumentException("study " + file + ": step name '" + step
                         + "' may only hold letters, digits, '.', '_' and '-'");
             }
-            List<String> words = split(required(p, "step." + step, file), " ");
+            String key = quick && p.getProperty("quick.step." + step) != null ? "quick.step." + step : "step." + step;
+            List<String> words = split(required(p, key, file), " ");
             Step s = new Step(step, words.get(0), words.subList(1, words.size()));
             Path recipe = recipesFolder(home).resolve(s.recipe() + ".properties");
             if (!Files.isRegularFile(recipe)) {
@@ -131,8 +151,8 @@ public record Study(String name, String title, List<Step> steps, List<String> fl
             }
         }
         List<String> flags = split(p.getProperty("flags", ""), " ");
-        List<String> quick = split(p.getProperty("quick.flags", p.getProperty("flags", "")), " ");
-        return new Study(name, p.getProperty("title", name).trim(), List.copyOf(steps), flags, quick, teacher, fp);
+        List<String> quickFlags = split(p.getProperty("quick.flags", p.getProperty("flags", "")), " ");
+        return new Study(name, p.getProperty("title", name).trim(), List.copyOf(steps), flags, quickFlags, teacher, fp);
     }
 
     public Step step(String stepName) {

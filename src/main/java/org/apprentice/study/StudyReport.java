@@ -283,7 +283,8 @@ public final class StudyReport {
             md.append("| teacher | teacher top-1 | student top-1 | gain over no distillation |\n|---|---|---|---|\n");
             List<String> order = new ArrayList<>();
             for (StepResult r : e.getValue()) {
-                StepResult t = results.values().stream().filter(x -> x.complete() && x.scheme().equals("NONE")
+                StepResult t = r.teacherFolder() != null && done(r.teacherFolder()) != null ? done(r.teacherFolder())
+                        : results.values().stream().filter(x -> x.complete() && x.scheme().equals("NONE")
                         && x.fullPrecision() && x.model().equals(r.teacherModel())).findFirst().orElse(null);
                 md.append(String.format("| %s | %s | %s | %s |%n", r.teacherModel(), t == null ? "" : pct(t.finalTop1()),
                         pct(r.finalTop1()), none == null ? "" : signed(r.finalTop1() - none.finalTop1())));

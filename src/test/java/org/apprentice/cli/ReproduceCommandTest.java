@@ -46,7 +46,7 @@ class ReproduceCommandTest {
         Files.writeString(studies.resolve("tiny.properties"), String.join("\n",
                 "title = Tiny study", "flags = --train-subset 64 --epochs 2", "quick.flags = --train-subset 32 --epochs 1",
                 "teacher = t", "fp-student = fp", "steps = t, fp, none, a, b, c",
-                "step.t = t", "step.fp = fp", "step.none = w2a4-none", "step.a = w2a4-A",
+                "step.t = t --epochs 3", "quick.step.t = t", "step.fp = fp", "step.none = w2a4-none", "step.a = w2a4-A",
                 "step.b = w2a4-B --teacher-model @t", "step.c = w2a4-C --teacher-model @t --student-init @fp"));
     }
 
@@ -94,6 +94,10 @@ class ReproduceCommandTest {
                 + "--epochs 2 --teacher-model runs/reproduce/tiny/t/student.zip --student-init "
                 + "runs/reproduce/tiny/fp/student.zip --out runs/reproduce/tiny/c"), md);
         assertTrue(md.contains("Produced by `bin/apprentice reproduce tiny`"), md);
+        // a step's own flags replace the study's
+        assertTrue(md.contains("bin/apprentice train --recipe resnets/recipes/t.properties --train-subset 64 --epochs 3 "
+                + "--out runs/reproduce/tiny/t\n"), md);
+        assertTrue(md.contains("| t | resnet8 x0.5 | fp32 | none |  | 3 of 3 |"), md);
         for (String step : List.of("t", "fp", "none", "a", "b", "c")) {
             assertTrue(Files.isRegularFile(runs.resolve(step).resolve(ReproduceCommand.DONE)), step);
         }
@@ -131,6 +135,7 @@ class ReproduceCommandTest {
         assertEquals(0, reproduce("tiny", "--quick"), err.toString());
         String md = Files.readString(home.resolve("resnets/results/tiny-quick.md"));
         assertTrue(md.contains("--train-subset 32 --epochs 1 ") && md.contains("| 1 of 1 |"), md);
+        assertTrue(md.contains("resnets/recipes/t.properties --train-subset 32 --epochs 1 --out"), md);
         assertTrue(Files.isDirectory(home.resolve("runs/reproduce/tiny-quick/c")));
     }
 

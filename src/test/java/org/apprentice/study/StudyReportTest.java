@@ -33,7 +33,7 @@ class StudyReportTest {
 
     private static StepResult result(String step, String scheme, String model, String precision, String teacher,
                                      double... top1) {
-        return new StepResult(step, scheme, model, "1.0", precision, teacher, "1.0", 3, top1, 0.99, Double.NaN, 12.0,
+        return new StepResult(step, scheme, model, "1.0", precision, teacher, "1.0", null, 3, top1, 0.99, Double.NaN, 12.0,
                 new ModelSize(1000, precision.equals("fp32") ? 1000 : 100));
     }
 
