@@ -66,41 +66,47 @@ final class ReproduceCommand {
                 + (out != null ? " --out " + shown(home, folder.toString()) : "")
                 + (results != null ? " --results " + shown(home, resultsFile.toString()) : "");
         String commit = Provenance.gitCommit(home);
-        Map<String, String> commands = new LinkedHashMap<>();
-        Map<String, List<String>> args = new LinkedHashMap<>();
+        // the jobs: every step, then the optional repeat of one step in a folder of its own
+        Map<String, List<String>> jobs = new LinkedHashMap<>();
         for (Study.Step step : study.steps()) {
-            List<String> a = step.trainArgs(Study.recipesFolder(home), flags, folder);
-            args.put(step.name(), a);
-            commands.put(step.name(), "bin/apprentice " + String.join(" ", a.stream().map(x -> shown(home, x)).toList()));
+            jobs.put(step.name(), step.trainArgs(Study.recipesFolder(home), flags, folder));
         }
+        if (study.repeatStep() != null) {
+            List<String> a = new ArrayList<>(jobs.get(study.repeatStep()));
+            a.set(a.size() - 1, folder.resolve(Study.repeatFolder(study.repeatStep())).toString());
+            jobs.put(Study.repeatFolder(study.repeatStep()), a);
+        }
+        Map<String, String> commands = new LinkedHashMap<>();
+        jobs.forEach((name, a) -> commands.put(name, "bin/apprentice "
+                + String.join(" ", a.stream().map(x -> shown(home, x)).toList())));
         stdout.printf("study %s%s: %d steps in %s; results in %s%n", study.name(), quick ? " (quick)" : "",
-                study.steps().size(), folder, resultsFile);
+                jobs.size(), folder, resultsFile);
         int i = 0;
-        for (Study.Step step : study.steps()) {
+        for (Map.Entry<String, List<String>> job : jobs.entrySet()) {
             i++;
             if (reportOnly) {
                 break;
             }
-            Path dir = folder.resolve(step.name());
+            String name = job.getKey();
+            Path dir = folder.resolve(name);
             Path done = dir.resolve(DONE);
-            String command = commands.get(step.name());
+            String command = commands.get(name);
             if (Files.isRegularFile(done)) {
                 String previous = Files.readString(done, StandardCharsets.UTF_8).trim();
                 if (!previous.equals(command)) {
                     throw new IllegalArgumentException("study step " + dir + " was run by another command (" + previous
                             + "); remove that folder or give another --out");
                 }
-                stdout.printf("[%d/%d] %s: done, skipped%n", i, study.steps().size(), step.name());
+                stdout.printf("[%d/%d] %s: done, skipped%n", i, jobs.size(), name);
                 continue;
             }
-            List<String> stepArgs = new ArrayList<>(args.get(step.name()));
-            boolean resume = Files.isRegularFile(dir.resolve("latest"));
-            if (resume) {
-                stdout.printf("[%d/%d] %s: resuming from its last checkpoint%n", i, study.steps().size(), step.name());
+            List<String> stepArgs = new ArrayList<>(job.getValue());
+            if (Files.isRegularFile(dir.resolve("latest"))) {
+                stdout.printf("[%d/%d] %s: resuming from its last checkpoint%n", i, jobs.size(), name);
                 stepArgs.add("--resume");
             }
-            stdout.printf("%n[%d/%d] %s: %s%n", i, study.steps().size(), step.name(), command);
-            train(stepArgs, home, step.name()).run(home, stdout);
+            stdout.printf("%n[%d/%d] %s: %s%n", i, jobs.size(), name, command);
+            train(stepArgs, home, name).run(home, stdout);
             Files.createDirectories(dir);
             Path temp = Files.createTempFile(dir, DONE, ".part");
             Files.writeString(temp, command + "\n", StandardCharsets.UTF_8);

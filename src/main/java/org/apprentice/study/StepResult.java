@@ -22,9 +22,11 @@ import org.apprentice.model.ModelSize;
  * @param trainSeconds  the training time of the epochs run (evaluation excluded)
  * @param size          the model's size, or null while the step is not complete
  * @param teacherFolder  the folder (step name) of the trained teacher zip it used, or null
+ * @param temperature   the distillation temperature T
  */
 public record StepResult(String step, String scheme, String student, String studentWidth, String precision,
-                         String teacher, String teacherWidth, String teacherFolder, int epochsPlanned, double[] top1, double top5,
+                         String teacher, String teacherWidth, String teacherFolder, double temperature,
+                         int epochsPlanned, double[] top1, double top5,
                          double teacherTop1, double trainSeconds, ModelSize size) {
 
     /** Reads a step's folder; null when the step has not started (no settings or no epoch yet). */
@@ -65,6 +67,7 @@ public record StepResult(String step, String scheme, String student, String stud
                     p.getProperty("teacher", "?"), p.getProperty("teacherWidth", "1.0"),
                     p.getProperty("teacherModel", "null").equals("null") ? null
                             : String.valueOf(Path.of(p.getProperty("teacherModel")).getParent().getFileName()),
+                    Double.parseDouble(p.getProperty("temperature", "1.0")),
                     Integer.parseInt(p.getProperty("epochs", "0")),
                     top1.stream().mapToDouble(Double::doubleValue).toArray(), top5, teacher, seconds, size);
         } catch (IOException | RuntimeException e) {

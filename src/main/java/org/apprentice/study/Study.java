@@ -27,13 +27,19 @@ import java.util.stream.Stream;
  * step.w2a4-b = fashion-mnist-resnet20-w2a4-b --teacher-model @teacher
  * step.teacher = fashion-mnist-resnet32-fp32-teacher --epochs 16   # a step's flags override the study's
  * quick.step.teacher = fashion-mnist-resnet32-fp32-teacher         # the step, with --quick
+ * repeat = w2a4-b      # optional: run this step a second time, from scratch, to check the numbers repeat
  * </pre>
  *
  * {@code @NAME} in a step's flags stands for the model that step NAME trained ({@code NAME/student.zip}
  * in the study's folder), so steps name their teacher and starting point exactly.
  */
 public record Study(String name, String title, List<Step> steps, List<String> flags, List<String> quickFlags,
-                    String teacherStep, String fpStudentStep) {
+                    String teacherStep, String fpStudentStep, String repeatStep) {
+
+    /** The folder name of the determinism check: the repeated step, run again from scratch. */
+    public static String repeatFolder(String step) {
+        return step + "-repeat";
+    }
 
     /** One training run of the study. */
     public record Step(String name, String recipe, List<String> flags) {
@@ -150,9 +156,14 @@ public record Study(String name, String title, List<Step> steps, List<String> fl
                 throw new IllegalArgumentException("study " + file + ": '" + role + "' is not one of its steps");
             }
         }
+        String repeat = p.getProperty("repeat", "").trim();
+        if (!repeat.isEmpty() && !seen.contains(repeat)) {
+            throw new IllegalArgumentException("study " + file + ": repeat '" + repeat + "' is not one of its steps");
+        }
         List<String> flags = split(p.getProperty("flags", ""), " ");
         List<String> quickFlags = split(p.getProperty("quick.flags", p.getProperty("flags", "")), " ");
-        return new Study(name, p.getProperty("title", name).trim(), List.copyOf(steps), flags, quickFlags, teacher, fp);
+        return new Study(name, p.getProperty("title", name).trim(), List.copyOf(steps), flags, quickFlags, teacher, fp,
+                repeat.isEmpty() ? null : repeat);
     }
 
     public Step step(String stepName) {

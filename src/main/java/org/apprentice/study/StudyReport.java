@@ -22,16 +22,22 @@ public final class StudyReport {
 
     private final Study study;
     private final Map<String, StepResult> results = new LinkedHashMap<>();
+    private final StepResult repeat;
+    /** The temperature of the study's first distillation step: the main table's; other temperatures are variants. */
+    private final double mainTemperature;
 
-    /** @param results each step's result by step name (null or absent: not run yet) */
+    /** @param results each step's result by step name (null or absent: not run yet), and the repeat's */
     public StudyReport(Study study, Map<String, StepResult> results) {
         this.study = study;
+        this.repeat = study.repeatStep() == null ? null : results.get(Study.repeatFolder(study.repeatStep()));
         for (Study.Step s : study.steps()) {
             StepResult r = results.get(s.name());
             if (r != null && r.top1().length > 0) {
                 this.results.put(s.name(), r);
             }
         }
+        this.mainTemperature = this.results.values().stream().filter(r -> !r.scheme().equals("NONE"))
+                .mapToDouble(StepResult::temperature).findFirst().orElse(1.0);
     }
 
     /** Reads every step's folder under {@code folder}. */
@@ -39,6 +45,10 @@ public final class StudyReport {
         Map<String, StepResult> found = new LinkedHashMap<>();
         for (Study.Step s : study.steps()) {
             found.put(s.name(), StepResult.read(folder.resolve(s.name())));
+        }
+        if (study.repeatStep() != null) {
+            String name = Study.repeatFolder(study.repeatStep());
+            found.put(name, StepResult.read(folder.resolve(name)));
         }
         return new StudyReport(study, found);
     }
@@ -189,6 +199,7 @@ public final class StudyReport {
         md.append('\n');
         convergenceFindings(table, findings);
 
+        variants(md, findings, mainTeacher, table);
         sweep(md, findings, fp);
 
         md.append("## The paper's claims against these numbers\n\n");
@@ -202,14 +213,32 @@ public final class StudyReport {
 
         md.append("## Reproducibility\n\n");
         md.append("Every step is a function of its recipe, flags and seed: the training subset (stratified), the data "
-                + "order of each epoch and the initial weights all come from the seed, so the same command on the same "
-                + "machine gives the same numbers; rerunning it here repeated them to the last digit. Multi-threaded CPU "
-                + "reductions (oneDNN, OpenMP) may add in a different order on another machine or thread count, which "
-                + "can move the last digits and, through training, a few tenths of a point; a different seed moves "
-                + "single runs by a similar amount, so differences of a few tenths between schemes are within noise.\n\n");
+                + "order of each epoch and the initial weights all come from the seed. ");
+        StepResult original = study.repeatStep() == null ? null : done(study.repeatStep());
+        if (original != null && repeat != null && repeat.complete()) {
+            double worst = 0;
+            for (int e = 0; e < Math.min(original.top1().length, repeat.top1().length); e++) {
+                worst = Math.max(worst, Math.abs(original.top1()[e] - repeat.top1()[e]));
+            }
+            md.append(String.format("Check: step %s was run a second time from scratch (%s, same command, new folder): %s. ",
+                    study.repeatStep(), Study.repeatFolder(study.repeatStep()), worst == 0
+                            && original.top1().length == repeat.top1().length
+                            ? "its test top-1 after every epoch was identical to the last digit"
+                            : String.format("its test top-1 differed by up to %.2f points between runs", 100 * worst)));
+        } else if (study.repeatStep() != null) {
+            md.append("The repeat of step ").append(study.repeatStep()).append(" (a determinism check) has not run yet. ");
+        }
+        md.append("Multi-threaded CPU reductions (oneDNN, OpenMP) may add in a different order on another machine or "
+                + "thread count, which can move the last digits and, through training, a few tenths of a point; a "
+                + "different seed moves single runs by a similar amount, so differences of a few tenths between schemes "
+                + "are within noise.\n\n");
         md.append("## Exact commands\n\n```\n");
-        for (Study.Step s : study.steps()) {
-            String c = commands.get(s.name());
+        List<String> names = new ArrayList<>(study.steps().stream().map(Study.Step::name).toList());
+        if (study.repeatStep() != null) {
+            names.add(Study.repeatFolder(study.repeatStep()));
+        }
+        for (String name : names) {
+            String c = commands.get(name);
             if (c != null) {
                 md.append(c).append('\n');
             }
@@ -228,7 +257,7 @@ public final class StudyReport {
             }
             boolean withMainTeacher = r.scheme().equals("NONE") || r.scheme().equals("A")
                     || r.teacherModel().equals(mainTeacher);
-            if (!withMainTeacher) {
+            if (!withMainTeacher || (!r.scheme().equals("NONE") && r.temperature() != mainTemperature)) {
                 continue;
             }
             if (r.scheme().equals("NONE") && r.fullPrecision() && !s.name().equals(study.fpStudentStep())) {
@@ -264,12 +293,47 @@ public final class StudyReport {
         }
     }
 
+    /** Distillation runs with the main teacher at another temperature than the main table's. */
+    private void variants(StringBuilder md, List<String> findings, String mainTeacher,
+                          Map<String, Map<String, StepResult>> table) {
+        List<StepResult> variants = results.values().stream().filter(r -> r.complete() && !r.scheme().equals("NONE")
+                && r.temperature() != mainTemperature && (r.scheme().equals("A") || r.teacherModel().equals(mainTeacher)))
+                .toList();
+        if (variants.isEmpty()) {
+            return;
+        }
+        md.append("## Variants: another distillation temperature\n\n");
+        md.append("| step | student | precision | scheme | teacher | T | top-1 | gain over no distillation | vs the same "
+                + "scheme at T=").append(num(mainTemperature)).append(" |\n|---|---|---|---|---|---|---|---|---|\n");
+        for (StepResult r : variants) {
+            Map<String, StepResult> row = table.getOrDefault(r.model() + "|" + r.precision(), Map.of());
+            StepResult none = complete(row.get("NONE"));
+            StepResult same = complete(row.get(r.scheme()));
+            md.append(String.format("| %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", r.step(), r.model(), r.precision(),
+                    r.scheme(), r.teacherModel(), num(r.temperature()), pct(r.finalTop1()),
+                    none == null ? "" : signed(r.finalTop1() - none.finalTop1()),
+                    same == null ? "" : signed(r.finalTop1() - same.finalTop1())));
+            if (none != null) {
+                findings.add(String.format("%s %s, scheme %s at T=%s: %s, %s points over the no-distillation student%s.",
+                        r.model(), r.precision(), r.scheme(), num(r.temperature()), pct(r.finalTop1()),
+                        signed(r.finalTop1() - none.finalTop1()), same == null ? "" : String.format(
+                                " (%s points vs T=%s)", signed(r.finalTop1() - same.finalTop1()), num(mainTemperature))));
+            }
+        }
+        md.append('\n');
+    }
+
+    private static String num(double v) {
+        return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
+    }
+
     /** Scheme-B runs of one student and precision with different teachers: the teacher-size sweep. */
     private void sweep(StringBuilder md, List<String> findings, StepResult fp) {
         Map<String, List<StepResult>> byStudent = new LinkedHashMap<>();
         for (StepResult r : results.values()) {
             if (r.scheme().equals("B") && r.complete()) {
-                byStudent.computeIfAbsent(r.model() + " " + r.precision(), k -> new ArrayList<>()).add(r);
+                byStudent.computeIfAbsent(r.model() + " " + r.precision() + ", scheme B, T=" + num(r.temperature()),
+                        k -> new ArrayList<>()).add(r);
             }
         }
         for (Map.Entry<String, List<StepResult>> e : byStudent.entrySet()) {
@@ -278,8 +342,8 @@ public final class StudyReport {
             }
             StepResult any = e.getValue().get(0);
             StepResult none = results.values().stream().filter(r -> r.complete() && r.scheme().equals("NONE")
-                    && r.model().equals(any.model()) && r.precision().equals(any.precision())).findFirst().orElse(null);
-            md.append("## Teacher-size sweep: ").append(e.getKey()).append(", scheme B\n\n");
+                        && r.model().equals(any.model()) && r.precision().equals(any.precision())).findFirst().orElse(null);
+            md.append("## Teacher-size sweep: ").append(e.getKey()).append("\n\n");
             md.append("| teacher | teacher top-1 | student top-1 | gain over no distillation |\n|---|---|---|---|\n");
             List<String> order = new ArrayList<>();
             for (StepResult r : e.getValue()) {
@@ -291,7 +355,7 @@ public final class StudyReport {
                 order.add(String.format("%s %s", r.teacherModel(), pct(r.finalTop1())));
             }
             md.append('\n');
-            findings.add("Teacher sweep for " + e.getKey() + " (scheme B): " + String.join(", ", order) + ".");
+            findings.add("Teacher sweep for " + e.getKey() + ": " + String.join(", ", order) + ".");
         }
     }
 

@@ -47,7 +47,7 @@ class ReproduceCommandTest {
                 "title = Tiny study", "flags = --train-subset 64 --epochs 2", "quick.flags = --train-subset 32 --epochs 1",
                 "teacher = t", "fp-student = fp", "steps = t, fp, none, a, b, c",
                 "step.t = t --epochs 3", "quick.step.t = t", "step.fp = fp", "step.none = w2a4-none", "step.a = w2a4-A",
-                "step.b = w2a4-B --teacher-model @t", "step.c = w2a4-C --teacher-model @t --student-init @fp"));
+                "repeat = b", "step.b = w2a4-B --teacher-model @t", "step.c = w2a4-C --teacher-model @t --student-init @fp"));
     }
 
     @AfterEach
@@ -101,20 +101,26 @@ class ReproduceCommandTest {
         for (String step : List.of("t", "fp", "none", "a", "b", "c")) {
             assertTrue(Files.isRegularFile(runs.resolve(step).resolve(ReproduceCommand.DONE)), step);
         }
-        assertTrue(stdout().contains("[6/6] c: bin/apprentice train"), stdout());
+        assertTrue(stdout().contains("[6/7] c: bin/apprentice train"), stdout());
         assertTrue(stdout().contains("## The paper's claims"), stdout());
+        // the determinism check: step b again, from scratch, in a folder of its own
+        assertTrue(stdout().contains("[7/7] b-repeat: bin/apprentice train --recipe resnets/recipes/w2a4-B.properties "
+                + "--train-subset 64 --epochs 2 --teacher-model runs/reproduce/tiny/t/student.zip --out "
+                + "runs/reproduce/tiny/b-repeat"), stdout());
+        assertTrue(md.contains("Check: step b was run a second time from scratch (b-repeat, same command, new folder): "
+                + "its test top-1 after every epoch was identical to the last digit"), md);
         String first = tables(results);
 
         // a finished study: nothing is trained again
         assertEquals(0, reproduce("tiny"), err.toString());
-        assertTrue(stdout().contains("[1/6] t: done, skipped") && stdout().contains("[6/6] c: done, skipped"), stdout());
+        assertTrue(stdout().contains("[1/7] t: done, skipped") && stdout().contains("[7/7] b-repeat: done, skipped"), stdout());
         assertFalse(stdout().contains("epoch 1/2"), stdout());
 
         // cut after its last epoch's checkpoint, before the model was written: resumes, same numbers
         Files.delete(runs.resolve("c").resolve(ReproduceCommand.DONE));
         Files.delete(runs.resolve("c").resolve("student.zip"));
         assertEquals(0, reproduce("tiny"), err.toString());
-        assertTrue(stdout().contains("[6/6] c: resuming from its last checkpoint"), stdout());
+        assertTrue(stdout().contains("[6/7] c: resuming from its last checkpoint"), stdout());
         assertTrue(Files.isRegularFile(runs.resolve("c").resolve("student.zip")));
         assertEquals(first, tables(results));
 

@@ -25,15 +25,15 @@ class StudyReportTest {
         Files.writeString(recipes.resolve("r.properties"), "scheme = none\n");
         Files.writeString(Study.studiesFolder(home).resolve("s.properties"), String.join("\n",
                 "title = Test study", "flags = --epochs 3", "teacher = t", "fp-student = fp",
-                "steps = t, fp, none, a, b, c, t2, b2", "step.t = r", "step.fp = r", "step.none = r", "step.a = r",
+                "steps = t, fp, none, a, b, c, t2, b2, b4", "step.t = r", "step.fp = r", "step.none = r", "step.a = r",
                 "step.b = r --teacher-model @t", "step.c = r --teacher-model @t --student-init @fp", "step.t2 = r",
-                "step.b2 = r --teacher-model @t2"));
+                "step.b2 = r --teacher-model @t2", "step.b4 = r --teacher-model @t"));
         return Study.load(home, "s");
     }
 
     private static StepResult result(String step, String scheme, String model, String precision, String teacher,
                                      double... top1) {
-        return new StepResult(step, scheme, model, "1.0", precision, teacher, "1.0", null, 3, top1, 0.99, Double.NaN, 12.0,
+        return new StepResult(step, scheme, model, "1.0", precision, teacher, "1.0", null, 1.0, 3, top1, 0.99, Double.NaN, 12.0,
                 new ModelSize(1000, precision.equals("fp32") ? 1000 : 100));
     }
 
@@ -62,7 +62,7 @@ class StudyReportTest {
         has(md, "| b | resnet20 | w2a4 | B | resnet32 | 3 of 3 | 87.40% | 1 |");
         has(md, "scheme B came within 0.5 points of its final accuracy after 1 epochs (none 2, A 2)");
         has(md, "| resnet20 | w2a4 | 1,000 B | 100 B | 10.0x |");
-        has(md, "- Steps complete: 7 of 8");
+        has(md, "- Steps complete: 7 of 9");
         has(md, "bin/apprentice train b");
         assertFalse(md.contains("Teacher-size sweep"), "one teacher only, no sweep yet:\n" + md);
 
@@ -70,12 +70,41 @@ class StudyReportTest {
         md = new StudyReport(study, r).render(List.of(), Map.of());
         has(md, "| resnet44 | 91.00% | 88.00% | +3.00 |");
         has(md, "| resnet32 | 90.00% | 87.40% | +2.40 |");
+        // a run at another temperature is a variant, outside the main table and the T=1 sweep
+        StepResult hot = result("b4", "B", "resnet20", "w2a4", "resnet32", 0.86, 0.87, 0.8810);
+        r.put("b4", new StepResult("b4", "B", "resnet20", "1.0", "w2a4", "resnet32", "1.0", "t", 4.0, 3, hot.top1(),
+                0.99, Double.NaN, 12.0, hot.size()));
+        md = new StudyReport(study, r).render(List.of(), Map.of());
+        has(md, "| b4 | resnet20 | w2a4 | B | resnet32 | 4 | 88.10% | +3.10 | +0.70 |");
+        has(md, "resnet20 w2a4, scheme B at T=4: 88.10%, +3.10 points over the no-distillation student (+0.70 points vs T=1).");
+        has(md, "| resnet20 | w2a4 | 85.00% (15.00) | 86.20% (13.80) | 87.40% (12.60) | 84.50% (15.50) |");
+        has(md, "## Teacher-size sweep: resnet20 w2a4, scheme B, T=1");
+        assertFalse(md.contains("| resnet32 | 90.00% | 88.10%"), md);
         // the sweep's other teacher stays out of the main table
         assertFalse(md.contains("| resnet44 | fp32 | 91.00%"), md);
     }
 
     private static void has(String md, String expected) {
         assertTrue(md.contains(expected), "missing: " + expected + "\n" + md);
+    }
+
+    @Test
+    void theRepeatIsComparedEpochByEpoch() throws IOException {
+        study();
+        Files.writeString(Study.studiesFolder(home).resolve("r.properties"), String.join("\n",
+                "teacher = t", "fp-student = t", "steps = t, b", "repeat = b", "step.t = r", "step.b = r"));
+        Study study = Study.load(home, "r");
+        Map<String, StepResult> r = new java.util.HashMap<>();
+        r.put("t", result("t", "NONE", "resnet32", "fp32", "", 0.8, 0.85, 0.9));
+        r.put("b", result("b", "B", "resnet20", "w2a4", "resnet32", 0.8, 0.85, 0.87));
+        r.put("b-repeat", result("b-repeat", "B", "resnet20", "w2a4", "resnet32", 0.8, 0.8531, 0.87));
+        String md = new StudyReport(study, r).render(List.of(), Map.of("b-repeat", "bin/apprentice train again"));
+        has(md, "its test top-1 differed by up to 0.31 points between runs");
+        has(md, "bin/apprentice train again");
+        r.put("b-repeat", result("b-repeat", "B", "resnet20", "w2a4", "resnet32", 0.8, 0.85, 0.87));
+        has(new StudyReport(study, r).render(List.of(), Map.of()), "identical to the last digit");
+        r.remove("b-repeat");
+        has(new StudyReport(study, r).render(List.of(), Map.of()), "The repeat of step b (a determinism check) has not run yet");
     }
 
     @Test
