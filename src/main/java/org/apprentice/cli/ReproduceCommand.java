@@ -9,7 +9,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -23,6 +22,7 @@ import java.util.regex.Pattern;
 import org.apprentice.runtime.MachineInfo;
 import org.apprentice.study.Study;
 import org.apprentice.study.StudyReport;
+import org.apprentice.train.AtomicFiles;
 import org.apprentice.train.Provenance;
 
 /**
@@ -107,10 +107,7 @@ final class ReproduceCommand {
             }
             stdout.printf("%n[%d/%d] %s: %s%n", i, jobs.size(), name, command);
             train(stepArgs, home, name).run(home, stdout);
-            Files.createDirectories(dir);
-            Path temp = Files.createTempFile(dir, DONE, ".part");
-            Files.writeString(temp, command + "\n", StandardCharsets.UTF_8);
-            Files.move(temp, done, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.writeString(done, command + "\n");
             writeReport(study, folder, resultsFile, header(home, study, invocation, commit, flags, folder), commands);
         }
         String report = writeReport(study, folder, resultsFile, header(home, study, invocation, commit, flags, folder),
@@ -138,10 +135,7 @@ final class ReproduceCommand {
     private static String writeReport(Study study, Path folder, Path file, List<String> header,
                                       Map<String, String> commands) throws IOException {
         String report = StudyReport.of(study, folder).render(header, commands);
-        Files.createDirectories(file.getParent());
-        Path temp = Files.createTempFile(file.getParent(), file.getFileName().toString(), ".part");
-        Files.writeString(temp, report, StandardCharsets.UTF_8);
-        Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.writeString(file, report);
         return report;
     }
 

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.Properties;
@@ -44,9 +43,7 @@ public final class Checkpoints {
         try (var out = Files.newBufferedWriter(dir.resolve("state.properties"), StandardCharsets.UTF_8)) {
             state.store(out, "Apprentice checkpoint");
         }
-        Path temp = Files.createTempFile(runFolder, LATEST, ".part");
-        Files.writeString(temp, dir.getFileName().toString(), StandardCharsets.UTF_8);
-        Files.move(temp, runFolder.resolve(LATEST), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        AtomicFiles.writeString(runFolder.resolve(LATEST), dir.getFileName().toString());
         // older checkpoints are no longer needed
         try (Stream<Path> old = Files.list(runFolder)) {
             for (Path p : old.filter(q -> q.getFileName().toString().startsWith("checkpoint-epoch-") && !q.equals(dir))
