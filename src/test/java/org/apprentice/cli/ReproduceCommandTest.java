@@ -129,6 +129,12 @@ class ReproduceCommandTest {
                 home.resolve("again.md").toString()), err.toString());
         assertEquals(first, tables(home.resolve("again.md")));
 
+        // --report-only rewrites the results file from the folders without training anything
+        Files.delete(results);
+        assertEquals(0, reproduce("tiny", "--report-only"), err.toString());
+        assertFalse(stdout().contains("epoch 1/"), stdout());
+        assertEquals(first, tables(results));
+
         // a step folder left by another command is not silently reused
         Files.writeString(runs.resolve("b").resolve(ReproduceCommand.DONE), "bin/apprentice train --something-else\n");
         assertEquals(Main.USAGE_ERROR, reproduce("tiny"));
@@ -146,10 +152,32 @@ class ReproduceCommandTest {
     }
 
     @Test
+    void aBadFlagInAStepNamesTheStepAndKeepsWhatEarlierStepsWrote() throws IOException {
+        Files.writeString(home.resolve("resnets/studies/bad.properties"), String.join("\n",
+                "flags = --train-subset 64 --epochs 1", "teacher = t", "fp-student = t", "steps = t, x",
+                "step.t = t", "step.x = fp --no-such-flag"));
+        assertEquals(Main.USAGE_ERROR, reproduce("bad"));
+        assertTrue(err.toString().contains("study step x:") && err.toString().contains("--no-such-flag"), err.toString());
+        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+        assertTrue(Files.isRegularFile(home.resolve("runs/reproduce/bad/t/student.zip")));
+        assertTrue(Files.readString(home.resolve("resnets/results/bad.md")).contains("- Steps complete: 1 of 2"));
+    }
+
+    @Test
+    void aStudyNamingAMissingRecipeIsRefusedBeforeAnythingRuns() throws IOException {
+        Files.writeString(home.resolve("resnets/studies/gone.properties"), String.join("\n",
+                "teacher = t", "fp-student = t", "steps = t", "step.t = no-such-recipe"));
+        assertEquals(Main.USAGE_ERROR, reproduce("gone"));
+        assertTrue(err.toString().contains("step t names recipe") && err.toString().contains("no-such-recipe.properties"),
+                err.toString());
+        assertFalse(Files.exists(home.resolve("runs/reproduce/gone")));
+    }
+
+    @Test
     void anUnknownStudyNamesTheKnownOnes() {
         assertEquals(Main.USAGE_ERROR, reproduce("nope"));
-        assertTrue(err.toString().contains("no study 'nope'") && err.toString().contains("studies: tiny"), err.toString());
+        assertTrue(err.toString().contains("no study 'nope'") && err.toString().contains("studies: ") && err.toString().contains("tiny"), err.toString());
         assertEquals(Main.USAGE_ERROR, reproduce());
-        assertTrue(err.toString().contains("reproduce needs one study name; studies: tiny"), err.toString());
+        assertTrue(err.toString().contains("reproduce needs one study name; studies: "), err.toString());
     }
 }
