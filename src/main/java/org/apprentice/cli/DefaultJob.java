@@ -5,8 +5,8 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import org.apprentice.data.DataSpec;
 import org.apprentice.data.FashionMnistFiles;
-import org.apprentice.kd.ApprenticeLoss;
 import org.apprentice.kd.Scheme;
 import org.apprentice.model.ModelSize;
 import org.apprentice.model.PrecisionSpec;
@@ -57,8 +57,9 @@ final class DefaultJob {
 
     private static RunSettings settings(Scheme scheme, String student, PrecisionSpec precision, java.io.File teacherZip,
                                         Path out) {
-        return new RunSettings(scheme, student, 1.0, precision, TEACHER, 1.0, teacherZip, null, "fashion-mnist",
-                SUBSET, EPOCHS, 64, 0.1, 1e-4, 1.0, ApprenticeLoss.PAPER_BETA, ApprenticeLoss.PAPER_GAMMA, 1.0,
-                ApprenticeLoss.Target.SOFTMAX, true, 42, out, 224, 2, false, "cosine", false, 0, 0);
+        return RunSettings.builder().scheme(scheme).student(student).precision(precision).teacher(TEACHER)
+                .teacherModel(teacherZip == null ? null : teacherZip.toPath()).data(DataSpec.FASHION_MNIST)
+                .trainSubset(SUBSET).epochs(EPOCHS).batch(64).learningRate(0.1).cacheTeacherLogits(true).out(out)
+                .build();
     }
 }

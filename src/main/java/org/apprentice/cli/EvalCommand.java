@@ -10,7 +10,7 @@ import java.util.List;
 import org.apprentice.data.DataSource;
 import org.apprentice.eval.Accuracy;
 import org.apprentice.export.PackedModel;
-import org.apprentice.kd.Models;
+import org.apprentice.model.ModelFiles;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
@@ -28,9 +28,9 @@ final class EvalCommand {
     int batch = 128;
 
     int run(Path home, PrintStream out) {
-        ComputationGraph net = model.getName().endsWith(".packed") ? PackedModel.read(model) : Models.load(model, "model");
-        DataSource source = DataSource.open(dataOptions.data, home, dataOptions.imageSize, 0, 42, dataOptions.workers, false);
-        List<String> names = Models.recordedClasses(model);
+        ComputationGraph net = model.getName().endsWith(".packed") ? PackedModel.read(model) : ModelFiles.load(model, "model");
+        DataSource source = DataSource.open(dataOptions.spec(), home, dataOptions.imageSize, 0, 42, dataOptions.workers, false);
+        List<String> names = ModelFiles.recordedClasses(model);
         if (names == null) {
             names = source.classNames();
         }

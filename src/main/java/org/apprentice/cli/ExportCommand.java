@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.apprentice.export.Exporter;
 import org.apprentice.export.PackedModel;
-import org.apprentice.kd.Models;
+import org.apprentice.model.ModelFiles;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 
@@ -25,7 +25,7 @@ final class ExportCommand {
     Path out;
 
     int run(PrintStream stdout) throws IOException {
-        ComputationGraph student = Models.load(model, "student");
+        ComputationGraph student = ModelFiles.load(model, "student");
         Path folder = out != null ? out : model.getAbsoluteFile().getParentFile().toPath();
         String base = model.getName().replaceAll("\\.zip$", "");
         File deployable = folder.resolve(base + "-deploy.zip").toFile();

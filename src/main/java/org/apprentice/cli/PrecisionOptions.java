@@ -6,6 +6,7 @@ import java.util.List;
 import org.apprentice.model.LayerPrecision;
 import org.apprentice.model.PrecisionSpec;
 import org.apprentice.quant.KBitWeights;
+import org.apprentice.train.RunSettings;
 
 /** The precision flags shared by every command that builds a student. */
 final class PrecisionOptions {
@@ -35,7 +36,7 @@ final class PrecisionOptions {
     /** The spec, with {@code defaultBits} for the weights when --bits is not given. */
     PrecisionSpec spec(int defaultBits) {
         int bits = this.bits != null ? this.bits : defaultBits;
-        int actBits = this.actBits != null ? this.actBits : (bits == LayerPrecision.FULL ? LayerPrecision.FULL : 8);
+        int actBits = this.actBits != null ? this.actBits : RunSettings.defaultActivationBits(bits);
         if (bits != LayerPrecision.FULL && (bits < 2 || bits > 8)) {
             throw new IllegalArgumentException("--bits " + bits + " is not allowed: use 2 (ternary), 3..8 (k-bit) or 32 (full precision)");
         }

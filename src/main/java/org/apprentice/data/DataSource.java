@@ -42,24 +42,29 @@ public final class DataSource {
      * @param imageSize input height and width for image folders
      * @param trainSubset training images kept (stratified, seeded); 0 keeps all
      */
-    public static DataSource open(String spec, Path home, int imageSize, int trainSubset, long seed, int workers,
+    public static DataSource open(DataSpec spec, Path home, int imageSize, int trainSubset, long seed, int workers,
                                   boolean skipBadImages) {
-        if ("fashion-mnist".equals(spec)) {
-            return new DataSource("Fashion-MNIST", FashionMnist.SHAPE, FashionMnist.CLASS_NAMES,
+        return switch (spec.kind()) {
+            case FASHION_MNIST -> new DataSource("Fashion-MNIST", FashionMnist.SHAPE, FashionMnist.CLASS_NAMES,
                     FashionMnist.train(home, trainSubset, seed), FashionMnist.test(home), null, null, workers, false);
-        }
-        if ("synthetic".equals(spec)) {
-            InputShape shape = new InputShape(1, 16, 16);
-            return new DataSource("synthetic", shape, List.of("0", "1", "2", "3"),
-                    SyntheticImages.generate(shape, 4, trainSubset > 0 ? trainSubset : 256, seed),
-                    SyntheticImages.generate(shape, 4, 128, seed + 1), null, null, workers, false);
-        }
-        if (spec.startsWith("cifar10:")) {
-            Path folder = resolve(spec.substring("cifar10:".length()), home);
-            return new DataSource("CIFAR-10 " + folder, Cifar10.SHAPE, Cifar10.CLASS_NAMES,
-                    Cifar10.train(folder, trainSubset, seed), Cifar10.test(folder), null, null, workers, false);
-        }
-        Path root = resolve(spec, home);
+            case SYNTHETIC -> {
+                InputShape shape = new InputShape(1, 16, 16);
+                yield new DataSource("synthetic", shape, List.of("0", "1", "2", "3"),
+                        SyntheticImages.generate(shape, 4, trainSubset > 0 ? trainSubset : 256, seed),
+                        SyntheticImages.generate(shape, 4, 128, seed + 1), null, null, workers, false);
+            }
+            case CIFAR10 -> {
+                Path folder = resolve(spec.path(), home);
+                yield new DataSource("CIFAR-10 " + folder, Cifar10.SHAPE, Cifar10.CLASS_NAMES,
+                        Cifar10.train(folder, trainSubset, seed), Cifar10.test(folder), null, null, workers, false);
+            }
+            case IMAGE_FOLDER -> imageFolder(spec, home, imageSize, trainSubset, seed, workers, skipBadImages);
+        };
+    }
+
+    private static DataSource imageFolder(DataSpec spec, Path home, int imageSize, int trainSubset, long seed,
+                                          int workers, boolean skipBadImages) {
+        Path root = resolve(spec.path(), home);
         if (!java.nio.file.Files.isDirectory(root)) {
             throw new IllegalArgumentException("--data '" + spec + "' is not one of fashion-mnist, synthetic, "
                     + "cifar10:DIR, or an existing image folder DIR with DIR/train and DIR/val");
@@ -72,9 +77,9 @@ public final class DataSource {
     }
 
     /** A user path: as given (from the working directory), else relative to the project (recipes say datasets/...). */
-    private static Path resolve(String path, Path home) {
-        Path given = Path.of(path).toAbsolutePath();
-        return java.nio.file.Files.exists(given) || Path.of(path).isAbsolute() ? given : home.resolve(path);
+    private static Path resolve(Path path, Path home) {
+        Path given = path.toAbsolutePath();
+        return java.nio.file.Files.exists(given) || path.isAbsolute() ? given : home.resolve(path);
     }
 
     public String description() {
@@ -146,7 +151,7 @@ public final class DataSource {
                 parts.add(java.util.Arrays.toString(a.shape()) + " " + a.dup('c').sumNumber() + " "
                         + java.util.Arrays.hashCode(a.dup('c').data().asFloat()));
             }
-            return org.apprentice.train.Provenance.sha256(parts);
+            return org.apprentice.io.Sha256.ofLines(parts);
         }
         java.util.List<String> lines = new java.util.ArrayList<>();
         for (ImageFolder split : new ImageFolder[] {trainFolder, valFolder}) {
@@ -154,7 +159,7 @@ public final class DataSource {
                 lines.add(s.file() + " " + java.nio.file.Files.size(s.file()) + " " + s.label());
             }
         }
-        return org.apprentice.train.Provenance.sha256(lines);
+        return org.apprentice.io.Sha256.ofLines(lines);
     }
 
     /** Image files left out so far because they did not decode (with --skip-bad-images). */

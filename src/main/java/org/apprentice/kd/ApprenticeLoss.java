@@ -29,7 +29,27 @@ public final class ApprenticeLoss implements ILossFunction {
     private static final long serialVersionUID = 1L;
 
     /** What the distillation term compares the student with. */
-    public enum Target { SOFTMAX, LOGITS }
+    public enum Target {
+        /** The teacher's probabilities at temperature T. */
+        SOFTMAX,
+        /** The teacher's raw logits (the paper's notation read literally). */
+        LOGITS;
+
+        /** The flag's spelling: softmax, logits. */
+        public String flag() {
+            return name().toLowerCase();
+        }
+
+        /** Parses softmax or logits (any case); the error names the allowed values. */
+        public static Target parse(String text) {
+            for (Target t : values()) {
+                if (t.flag().equalsIgnoreCase(text == null ? "" : text.trim())) {
+                    return t;
+                }
+            }
+            throw new IllegalArgumentException("--target '" + text + "' is not one of softmax, logits");
+        }
+    }
 
     public static final double PAPER_BETA = 0.5;
     public static final double PAPER_GAMMA = 0.5;

@@ -20,7 +20,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *   <li>{@link Scheme#B}, {@link Scheme#C}: the teacher is frozen and run in inference mode. Where the
  *       inputs repeat exactly (no augmentation), {@link #withTeacherLogits} computes its logits once for
  *       the whole training set; minibatches whose labels already carry them skip the teacher.
- *       Scheme C differs from B only in the student's starting point ({@link Models#lowerPrecision}).</li>
+ *       Scheme C differs from B only in the student's starting point ({@link org.apprentice.model.ModelFiles#lowerPrecision}).</li>
  * </ul>
  */
 public final class ApprenticeTrainer {
@@ -39,17 +39,14 @@ public final class ApprenticeTrainer {
     private final ComputationGraph student;
     private final ComputationGraph teacher;
     private final ApprenticeLoss loss;
-    private final double alpha;
     private final LogitsCapture studentLogits = new LogitsCapture();
     private final LogitsCapture teacherLogits = new LogitsCapture();
 
-    private ApprenticeTrainer(Scheme scheme, ComputationGraph teacher, ComputationGraph student, ApprenticeLoss loss,
-                              double alpha) {
+    private ApprenticeTrainer(Scheme scheme, ComputationGraph teacher, ComputationGraph student, ApprenticeLoss loss) {
         this.scheme = scheme;
         this.teacher = teacher;
         this.student = student;
         this.loss = loss;
-        this.alpha = alpha;
         student.addListeners(studentLogits);
         if (scheme == Scheme.A) {
             teacher.addListeners(teacherLogits);
@@ -58,12 +55,12 @@ public final class ApprenticeTrainer {
 
     /** Plain training: teachers, scheme-C starting points, and the no-distillation control. */
     public static ApprenticeTrainer withoutTeacher(ComputationGraph student) {
-        return new ApprenticeTrainer(Scheme.NONE, null, student, null, 0);
+        return new ApprenticeTrainer(Scheme.NONE, null, student, null);
     }
 
-    /** Scheme A: {@code teacher} must have the {@link Heads#teacher} head with the same α. */
-    public static ApprenticeTrainer jointly(ComputationGraph teacher, ComputationGraph student, double alpha) {
-        return new ApprenticeTrainer(Scheme.A, teacher, student, apprenticeLoss(Scheme.A, student), alpha);
+    /** Scheme A: {@code teacher} has the {@link Heads#teacher} head, which carries α. */
+    public static ApprenticeTrainer jointly(ComputationGraph teacher, ComputationGraph student) {
+        return new ApprenticeTrainer(Scheme.A, teacher, student, apprenticeLoss(Scheme.A, student));
     }
 
     /** Scheme B or C with a trained, frozen teacher. */
@@ -72,7 +69,7 @@ public final class ApprenticeTrainer {
         if (scheme != Scheme.B && scheme != Scheme.C) {
             throw new IllegalArgumentException("a trained, frozen teacher is for schemes B and C, not " + scheme);
         }
-        return new ApprenticeTrainer(scheme, teacher, student, apprenticeLoss(scheme, student), 1.0);
+        return new ApprenticeTrainer(scheme, teacher, student, apprenticeLoss(scheme, student));
     }
 
     private static ApprenticeLoss apprenticeLoss(Scheme scheme, ComputationGraph student) {
@@ -113,7 +110,6 @@ public final class ApprenticeTrainer {
         long teacherForwards = 0;
         long[] studentHits = new long[2];
         long[] teacherHits = new long[2];
-        int batchIndex = 0;
         data.reset();
         while (data.hasNext()) {
             DataSet batch = data.next();
@@ -150,7 +146,6 @@ public final class ApprenticeTrainer {
                 distill += terms[1] * n;
             }
             images += n;
-            batchIndex++;
             progress.imagesDone(images);
         }
         student.incrementEpochCount(); // drives epoch-based learning-rate schedules

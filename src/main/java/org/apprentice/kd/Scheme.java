@@ -28,8 +28,9 @@ public enum Scheme {
         return this != NONE;
     }
 
-    public boolean trainsTeacher() {
-        return this == A;
+    /** The flag's spelling: none, A, B, C. */
+    public String flag() {
+        return this == NONE ? "none" : name();
     }
 
     /** Parses A, B, C or none (any case); the error lists the allowed values. */
@@ -40,6 +41,6 @@ public enum Scheme {
             }
         }
         throw new IllegalArgumentException("unknown scheme '" + text + "'; allowed: "
-                + Arrays.stream(values()).map(s -> s == NONE ? "none" : s.name()).collect(Collectors.joining(", ")));
+                + Arrays.stream(values()).map(Scheme::flag).collect(Collectors.joining(", ")));
     }
 }

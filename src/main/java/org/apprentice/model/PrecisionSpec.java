@@ -3,6 +3,7 @@ package org.apprentice.model;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import org.apprentice.quant.KBitWeights;
 
 /**
@@ -95,6 +96,28 @@ public final class PrecisionSpec {
 
     public Map<String, LayerPrecision> overrides() {
         return overrides;
+    }
+
+    /** Whether the first (stem) convolution takes the body's precision rather than full precision. */
+    public boolean quantizeFirst() {
+        return quantizeFirst;
+    }
+
+    /** Whether the last (classifier) layer takes the body's precision rather than full precision. */
+    public boolean quantizeLast() {
+        return quantizeLast;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof PrecisionSpec p && body.equals(p.body) && quantizeFirst == p.quantizeFirst
+                && quantizeLast == p.quantizeLast && overrides.equals(p.overrides) && weightScaling == p.weightScaling
+                && roundingEnabled == p.roundingEnabled;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(body, quantizeFirst, quantizeLast, overrides, weightScaling, roundingEnabled);
     }
 
     /** True when no layer, override included, is quantized. */

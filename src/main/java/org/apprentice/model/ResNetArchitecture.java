@@ -17,12 +17,6 @@ public record ResNetArchitecture(String name, StemShape shape, BlockType block, 
         return stageDepths.clone();
     }
 
-    /** Number of weighted layers on the main path (convolutions plus the classifier). */
-    public int depth() {
-        int convsPerBlock = block == BlockType.BASIC ? 2 : 3;
-        return 1 + convsPerBlock * Arrays.stream(stageDepths).sum() + 1;
-    }
-
     @Override
     public String toString() {
         return name + " (" + shape + ", " + block + " " + Arrays.toString(stageDepths) + ")";

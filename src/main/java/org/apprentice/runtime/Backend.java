@@ -41,6 +41,11 @@ public final class Backend {
         return Nd4j.getExecutioner().getEnvironmentInformation().getProperty("backend", "unknown");
     }
 
+    /** The backend the Maven profile put on the classpath ("CPU" or "CUDA"), as recorded at build time. */
+    public static String built() {
+        return BuildInfo.backend();
+    }
+
     public static boolean isCpu() {
         return "CPU".equalsIgnoreCase(name());
     }

@@ -1,108 +1,111 @@
 package org.apprentice.study;
 
-import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Properties;
-import org.apprentice.kd.Models;
+import org.apprentice.kd.Scheme;
+import org.apprentice.model.ModelFiles;
 import org.apprentice.model.ModelSize;
+import org.apprentice.train.EpochRecord;
+import org.apprentice.train.RunFolder;
+import org.apprentice.train.RunSettings;
 
 /**
- * What one finished (or partly finished) step left in its run folder: its resolved settings
- * ({@code run.properties}), the test accuracy after every epoch ({@code metrics.csv}) and, once complete,
- * the size of its model ({@code student.zip}).
+ * What one finished (or partly finished) step left in its run folder, read through {@link RunFolder}: its
+ * settings, its epochs so far, and, once complete, the size of its model ({@code student.zip}).
  *
- * @param top1          test top-1 after each epoch run so far, in [0, 1]
- * @param teacherTop1   scheme A: the jointly trained teacher's final test top-1; else NaN
- * @param trainSeconds  the training time of the epochs run (evaluation excluded)
- * @param size          the model's size, or null while the step is not complete
- * @param teacherFolder  the folder (step name) of the trained teacher zip it used, or null
- * @param temperature   the distillation temperature T
+ * @param epochs the epochs run so far, at least one
+ * @param size   the model's size, or null while the step is not complete
  */
-public record StepResult(String step, String scheme, String student, String studentWidth, String precision,
-                         String teacher, String teacherWidth, String teacherFolder, double temperature,
-                         int epochsPlanned, double[] top1, double top5,
-                         double teacherTop1, double trainSeconds, ModelSize size) {
+public record StepResult(String step, RunSettings settings, List<EpochRecord> epochs, ModelSize size) {
+
+    public StepResult {
+        if (epochs.isEmpty()) {
+            throw new IllegalArgumentException("step " + step + " has no epoch yet");
+        }
+        epochs = List.copyOf(epochs);
+    }
 
     /** Reads a step's folder; null when the step has not started (no settings or no epoch yet). */
     public static StepResult read(Path folder) {
-        Path settings = folder.resolve("run.properties");
-        Path csv = folder.resolve("metrics.csv");
-        if (!Files.isRegularFile(settings) || !Files.isRegularFile(csv)) {
-            return null;
-        }
-        Properties p = new Properties();
-        try (Reader in = Files.newBufferedReader(settings, StandardCharsets.UTF_8)) {
-            p.load(in);
-            List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
-            if (lines.size() < 2) {
+        RunFolder run = new RunFolder(folder);
+        try {
+            RunSettings settings = run.readSettings();
+            List<EpochRecord> epochs = run.readEpochs();
+            if (settings == null || epochs.isEmpty()) {
                 return null;
             }
-            List<String> header = Arrays.asList(lines.get(0).split(",", -1));
-            int top1Col = column(header, "student_top1", csv);
-            int top5Col = column(header, "student_top5", csv);
-            int teacherCol = column(header, "teacher_top1", csv);
-            int secondsCol = column(header, "seconds", csv);
-            List<Double> top1 = new ArrayList<>();
-            double top5 = Double.NaN;
-            double teacher = Double.NaN;
-            double seconds = 0;
-            for (String line : lines.subList(1, lines.size())) {
-                String[] f = line.split(",", -1);
-                top1.add(Double.parseDouble(f[top1Col]));
-                top5 = Double.parseDouble(f[top5Col]);
-                teacher = f[teacherCol].isEmpty() ? Double.NaN : Double.parseDouble(f[teacherCol]);
-                seconds += Double.parseDouble(f[secondsCol]);
-            }
             Path zip = folder.resolve("student.zip");
-            ModelSize size = Files.isRegularFile(zip) ? ModelSize.of(Models.load(zip.toFile(), "study step")) : null;
-            String precision = p.getProperty("precision", "?").split(",")[0].trim();
-            return new StepResult(folder.getFileName().toString(), p.getProperty("scheme", "?"),
-                    p.getProperty("student", "?"), p.getProperty("studentWidth", "1.0"), precision,
-                    p.getProperty("teacher", "?"), p.getProperty("teacherWidth", "1.0"),
-                    p.getProperty("teacherModel", "null").equals("null") ? null
-                            : String.valueOf(Path.of(p.getProperty("teacherModel")).getParent().getFileName()),
-                    Double.parseDouble(p.getProperty("temperature", "1.0")),
-                    Integer.parseInt(p.getProperty("epochs", "0")),
-                    top1.stream().mapToDouble(Double::doubleValue).toArray(), top5, teacher, seconds, size);
-        } catch (IOException | RuntimeException e) {
+            ModelSize size = Files.isRegularFile(zip) ? ModelSize.of(ModelFiles.load(zip.toFile(), "study step")) : null;
+            return new StepResult(folder.getFileName().toString(), settings, epochs, size);
+        } catch (RuntimeException e) {
             throw new IllegalStateException("study step " + folder + " cannot be read: " + e.getMessage(), e);
         }
     }
 
-    private static int column(List<String> header, String name, Path csv) {
-        int i = header.indexOf(name);
-        if (i < 0) {
-            throw new IllegalStateException(csv + " has no column " + name);
-        }
-        return i;
+    public Scheme scheme() {
+        return settings.scheme();
+    }
+
+    /** The student's precision label: "fp32", "w2a4", ... */
+    public String precision() {
+        return settings.precisionLabel();
+    }
+
+    public double temperature() {
+        return settings.temperature();
+    }
+
+    public int epochsPlanned() {
+        return settings.epochs();
+    }
+
+    /** Test top-1 after each epoch run so far, in [0, 1]. */
+    public double[] top1() {
+        return epochs.stream().mapToDouble(EpochRecord::studentTop1).toArray();
+    }
+
+    /** Scheme A: the jointly trained teacher's test top-1 after the last epoch; else NaN. */
+    public double teacherTop1() {
+        return epochs.get(epochs.size() - 1).teacherTop1();
+    }
+
+    /** The training time of the epochs run (evaluation excluded). */
+    public double trainSeconds() {
+        return epochs.stream().mapToDouble(EpochRecord::seconds).sum();
+    }
+
+    /** The step (folder name) whose model was this step's teacher ({@code --teacher-model}), or null. */
+    public String teacherFolder() {
+        Path teacher = settings.teacherModel();
+        return teacher == null || teacher.getParent() == null ? null : teacher.getParent().getFileName().toString();
     }
 
     /** Finished: every planned epoch run and the model written. */
     public boolean complete() {
-        return size != null && top1.length >= epochsPlanned;
+        return size != null && epochs.size() >= epochsPlanned();
     }
 
     public double finalTop1() {
-        return top1[top1.length - 1];
+        return epochs.get(epochs.size() - 1).studentTop1();
     }
 
     public boolean fullPrecision() {
-        return precision.equals("fp32");
+        return precision().equals("fp32");
     }
 
     /** The model's label: "resnet20", or "resnet20 x2.0" when widened. */
     public String model() {
-        return student + (studentWidth.equals("1.0") ? "" : " x" + studentWidth);
+        return label(settings.student(), settings.studentWidth());
     }
 
+    /** The teacher's label, as {@link #model()}; empty for scheme none. */
     public String teacherModel() {
-        return teacher + (teacherWidth.equals("1.0") ? "" : " x" + teacherWidth);
+        return settings.teacher() == null ? "" : label(settings.teacher(), settings.teacherWidth());
+    }
+
+    private static String label(String name, double width) {
+        return name + (width == 1.0 ? "" : " x" + width);
     }
 
     /**
@@ -110,6 +113,7 @@ public record StepResult(String step, String scheme, String student, String stud
      * value (1-based), the convergence measure of the study.
      */
     public int epochsToWithin(double points) {
+        double[] top1 = top1();
         double floor = finalTop1() - points / 100.0;
         int first = top1.length;
         for (int e = top1.length - 1; e >= 0 && top1[e] >= floor - 1e-12; e--) {

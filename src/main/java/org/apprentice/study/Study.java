@@ -166,11 +166,6 @@ public record Study(String name, String title, List<Step> steps, List<String> fl
                 repeat.isEmpty() ? null : repeat);
     }
 
-    public Step step(String stepName) {
-        return steps.stream().filter(s -> s.name().equals(stepName)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("study " + name + " has no step " + stepName));
-    }
-
     private static String required(Properties p, String key, Path file) {
         String v = p.getProperty(key);
         if (v == null || v.isBlank()) {

@@ -5,12 +5,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.Map;
-import java.util.Properties;
 import java.util.stream.Stream;
-import org.apprentice.kd.Models;
+import org.apprentice.model.ModelFiles;
+import org.apprentice.io.AtomicFiles;
 import org.apprentice.model.ResNetConfig;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.shade.jackson.databind.JsonNode;
 
 /**
  * Epoch-end checkpoints of a run folder: {@code checkpoint-epoch-N/} (models with updater state, and the
@@ -20,6 +20,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
  */
 public final class Checkpoints {
     private static final String LATEST = "latest";
+    private static final String STATE = "state.json";
 
     private Checkpoints() {
     }
@@ -28,21 +29,20 @@ public final class Checkpoints {
     public record Restored(int epoch, ComputationGraph student, ComputationGraph teacher) {
     }
 
-    public static void save(Path runFolder, int epoch, Map<String, String> identity, ComputationGraph student,
+    /** What a checkpoint records beside its models: the epoch it ends and the identity of its run. */
+    record State(int epoch, RunSettings identity) {
+    }
+
+    public static void save(Path runFolder, int epoch, RunSettings settings, ComputationGraph student,
                             ResNetConfig studentConfig, ComputationGraph teacher, ResNetConfig teacherConfig)
             throws IOException {
         Path dir = runFolder.resolve("checkpoint-epoch-" + epoch);
         Files.createDirectories(dir);
-        Models.save(student, studentConfig, dir.resolve("student.zip").toFile());
+        ModelFiles.save(student, studentConfig, dir.resolve("student.zip").toFile());
         if (teacher != null) {
-            Models.save(teacher, teacherConfig, dir.resolve("teacher.zip").toFile());
+            ModelFiles.save(teacher, teacherConfig, dir.resolve("teacher.zip").toFile());
         }
-        Properties state = new Properties();
-        state.putAll(identity);
-        state.setProperty("epoch", String.valueOf(epoch));
-        try (var out = Files.newBufferedWriter(dir.resolve("state.properties"), StandardCharsets.UTF_8)) {
-            state.store(out, "Apprentice checkpoint");
-        }
+        RunFolder.writeJson(dir.resolve(STATE), new State(epoch, settings.identity()));
         AtomicFiles.writeString(runFolder.resolve(LATEST), dir.getFileName().toString());
         // older checkpoints are no longer needed
         try (Stream<Path> old = Files.list(runFolder)) {
@@ -54,39 +54,51 @@ public final class Checkpoints {
     }
 
     /** The newest checkpoint of {@code runFolder}, checked against this run's identity; one-line errors. */
-    public static Restored load(Path runFolder, Map<String, String> identity, boolean withTeacher) {
+    public static Restored load(Path runFolder, RunSettings settings, boolean withTeacher) {
         Path latest = runFolder.resolve(LATEST);
         if (!Files.isRegularFile(latest)) {
             throw new IllegalArgumentException("--resume: " + runFolder + " has no checkpoint (no " + latest.getFileName()
                     + " file); start the run without --resume");
         }
+        Path dir;
         try {
-            Path dir = runFolder.resolve(Files.readString(latest, StandardCharsets.UTF_8).trim());
-            Path stateFile = dir.resolve("state.properties");
-            Properties state = new Properties();
-            try (var in = Files.newBufferedReader(stateFile, StandardCharsets.UTF_8)) {
-                state.load(in);
-            } catch (IOException e) {
-                throw new IllegalArgumentException("--resume: checkpoint " + stateFile + " cannot be read");
-            }
-            for (Map.Entry<String, String> e : identity.entrySet()) {
-                if (!e.getValue().equals(state.getProperty(e.getKey()))) {
-                    throw new IllegalArgumentException("--resume: checkpoint " + dir + " belongs to another run ("
-                            + e.getKey() + ": " + state.getProperty(e.getKey()) + ", now " + e.getValue() + ")");
-                }
-            }
-            int epoch;
-            try {
-                epoch = Integer.parseInt(state.getProperty("epoch", ""));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--resume: checkpoint " + stateFile + " has no epoch");
-            }
-            ComputationGraph student = Models.load(dir.resolve("student.zip").toFile(), "checkpoint");
-            ComputationGraph teacher = withTeacher ? Models.load(dir.resolve("teacher.zip").toFile(), "checkpoint") : null;
-            return new Restored(epoch, student, teacher);
+            dir = runFolder.resolve(Files.readString(latest, StandardCharsets.UTF_8).trim());
         } catch (IOException e) {
             throw new IllegalArgumentException("--resume: cannot read " + latest + ": " + e.getMessage());
         }
+        State state;
+        try {
+            state = RunFolder.readJson(dir.resolve(STATE), State.class);
+        } catch (IllegalStateException e) {
+            throw new IllegalArgumentException("--resume: checkpoint " + e.getMessage());
+        }
+        String difference = firstDifference(RunFolder.tree(state.identity()), RunFolder.tree(settings.identity()), "");
+        if (difference != null) {
+            throw new IllegalArgumentException("--resume: checkpoint " + dir + " belongs to another run (" + difference + ")");
+        }
+        ComputationGraph student = ModelFiles.load(dir.resolve("student.zip").toFile(), "checkpoint");
+        ComputationGraph teacher = withTeacher ? ModelFiles.load(dir.resolve("teacher.zip").toFile(), "checkpoint") : null;
+        return new Restored(state.epoch(), student, teacher);
+    }
+
+    /** "field: saved, now current" for the first setting that differs, or null when none does. */
+    private static String firstDifference(JsonNode saved, JsonNode now, String path) {
+        if (saved.equals(now)) {
+            return null;
+        }
+        if (saved.isObject() && now.isObject()) {
+            for (java.util.Iterator<String> names = now.fieldNames(); names.hasNext(); ) {
+                String name = names.next();
+                JsonNode s = saved.get(name);
+                String d = s == null ? path + name + ": absent, now " + now.get(name)
+                        : firstDifference(s, now.get(name), path + name + ".");
+                if (d != null) {
+                    return d;
+                }
+            }
+        }
+        String name = path.endsWith(".") ? path.substring(0, path.length() - 1) : path;
+        return name + ": " + saved + ", now " + now;
     }
 
     private static void deleteTree(Path p) throws IOException {

@@ -1,54 +1,59 @@
 package org.apprentice.train;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.ToDoubleFunction;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 
-/** PNG plots of a run's {@code metrics.csv} (XChart): the loss terms and the test accuracies per epoch. */
+/** PNG plots of a run's epochs (XChart): {@code loss.png}, the loss terms, and {@code accuracy.png}, the accuracies. */
 final class Curves {
     private Curves() {
     }
 
-    static void plot(Path csv) throws IOException {
-        System.setProperty("java.awt.headless", "true");
-        List<String> lines = Files.readAllLines(csv);
-        if (lines.size() < 2) {
-            return;
-        }
-        List<String> header = List.of(lines.get(0).split(","));
-        plot(csv.resolveSibling("loss.png"), "Loss terms", "cross-entropy", header, lines,
-                new String[] {"student_ce", "distillation", "teacher_ce", "loss"}, 1);
-        plot(csv.resolveSibling("accuracy.png"), "Test accuracy", "accuracy (%)", header, lines,
-                new String[] {"student_top1", "student_train_top1", "student_top5", "teacher_top1", "teacher_train_top1"}, 100);
+    private record Series(String name, ToDoubleFunction<EpochRecord> value) {
     }
 
-    private static void plot(Path png, String title, String yLabel, List<String> header, List<String> lines,
-                             String[] columns, double scale) throws IOException {
+    static void plot(Path folder, List<EpochRecord> epochs) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        if (epochs.isEmpty()) {
+            return;
+        }
+        plot(folder.resolve("loss.png"), "Loss terms", "cross-entropy", epochs, 1, List.of(
+                new Series("student ce", EpochRecord::studentCe), new Series("distillation", EpochRecord::distillation),
+                new Series("teacher ce", EpochRecord::teacherCe), new Series("loss", EpochRecord::loss)));
+        plot(folder.resolve("accuracy.png"), "Test accuracy", "accuracy (%)", epochs, 100, List.of(
+                new Series("student top1", EpochRecord::studentTop1),
+                new Series("student train top1", EpochRecord::studentTrainTop1),
+                new Series("student top5", EpochRecord::studentTop5),
+                new Series("teacher top1", EpochRecord::teacherTop1),
+                new Series("teacher train top1", EpochRecord::teacherTrainTop1)));
+    }
+
+    private static void plot(Path png, String title, String yLabel, List<EpochRecord> epochs, double scale,
+                             List<Series> series) throws IOException {
         XYChart chart = new XYChartBuilder().width(720).height(420).title(title).xAxisTitle("epoch")
                 .yAxisTitle(yLabel).build();
-        int series = 0;
-        for (String column : columns) {
-            int index = header.indexOf(column);
+        int drawn = 0;
+        for (Series s : series) {
             List<Double> x = new ArrayList<>();
             List<Double> y = new ArrayList<>();
-            for (String line : lines.subList(1, lines.size())) {
-                String[] cells = line.split(",", -1);
-                if (index >= 0 && index < cells.length && !cells[index].isEmpty()) {
-                    x.add(Double.parseDouble(cells[0]));
-                    y.add(Double.parseDouble(cells[index]) * scale);
+            for (EpochRecord r : epochs) {
+                double v = s.value().applyAsDouble(r);
+                if (!Double.isNaN(v)) {
+                    x.add((double) r.epoch());
+                    y.add(v * scale);
                 }
             }
             if (!x.isEmpty()) {
-                chart.addSeries(column.replace('_', ' '), x, y);
-                series++;
+                chart.addSeries(s.name(), x, y);
+                drawn++;
             }
         }
-        if (series > 0) {
+        if (drawn > 0) {
             BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
         }
     }

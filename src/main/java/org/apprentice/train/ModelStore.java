@@ -8,21 +8,14 @@ import java.nio.file.StandardCopyOption;
 
 /**
  * Trained full-precision models kept for reuse as teachers (schemes B, C) and scheme-C starting points,
- * under {@code resnets/store/<data>/<model>-x<width>-fp32.zip}: the data key names the dataset and the
- * training subset. Every completed full-precision {@code --scheme none} run publishes its model here.
+ * under {@code resnets/store/<data>/<model>-x<width>-fp32.zip}: the data key ({@code DataSpec.storeKey}) names
+ * the dataset and the training subset. Every completed full-precision {@code --scheme none} run publishes its model here.
  */
 public final class ModelStore {
     private final Path root;
 
     public ModelStore(Path home) {
         this.root = home.resolve("resnets").resolve("store");
-    }
-
-    /** The key of a data spec: "fashion-mnist", "fashion-mnist-5000", "cifar10-<folder>", "<folder>". */
-    public static String dataKey(String data, int trainSubset) {
-        String base = data.startsWith("cifar10:") ? "cifar10-" + Path.of(data.substring(8)).getFileName()
-                : data.contains("/") ? String.valueOf(Path.of(data).getFileName()) : data;
-        return base.replaceAll("[^A-Za-z0-9._-]", "_") + (trainSubset > 0 ? "-" + trainSubset : "");
     }
 
     public Path path(String dataKey, String model, double width) {
@@ -42,10 +35,9 @@ public final class ModelStore {
         Path temp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".part");
         Files.copy(zip.toPath(), temp, StandardCopyOption.REPLACE_EXISTING);
         Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        Path json = zip.toPath().resolveSibling(zip.getName().replaceAll("\\.zip$", "") + ".json");
+        Path json = RunFolder.provenanceFileOf(zip.toPath());
         if (Files.isRegularFile(json)) {
-            Files.copy(json, target.resolveSibling(target.getFileName().toString().replaceAll("\\.zip$", ".json")),
-                    StandardCopyOption.REPLACE_EXISTING);
+            Files.copy(json, RunFolder.provenanceFileOf(target), StandardCopyOption.REPLACE_EXISTING);
         }
         return target;
     }

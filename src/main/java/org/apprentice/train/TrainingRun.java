@@ -4,6 +4,7 @@ import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apprentice.data.DataSource;
@@ -12,171 +13,142 @@ import org.apprentice.kd.ApprenticeLoss;
 import org.apprentice.kd.ApprenticeTrainer;
 import org.apprentice.kd.ApprenticeTrainer.EpochMetrics;
 import org.apprentice.kd.Heads;
-import org.apprentice.kd.Models;
 import org.apprentice.kd.Scheme;
-import org.apprentice.model.InputShape;
+import org.apprentice.model.ModelFiles;
 import org.apprentice.model.ModelSize;
+import org.apprentice.model.PrecisionSpec;
 import org.apprentice.model.ResNetBuilder;
 import org.apprentice.model.ResNetConfig;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.learning.config.Nesterovs;
 import org.nd4j.linalg.schedule.ISchedule;
-import java.nio.file.Path;
 
 /**
  * One training run of any scheme: builds or loads the teacher and student, trains for the given
  * epochs printing one line per epoch, evaluates top-1/top-5 on the whole test split, and writes the
- * student (and, in scheme A, the teacher) as DL4J zips plus a CSV row per epoch into the run folder.
+ * student (and, in scheme A, the teacher) as DL4J zips with their provenance, the settings and a CSV row
+ * per epoch into the run folder ({@link RunFolder}), and an epoch-end checkpoint ({@link Checkpoints}).
  */
 public final class TrainingRun {
 
-    /** What a finished run reports. */
+    /** What a finished (or stopped) run reports; {@code studentZip} is null when it stopped early. */
     public record Result(Accuracy student, Accuracy teacher, File studentZip, List<EpochMetrics> epochs,
                          ModelSize size) {
     }
 
+    /** The networks of a run, how to train them, and the model files they came from. */
+    private record Networks(ComputationGraph student, ResNetConfig studentConfig, ComputationGraph teacher,
+                            ResNetConfig teacherConfig, ApprenticeTrainer trainer, int epochsDone, Path teacherZip,
+                            Path initZip) {
+
+        /** The teacher that is trained with the student and saved with it (scheme A), or null. */
+        ComputationGraph trainedTeacher() {
+            return trainer.scheme() == Scheme.A ? teacher : null;
+        }
+    }
+
+    /** Where the epoch loop ended: the epochs it ran and the last test accuracies. */
+    private record Trained(List<EpochMetrics> epochs, Accuracy student, Accuracy teacher, boolean stopped) {
+    }
+
     private final RunSettings s;
     private final PrintStream out;
-    private final java.nio.file.Path home;
+    private final Path home;
+    private final RunFolder folder;
 
-    public TrainingRun(RunSettings settings, java.nio.file.Path home, PrintStream out) {
+    public TrainingRun(RunSettings settings, Path home, PrintStream out) {
+        if (settings.out() == null) {
+            throw new IllegalArgumentException("a training run needs its folder (--out)");
+        }
         this.s = settings;
         this.home = home;
         this.out = out;
+        this.folder = new RunFolder(settings.out());
     }
 
     public Result run() throws IOException {
         DataSource data = DataSource.open(s.data(), home, s.imageSize(), s.trainSubset(), s.seed(), s.workers(),
                 s.skipBadImages());
         String dataFingerprint = data.fingerprint();
-        InputShape shape = data.shape();
-        int classes = data.classes();
+        ISchedule learningRate = s.schedule().of(s.learningRate(), s.epochs());
+        Networks nets = networks(data, learningRate);
+        begin(nets, data);
+        Trained trained = trainEpochs(nets, data, learningRate);
+        if (trained.stopped()) {
+            return new Result(trained.student(), trained.teacher(), null, trained.epochs(), ModelSize.of(nets.student()));
+        }
+        File studentZip = finish(nets, data, dataFingerprint, trained);
+        return new Result(trained.student(), trained.teacher(), studentZip, trained.epochs(), ModelSize.of(nets.student()));
+    }
 
-        ISchedule learningRate = LearningRates.schedule(s.schedule(), s.learningRate(), s.epochs());
-        ResNetConfig studentConfig = ResNetConfig.of(s.student(), classes, shape).withWidthMultiplier(s.studentWidth())
-                .withPrecision(s.precision()).withSeed(s.seed())
+    // ---- setting up, per scheme
+
+    private Networks networks(DataSource data, ISchedule learningRate) throws IOException {
+        ResNetConfig studentConfig = ResNetConfig.of(s.student(), data.classes(), data.shape())
+                .withWidthMultiplier(s.studentWidth()).withPrecision(s.precision()).withSeed(s.seed())
                 .withUpdater(new Nesterovs(learningRate, 0.9), s.weightDecay());
-        ResNetConfig teacherConfig = ResNetConfig.of(s.teacher(), classes, shape).withWidthMultiplier(s.teacherWidth())
-                .withSeed(s.seed() + 1).withUpdater(new Nesterovs(learningRate, 0.9), s.weightDecay());
+        Checkpoints.Restored restored = s.resume() ? Checkpoints.load(s.out(), s, s.scheme() == Scheme.A) : null;
+        int done = restored == null ? 0 : restored.epoch();
+        if (s.scheme() == Scheme.NONE) {
+            ComputationGraph student = restored != null ? restored.student() : ResNetBuilder.build(studentConfig);
+            return new Networks(student, studentConfig, null, null, ApprenticeTrainer.withoutTeacher(student), done,
+                    null, null);
+        }
+        ResNetConfig teacherConfig = ResNetConfig.of(s.teacher(), data.classes(), data.shape())
+                .withWidthMultiplier(s.teacherWidth()).withSeed(s.seed() + 1)
+                .withUpdater(new Nesterovs(learningRate, 0.9), s.weightDecay());
         ApprenticeLoss loss = new ApprenticeLoss(s.beta(), s.gamma(), s.temperature(), s.target());
-
-        Checkpoints.Restored restored = s.resume()
-                ? Checkpoints.load(s.out(), s.identity(), s.scheme() == Scheme.A) : null;
-        int firstEpoch = restored == null ? 1 : restored.epoch() + 1;
-        ComputationGraph teacher = null;
-        ComputationGraph student;
-        ApprenticeTrainer trainer;
-        switch (s.scheme()) {
-            case NONE -> {
-                student = restored != null ? restored.student() : ResNetBuilder.build(studentConfig);
-                trainer = ApprenticeTrainer.withoutTeacher(student);
-            }
-            case A -> {
-                teacher = restored != null ? restored.teacher()
-                        : ResNetBuilder.build(teacherConfig, Heads.teacher(s.alpha(), classes));
-                student = restored != null ? restored.student()
-                        : ResNetBuilder.build(studentConfig, Heads.apprentice(loss));
-                trainer = ApprenticeTrainer.jointly(teacher, student, s.alpha());
-            }
-            case B, C -> {
-                File teacherZip = s.teacherModel() != null ? s.teacherModel()
-                        : storedOrTrained(s.teacher(), s.teacherWidth(), "teacher");
-                teacher = Models.loadTeacher(teacherZip, studentConfig);
-                if (restored != null) {
-                    student = restored.student();
-                } else if (s.scheme() == Scheme.B) {
-                    student = ResNetBuilder.build(studentConfig, Heads.apprentice(loss));
-                } else {
-                    File initZip = s.studentInit() != null ? s.studentInit()
-                            : storedOrTrained(s.student(), s.studentWidth(), "full-precision student");
-                    ComputationGraph init = Models.load(initZip, "student");
-                    student = Models.lowerPrecision(init, initZip, studentConfig, Heads.apprentice(loss));
-                }
-                trainer = ApprenticeTrainer.fromTrainedTeacher(s.scheme(), teacher, student);
-                if (s.cacheTeacherLogits() && data.trainSet() == null) {
-                    out.println("--cache-teacher-logits ignored: image folders are augmented, inputs never repeat");
-                } else if (s.cacheTeacherLogits()) {
-                    long start = System.nanoTime();
-                    data.replaceTrainSet(ApprenticeTrainer.withTeacherLogits(data.trainSet(), teacher, s.batch()));
-                    out.printf("teacher logits computed once for %d training images in %.1f s (--cache-teacher-logits)%n",
-                            data.trainExamples(), (System.nanoTime() - start) / 1e9);
-                }
-            }
-            default -> throw new IllegalStateException("unknown scheme " + s.scheme());
-        }
-
-        Files.createDirectories(s.out());
-        writeResolvedSettings(s.out().resolve("run.properties"));
-        out.printf("scheme %s (%s): student %s %s%s, %s; %s: %d training images, %d test images%n",
-                s.scheme() == Scheme.NONE ? "none" : s.scheme(), s.scheme().description(), s.student(),
-                s.precision().body().label(), s.scheme().needsTeacher() ? ", teacher " + s.teacher() : "",
-                ModelSize.megabytes(ModelSize.of(student).lowPrecisionBytes()), data.description(),
-                data.trainExamples(), data.testExamples());
-        if (s.uiPort() > 0) {
-            TrainingUi.attach(s.uiPort(), student, out);
-        }
-        Path csv = s.out().resolve("metrics.csv");
-        if (restored != null) {
-            out.printf("resuming %s after epoch %d%n", s.out(), restored.epoch());
-            keepRowsUpTo(csv, restored.epoch());
-        } else {
-            Files.writeString(csv, "epoch,lr,teacher_ce,student_ce,distillation,loss,student_top1,student_top5,"
-                    + "teacher_top1,teacher_top5,seconds,images_per_second,teacher_forward_passes,"
-                    + "student_train_top1,student_train_top5,teacher_train_top1\n");
-        }
-        List<EpochMetrics> epochs = new ArrayList<>();
-        Accuracy studentAcc = restored != null && firstEpoch > s.epochs()
-                ? Accuracy.of(student, data.test(Math.max(s.batch(), 64)), classes) : null;
-        Accuracy teacherAcc = null;
-        for (int epoch = firstEpoch; epoch <= s.epochs(); epoch++) {
-            double lr = learningRate.valueAt(0, epoch - 1);
-            EpochMetrics m;
-            try (EpochProgress progress = new EpochProgress("epoch " + epoch + "/" + s.epochs(), data.trainExamples(),
-                    out, EpochProgress.isTerminal())) {
-                m = trainer.trainEpoch(epoch, data.train(epoch, s.batch(), s.seed()), progress);
-            }
-            epochs.add(m);
-            studentAcc = Accuracy.of(student, data.test(Math.max(s.batch(), 64)), classes);
-            teacherAcc = s.scheme() == Scheme.A ? Accuracy.of(teacher, data.test(Math.max(s.batch(), 64)), classes) : null;
-            out.printf("epoch %d/%d  lr %.4g  loss %.4f  student CE %.4f%s%s  test top-1 %.2f%% top-5 %.2f%%%s  %.1f s (%.0f img/s)%n",
-                    epoch, s.epochs(), lr, m.loss(), m.studentCrossEntropy(),
-                    Double.isNaN(m.distillation()) ? "" : String.format("  distillation %.4f", m.distillation()),
-                    Double.isNaN(m.teacherCrossEntropy()) ? "" : String.format("  teacher CE %.4f", m.teacherCrossEntropy()),
-                    100 * studentAcc.top1(), 100 * studentAcc.top5(),
-                    teacherAcc == null ? "" : String.format("  (teacher %.2f%%)", 100 * teacherAcc.top1()),
-                    m.seconds(), m.imagesPerSecond());
-            Files.writeString(csv, String.format("%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%.3f,%.1f,%d,%s,%s,%s%n", epoch,
-                    lr, num(m.teacherCrossEntropy()), num(m.studentCrossEntropy()), num(m.distillation()),
-                    num(m.loss()), num(studentAcc.top1()), num(studentAcc.top5()),
-                    teacherAcc == null ? "" : num(teacherAcc.top1()), teacherAcc == null ? "" : num(teacherAcc.top5()),
-                    m.seconds(), m.imagesPerSecond(), m.teacherForwardPasses(), num(m.studentTrainTop1()),
-                    num(m.studentTrainTop5()), num(m.teacherTrainTop1())), java.nio.file.StandardOpenOption.APPEND);
-            Curves.plot(csv);
-            Checkpoints.save(s.out(), epoch, s.identity(), student, studentConfig,
-                    s.scheme() == Scheme.A ? teacher : null, teacherConfig);
-            if (epoch == s.stopAfterEpoch() && epoch < s.epochs()) {
-                out.printf("stopped after epoch %d as asked; continue with the same command and --resume%n", epoch);
-                return new Result(studentAcc, teacherAcc, null, epochs, ModelSize.of(student));
-            }
-        }
-        File studentZip = s.out().resolve("student.zip").toFile();
-        Models.save(student, studentConfig, data.classNames(), studentZip);
-        Provenance.write(studentZip, s, dataFingerprint, home);
         if (s.scheme() == Scheme.A) {
-            File teacherZip = s.out().resolve("teacher.zip").toFile();
-            Models.save(teacher, teacherConfig, data.classNames(), teacherZip);
-            Provenance.write(teacherZip, s, dataFingerprint, home);
+            ComputationGraph teacher = restored != null ? restored.teacher()
+                    : ResNetBuilder.build(teacherConfig, Heads.teacher(s.alpha(), data.classes()));
+            ComputationGraph student = restored != null ? restored.student()
+                    : ResNetBuilder.build(studentConfig, Heads.apprentice(loss));
+            return new Networks(student, studentConfig, teacher, teacherConfig,
+                    ApprenticeTrainer.jointly(teacher, student), done, null, null);
         }
-        out.printf("student: %s -> %s%n", studentAcc, studentZip);
-        if (s.scheme() == Scheme.NONE && s.precision().isFullPrecision()) {
-            Path stored = new ModelStore(home).publish(studentZip, ModelStore.dataKey(s.data(), s.trainSubset()),
-                    s.student(), s.studentWidth());
-            out.printf("published to the model store as %s%n", stored);
+        return fromTrainedTeacher(data, studentConfig, teacherConfig, loss, restored);
+    }
+
+    /** Schemes B and C: a trained teacher, frozen; C also starts from a trained full-precision student. */
+    private Networks fromTrainedTeacher(DataSource data, ResNetConfig studentConfig, ResNetConfig teacherConfig,
+                                        ApprenticeLoss loss, Checkpoints.Restored restored) throws IOException {
+        Path teacherZip = s.teacherModel() != null ? s.teacherModel()
+                : storedOrTrained(s.teacher(), s.teacherWidth(), "teacher");
+        ComputationGraph teacher = ModelFiles.loadTeacher(teacherZip.toFile(), studentConfig);
+        ComputationGraph student;
+        Path initZip = null;
+        if (s.scheme() == Scheme.C && s.studentInit() != null) {
+            initZip = s.studentInit();
+        } else if (s.scheme() == Scheme.C) {
+            // a resumed run no longer needs its starting point, only its name for the provenance
+            initZip = restored != null ? stored(s.student(), s.studentWidth())
+                    : storedOrTrained(s.student(), s.studentWidth(), "full-precision student");
         }
-        if (data.skippedImages() > 0) {
-            out.printf("%d bad image files were skipped (--skip-bad-images); see the warnings above%n", data.skippedImages());
+        if (restored != null) {
+            student = restored.student();
+        } else if (s.scheme() == Scheme.B) {
+            student = ResNetBuilder.build(studentConfig, Heads.apprentice(loss));
+        } else {
+            ComputationGraph init = ModelFiles.load(initZip.toFile(), "student");
+            student = ModelFiles.lowerPrecision(init, initZip.toFile(), studentConfig, Heads.apprentice(loss));
         }
-        return new Result(studentAcc, teacherAcc, studentZip, epochs, ModelSize.of(student));
+        if (s.cacheTeacherLogits()) {
+            cacheTeacherLogits(data, teacher);
+        }
+        return new Networks(student, studentConfig, teacher, teacherConfig,
+                ApprenticeTrainer.fromTrainedTeacher(s.scheme(), teacher, student), restored == null ? 0 : restored.epoch(),
+                teacherZip, initZip);
+    }
+
+    private void cacheTeacherLogits(DataSource data, ComputationGraph teacher) {
+        if (data.trainSet() == null) {
+            out.println("--cache-teacher-logits ignored: image folders are augmented, inputs never repeat");
+            return;
+        }
+        long start = System.nanoTime();
+        data.replaceTrainSet(ApprenticeTrainer.withTeacherLogits(data.trainSet(), teacher, s.batch()));
+        out.printf("teacher logits computed once for %d training images in %.1f s (--cache-teacher-logits)%n",
+                data.trainExamples(), (System.nanoTime() - start) / 1e9);
     }
 
     /**
@@ -184,58 +156,114 @@ public final class TrainingRun {
      * (same data and subset, architecture, width), else trained first with the same data and optimiser
      * settings, saying so in one line, and published to the store.
      */
-    private File storedOrTrained(String model, double width, String role) throws IOException {
-        ModelStore store = new ModelStore(home);
-        String key = ModelStore.dataKey(s.data(), s.trainSubset());
-        File found = store.find(key, model, width);
+    private Path storedOrTrained(String model, double width, String role) throws IOException {
+        Path found = stored(model, width);
+        String key = s.data().storeKey(s.trainSubset());
         if (found != null) {
             out.printf("%s: %s x%s from the model store (%s)%n", role, model, width, found);
             return found;
         }
         out.printf("%s: no %s x%s for %s in the model store; training it first (scheme none, full precision, "
                 + "%d epochs)%n", role, model, width, key, s.epochs());
-        RunSettings first = new RunSettings(Scheme.NONE, model, width, org.apprentice.model.PrecisionSpec.fullPrecision(),
-                model, width, null, null, s.data(), s.trainSubset(), s.epochs(), s.batch(), s.learningRate(),
-                s.weightDecay(), s.alpha(), s.beta(), s.gamma(), s.temperature(), s.target(), false, s.seed(),
-                s.out().resolve(model + "-fp32"), s.imageSize(), s.workers(), s.skipBadImages(), s.schedule(), false, 0,
-                s.uiPort());
+        RunSettings first = s.toBuilder().scheme(Scheme.NONE).student(model).studentWidth(width)
+                .precision(PrecisionSpec.fullPrecision()).teacherModel(null).studentInit(null)
+                .cacheTeacherLogits(false).out(s.out().resolve(model + "-fp32")).resume(false).stopAfterEpoch(0)
+                .build();
         new TrainingRun(first, home, out).run();
-        return store.find(key, model, width);
+        return stored(model, width);
     }
 
-    /** The run's resolved settings (recipe, defaults and flags combined), one per line. */
-    private void writeResolvedSettings(Path file) throws IOException {
-        java.util.Properties resolved = new java.util.Properties();
-        for (java.lang.reflect.RecordComponent c : RunSettings.class.getRecordComponents()) {
-            try {
-                resolved.setProperty(c.getName(), String.valueOf(c.getAccessor().invoke(s)));
-            } catch (ReflectiveOperationException e) {
-                throw new IllegalStateException(e);
+    /** The model store's full-precision {@code model} for this run's data, or null. */
+    private Path stored(String model, double width) {
+        File found = new ModelStore(home).find(s.data().storeKey(s.trainSubset()), model, width);
+        return found == null ? null : found.toPath();
+    }
+
+    // ---- the run folder and the epoch loop
+
+    /** Writes the settings, prints what runs, and starts (or, resuming, trims) the metrics file. */
+    private void begin(Networks nets, DataSource data) throws IOException {
+        Files.createDirectories(s.out());
+        folder.writeSettings(s);
+        out.printf("scheme %s (%s): student %s %s%s, %s; %s: %d training images, %d test images%n",
+                s.scheme().flag(), s.scheme().description(), s.student(), s.precisionLabel(),
+                s.scheme().needsTeacher() ? ", teacher " + s.teacher() : "",
+                ModelSize.megabytes(ModelSize.of(nets.student()).lowPrecisionBytes()), data.description(),
+                data.trainExamples(), data.testExamples());
+        if (s.uiPort() > 0) {
+            TrainingUi.attach(s.uiPort(), nets.student(), out);
+        }
+        if (nets.epochsDone() > 0) {
+            out.printf("resuming %s after epoch %d%n", s.out(), nets.epochsDone());
+            folder.keepEpochsUpTo(nets.epochsDone());
+        } else {
+            folder.startMetrics();
+        }
+    }
+
+    private Trained trainEpochs(Networks nets, DataSource data, ISchedule learningRate) throws IOException {
+        List<EpochMetrics> epochs = new ArrayList<>();
+        Accuracy student = nets.epochsDone() >= s.epochs() ? testAccuracy(nets.student(), data) : null;
+        Accuracy teacher = null;
+        for (int epoch = nets.epochsDone() + 1; epoch <= s.epochs(); epoch++) {
+            double lr = learningRate.valueAt(0, epoch - 1);
+            EpochMetrics m;
+            try (EpochProgress progress = new EpochProgress("epoch " + epoch + "/" + s.epochs(), data.trainExamples(),
+                    out, EpochProgress.isTerminal())) {
+                m = nets.trainer().trainEpoch(epoch, data.train(epoch, s.batch(), s.seed()), progress);
+            }
+            epochs.add(m);
+            student = testAccuracy(nets.student(), data);
+            teacher = nets.trainedTeacher() == null ? null : testAccuracy(nets.trainedTeacher(), data);
+            printEpoch(epoch, lr, m, student, teacher);
+            folder.appendEpoch(EpochRecord.of(m, lr, student, teacher));
+            Curves.plot(s.out(), folder.readEpochs());
+            Checkpoints.save(s.out(), epoch, s, nets.student(), nets.studentConfig(), nets.trainedTeacher(),
+                    nets.teacherConfig());
+            if (epoch == s.stopAfterEpoch() && epoch < s.epochs()) {
+                out.printf("stopped after epoch %d as asked; continue with the same command and --resume%n", epoch);
+                return new Trained(epochs, student, teacher, true);
             }
         }
-        try (var w = Files.newBufferedWriter(file)) {
-            resolved.store(w, "Apprentice run settings");
-        }
+        return new Trained(epochs, student, teacher, false);
     }
 
-    /** After a crash between writing an epoch's row and its checkpoint, drop the rows the checkpoint lacks. */
-    private static void keepRowsUpTo(Path csv, int epoch) throws IOException {
-        if (!Files.isRegularFile(csv)) {
-            return;
-        }
-        List<String> lines = Files.readAllLines(csv);
-        List<String> kept = new ArrayList<>();
-        for (String line : lines) {
-            String first = line.split(",", 2)[0];
-            if (!first.matches("\\d+") || Integer.parseInt(first) <= epoch) {
-                kept.add(line);
-            }
-        }
-        Files.write(csv, kept);
+    private Accuracy testAccuracy(ComputationGraph net, DataSource data) {
+        return Accuracy.of(net, data.test(Math.max(s.batch(), 64)), data.classes());
     }
 
-    private static String num(double v) {
-        return Double.isNaN(v) ? "" : String.format("%.6f", v);
+    private void printEpoch(int epoch, double lr, EpochMetrics m, Accuracy student, Accuracy teacher) {
+        out.printf("epoch %d/%d  lr %.4g  loss %.4f  student CE %.4f%s%s  test top-1 %.2f%% top-5 %.2f%%%s  %.1f s (%.0f img/s)%n",
+                epoch, s.epochs(), lr, m.loss(), m.studentCrossEntropy(),
+                Double.isNaN(m.distillation()) ? "" : String.format("  distillation %.4f", m.distillation()),
+                Double.isNaN(m.teacherCrossEntropy()) ? "" : String.format("  teacher CE %.4f", m.teacherCrossEntropy()),
+                100 * student.top1(), 100 * student.top5(),
+                teacher == null ? "" : String.format("  (teacher %.2f%%)", 100 * teacher.top1()),
+                m.seconds(), m.imagesPerSecond());
     }
 
+    // ---- finishing
+
+    /** Saves the student (and scheme A's teacher) with provenance; publishes a full-precision model to the store. */
+    private File finish(Networks nets, DataSource data, String dataFingerprint, Trained trained) throws IOException {
+        File studentZip = s.out().resolve("student.zip").toFile();
+        ModelFiles.save(nets.student(), nets.studentConfig(), data.classNames(), studentZip);
+        folder.writeProvenance(Provenance.of(studentZip.getName(), s, s.epochs(), dataFingerprint, nets.teacherZip(),
+                nets.initZip(), home));
+        if (nets.trainedTeacher() != null) {
+            File teacherZip = s.out().resolve("teacher.zip").toFile();
+            ModelFiles.save(nets.teacher(), nets.teacherConfig(), data.classNames(), teacherZip);
+            folder.writeProvenance(Provenance.of(teacherZip.getName(), s, s.epochs(), dataFingerprint, null, null, home));
+        }
+        out.printf("student: %s -> %s%n", trained.student(), studentZip);
+        if (s.scheme() == Scheme.NONE && s.precision().isFullPrecision()) {
+            Path stored = new ModelStore(home).publish(studentZip, s.data().storeKey(s.trainSubset()), s.student(),
+                    s.studentWidth());
+            out.printf("published to the model store as %s%n", stored);
+        }
+        if (data.skippedImages() > 0) {
+            out.printf("%d bad image files were skipped (--skip-bad-images); see the warnings above%n", data.skippedImages());
+        }
+        return studentZip;
+    }
 }

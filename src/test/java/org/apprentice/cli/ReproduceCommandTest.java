@@ -99,7 +99,7 @@ class ReproduceCommandTest {
                 + "--out runs/reproduce/tiny/t\n"), md);
         assertTrue(md.contains("| t | resnet8 x0.5 | fp32 | none |  | 3 of 3 |"), md);
         for (String step : List.of("t", "fp", "none", "a", "b", "c")) {
-            assertTrue(Files.isRegularFile(runs.resolve(step).resolve(ReproduceCommand.DONE)), step);
+            assertTrue(Files.isRegularFile(runs.resolve(step).resolve(org.apprentice.study.StudyRunner.DONE)), step);
         }
         assertTrue(stdout().contains("[6/7] c: bin/apprentice train"), stdout());
         assertTrue(stdout().contains("## The paper's claims"), stdout());
@@ -117,7 +117,7 @@ class ReproduceCommandTest {
         assertFalse(stdout().contains("epoch 1/2"), stdout());
 
         // cut after its last epoch's checkpoint, before the model was written: resumes, same numbers
-        Files.delete(runs.resolve("c").resolve(ReproduceCommand.DONE));
+        Files.delete(runs.resolve("c").resolve(org.apprentice.study.StudyRunner.DONE));
         Files.delete(runs.resolve("c").resolve("student.zip"));
         assertEquals(0, reproduce("tiny"), err.toString());
         assertTrue(stdout().contains("[6/7] c: resuming from its last checkpoint"), stdout());
@@ -136,7 +136,7 @@ class ReproduceCommandTest {
         assertEquals(first, tables(results));
 
         // a step folder left by another command is not silently reused
-        Files.writeString(runs.resolve("b").resolve(ReproduceCommand.DONE), "bin/apprentice train --something-else\n");
+        Files.writeString(runs.resolve("b").resolve(org.apprentice.study.StudyRunner.DONE), "bin/apprentice train --something-else\n");
         assertEquals(Main.USAGE_ERROR, reproduce("tiny"));
         assertTrue(err.toString().contains("was run by another command") && err.toString().contains("runs/reproduce/tiny/b"),
                 err.toString());

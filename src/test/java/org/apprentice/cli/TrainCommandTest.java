@@ -9,6 +9,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.apprentice.model.PrecisionSpec;
+import org.apprentice.train.Provenance;
+import org.apprentice.train.RunFolder;
+import org.apprentice.train.RunSettings;
+import org.apprentice.train.Schedule;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -136,14 +141,12 @@ class TrainCommandTest {
                 dir.resolve("r").toString()}, new PrintStream(out, true, StandardCharsets.UTF_8),
                 new PrintStream(err, true, StandardCharsets.UTF_8)), err.toString());
         assertTrue(out().contains("student resnet8 w2a8"), out());
-        java.util.Properties resolved = new java.util.Properties();
-        try (var r = Files.newBufferedReader(dir.resolve("r/run.properties"))) {
-            resolved.load(r);
-        }
-        assertEquals("step", resolved.getProperty("schedule"));
-        assertTrue(resolved.getProperty("precision").startsWith("w2a8"), resolved.toString());
-        String provenance = Files.readString(dir.resolve("r/student.json"));
-        assertTrue(provenance.contains("step") && provenance.contains("w2a8"), provenance);
+        RunFolder run = new RunFolder(dir.resolve("r"));
+        RunSettings resolved = run.readSettings();
+        assertEquals(Schedule.STEP, resolved.schedule());
+        assertEquals(PrecisionSpec.of(2, 8), resolved.precision());
+        assertEquals(0.25, resolved.studentWidth());
+        assertEquals(resolved, run.readProvenance("student.zip").settings());
         err.reset();
         assertEquals(Main.USAGE_ERROR, Main.run(new String[] {"train", "--recipe", dir.resolve("no.properties").toString()},
                 new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)));
@@ -204,7 +207,7 @@ class TrainCommandTest {
                 out());
         assertTrue(out().contains("1 bad image files were skipped"), out());
         assertEquals(List.of("circle", "square"),
-                org.apprentice.kd.Models.recordedClasses(run.resolve("student.zip").toFile()));
+                org.apprentice.model.ModelFiles.recordedClasses(run.resolve("student.zip").toFile()));
     }
 
     @Test
@@ -270,9 +273,12 @@ class TrainCommandTest {
             assertEquals(String.join(",", java.util.Arrays.copyOf(a.get(i).split(","), 10)),
                     String.join(",", java.util.Arrays.copyOf(b.get(i).split(","), 10)));
         }
-        String provenance = Files.readString(split.resolve("student.json"));
-        assertTrue(provenance.contains("\"gitCommit\"") && provenance.contains("\"dataSha256\"")
-                && provenance.contains("\"seed\" : \"42\""), provenance);
+        Provenance provenance = new RunFolder(split).readProvenance("student.zip");
+        assertEquals(42, provenance.settings().seed());
+        assertEquals(3, provenance.epochs());
+        assertTrue(provenance.inputs().dataSha256().matches("[0-9a-f]{64}"), provenance.toString());
+        assertEquals(System.getProperty("java.version"), provenance.environment().java());
+        assertEquals(new RunFolder(whole).readProvenance("student.zip").inputs(), provenance.inputs());
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import org.apprentice.data.SyntheticImages;
 import org.apprentice.eval.Accuracy;
 import org.apprentice.model.InputShape;
+import org.apprentice.model.ModelFiles;
 import org.apprentice.model.OutputHead;
 import org.apprentice.model.PrecisionSpec;
 import org.apprentice.model.ResNetBuilder;
@@ -68,7 +69,7 @@ class SchemesTest {
             trainer.trainEpoch(e, train());
         }
         File zip = dir.resolve(name + ".zip").toFile();
-        Models.save(net, config, zip);
+        ModelFiles.save(net, config, zip);
         return zip;
     }
 
@@ -76,7 +77,7 @@ class SchemesTest {
     private void assertExportRoundTrip(ComputationGraph student, ResNetConfig config, String name) throws Exception {
         Accuracy reported = Accuracy.of(student, test(), CLASSES);
         File zip = dir.resolve(name + ".zip").toFile();
-        Models.save(student, config, zip);
+        ModelFiles.save(student, config, zip);
         ComputationGraph reloaded = ModelSerializer.restoreComputationGraph(zip, true);
         assertEquals(reported, Accuracy.of(reloaded, test(), CLASSES), name);
         assertEquals(24, reported.examples());
@@ -92,7 +93,7 @@ class SchemesTest {
         INDArray teacherStart = teacher.params().dup();
         INDArray studentStart = student.params().dup();
 
-        ApprenticeTrainer trainer = ApprenticeTrainer.jointly(teacher, student, alpha);
+        ApprenticeTrainer trainer = ApprenticeTrainer.jointly(teacher, student);
         ApprenticeTrainer.EpochMetrics m = trainer.trainEpoch(0, train());
         DataSetIterator it = train();
         while (it.hasNext()) {
@@ -111,7 +112,7 @@ class SchemesTest {
     @Test
     void schemeBLeavesTheTeacherBitIdentical() throws Exception {
         File teacherZip = trainedFullPrecision(teacherConfig(), "teacher", 1);
-        ComputationGraph teacher = Models.loadTeacher(teacherZip, lowStudentConfig());
+        ComputationGraph teacher = ModelFiles.loadTeacher(teacherZip, lowStudentConfig());
         ComputationGraph student = ResNetBuilder.build(lowStudentConfig(), apprenticeHead());
         INDArray studentStart = student.params().dup();
         ApprenticeTrainer trainer = ApprenticeTrainer.fromTrainedTeacher(Scheme.B, teacher, student);
@@ -123,15 +124,59 @@ class SchemesTest {
         assertExportRoundTrip(student, lowStudentConfig(), "scheme-b");
     }
 
+    /** A scheme-B student trained for two epochs from the fixed initial weights, with the given teacher and loss. */
+    private ComputationGraph schemeB(File teacherZip, ApprenticeLoss loss) {
+        ComputationGraph student = ResNetBuilder.build(lowStudentConfig(), Heads.apprentice(loss));
+        ApprenticeTrainer trainer = ApprenticeTrainer.fromTrainedTeacher(Scheme.B,
+                ModelFiles.loadTeacher(teacherZip, lowStudentConfig()), student);
+        trainer.trainEpoch(0, train());
+        trainer.trainEpoch(1, train());
+        return student;
+    }
+
+    /** Mean cross-entropy of the student's softmax against the teacher's, over the training set. */
+    private static double crossEntropyToTeacher(ComputationGraph student, ComputationGraph teacher) {
+        INDArray p = ApprenticeLoss.softmax(ApprenticeTrainer.teacherLogits(teacher, TRAIN.getFeatures()));
+        INDArray logQ = ApprenticeLoss.logSoftmax(ApprenticeTrainer.teacherLogits(student, TRAIN.getFeatures()));
+        return -p.mul(logQ).sumNumber().doubleValue() / TRAIN.numExamples();
+    }
+
+    @Test
+    void schemeBStudentsFollowTheirTeachersLogitsAndOnlyThroughTheDistillationTerm() throws Exception {
+        File teacherOne = trainedFullPrecision(teacherConfig(), "teacher-1", 1);
+        File teacherTwo = trainedFullPrecision(teacherConfig().withSeed(21), "teacher-2", 1);
+        // without the distillation term the teacher cannot matter: two teachers, bit-identical students
+        ApprenticeLoss labelsOnly = new ApprenticeLoss(1.0, 0.0, 1.0, ApprenticeLoss.Target.SOFTMAX);
+        assertEquals(schemeB(teacherOne, labelsOnly).params(), schemeB(teacherTwo, labelsOnly).params());
+        // with it (the paper's beta = gamma = 0.5), each teacher gives its own student
+        ComputationGraph fromOne = schemeB(teacherOne, new ApprenticeLoss());
+        ComputationGraph fromTwo = schemeB(teacherTwo, new ApprenticeLoss());
+        assertNotEquals(fromOne.params(), fromTwo.params());
+
+        // against the no-teacher control from the same initial weights and minibatches: distillation pulls
+        // the student's outputs towards its teacher's, the control's are left where the labels put them
+        ComputationGraph control = ResNetBuilder.build(lowStudentConfig());
+        assertEquals(control.params(), ResNetBuilder.build(lowStudentConfig(), apprenticeHead()).params());
+        ApprenticeTrainer plain = ApprenticeTrainer.withoutTeacher(control);
+        plain.trainEpoch(0, train());
+        plain.trainEpoch(1, train());
+        ComputationGraph distilled = schemeB(teacherOne, new ApprenticeLoss(0.0, 1.0, 1.0, ApprenticeLoss.Target.SOFTMAX));
+        ComputationGraph teacher = ModelFiles.load(teacherOne, "teacher");
+        double toTeacherDistilled = crossEntropyToTeacher(distilled, teacher);
+        double toTeacherControl = crossEntropyToTeacher(control, teacher);
+        assertTrue(toTeacherDistilled < toTeacherControl, "cross-entropy to the teacher: distilled "
+                + toTeacherDistilled + ", control " + toTeacherControl);
+    }
+
     @Test
     void cachedTeacherLogitsSkipTheTeacherAndChangeNothing() throws Exception {
         File teacherZip = trainedFullPrecision(teacherConfig(), "teacher", 1);
-        ComputationGraph teacher = Models.loadTeacher(teacherZip, lowStudentConfig());
+        ComputationGraph teacher = ModelFiles.loadTeacher(teacherZip, lowStudentConfig());
         ComputationGraph cachedStudent = ResNetBuilder.build(lowStudentConfig(), apprenticeHead());
         ComputationGraph plainStudent = ResNetBuilder.build(lowStudentConfig(), apprenticeHead());
         ApprenticeTrainer cached = ApprenticeTrainer.fromTrainedTeacher(Scheme.B, teacher, cachedStudent);
         ApprenticeTrainer plain = ApprenticeTrainer.fromTrainedTeacher(Scheme.B,
-                Models.loadTeacher(teacherZip, lowStudentConfig()), plainStudent);
+                ModelFiles.loadTeacher(teacherZip, lowStudentConfig()), plainStudent);
         DataSet withLogits = ApprenticeTrainer.withTeacherLogits(TRAIN, teacher, 16);
         assertEquals(2 * CLASSES, withLogits.getLabels().size(1));
         for (int epoch = 0; epoch < 2; epoch++) {
@@ -145,12 +190,12 @@ class SchemesTest {
     void schemeCStartsFromTheLoadedFullPrecisionWeights() throws Exception {
         File teacherZip = trainedFullPrecision(teacherConfig(), "teacher", 1);
         File fpStudentZip = trainedFullPrecision(fpStudentConfig(), "fp-student", 1);
-        ComputationGraph fp = Models.load(fpStudentZip, "student");
-        ComputationGraph student = Models.lowerPrecision(fp, fpStudentZip, lowStudentConfig(), apprenticeHead());
+        ComputationGraph fp = ModelFiles.load(fpStudentZip, "student");
+        ComputationGraph student = ModelFiles.lowerPrecision(fp, fpStudentZip, lowStudentConfig(), apprenticeHead());
         assertEquals(fp.params(), student.params(), "step 0: the loaded weights, batch-norm statistics included");
         assertTrue(org.apprentice.model.ModelSize.quantizerOf(student.getLayer("layer1.0.conv1")) != null);
         ApprenticeTrainer trainer = ApprenticeTrainer.fromTrainedTeacher(Scheme.C,
-                Models.loadTeacher(teacherZip, lowStudentConfig()), student);
+                ModelFiles.loadTeacher(teacherZip, lowStudentConfig()), student);
         trainer.trainEpoch(0, train());
         assertNotEquals(fp.params(), student.params());
         assertExportRoundTrip(student, lowStudentConfig(), "scheme-c");
@@ -168,26 +213,26 @@ class SchemesTest {
     @Test
     void unsuitableTeachersAreRefusedNamingTheFile() throws Exception {
         File lowPrecision = dir.resolve("low.zip").toFile();
-        Models.save(ResNetBuilder.build(lowStudentConfig()), lowStudentConfig(), lowPrecision);
+        ModelFiles.save(ResNetBuilder.build(lowStudentConfig()), lowStudentConfig(), lowPrecision);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Models.loadTeacher(lowPrecision, lowStudentConfig()));
+                () -> ModelFiles.loadTeacher(lowPrecision, lowStudentConfig()));
         assertTrue(e.getMessage().contains(lowPrecision.toString()) && e.getMessage().contains("low precision"), e.getMessage());
 
         File otherClasses = dir.resolve("ten.zip").toFile();
         ResNetConfig ten = ResNetConfig.of("resnet8", 10, SHAPE).withWidthMultiplier(0.25);
-        Models.save(ResNetBuilder.build(ten), ten, otherClasses);
-        e = assertThrows(IllegalArgumentException.class, () -> Models.loadTeacher(otherClasses, lowStudentConfig()));
+        ModelFiles.save(ResNetBuilder.build(ten), ten, otherClasses);
+        e = assertThrows(IllegalArgumentException.class, () -> ModelFiles.loadTeacher(otherClasses, lowStudentConfig()));
         assertTrue(e.getMessage().contains("10 classes"), e.getMessage());
 
         File otherInput = dir.resolve("big.zip").toFile();
         ResNetConfig big = ResNetConfig.of("resnet8", CLASSES, new InputShape(1, 16, 16)).withWidthMultiplier(0.25);
-        Models.save(ResNetBuilder.build(big), big, otherInput);
-        e = assertThrows(IllegalArgumentException.class, () -> Models.loadTeacher(otherInput, lowStudentConfig()));
+        ModelFiles.save(ResNetBuilder.build(big), big, otherInput);
+        e = assertThrows(IllegalArgumentException.class, () -> ModelFiles.loadTeacher(otherInput, lowStudentConfig()));
         assertTrue(e.getMessage().contains("1x16x16") && e.getMessage().contains("1x12x12"), e.getMessage());
 
         File garbage = dir.resolve("garbage.zip").toFile();
         Files.writeString(garbage.toPath(), "not a model");
-        e = assertThrows(IllegalArgumentException.class, () -> Models.loadTeacher(garbage, lowStudentConfig()));
+        e = assertThrows(IllegalArgumentException.class, () -> ModelFiles.loadTeacher(garbage, lowStudentConfig()));
         assertTrue(e.getMessage().contains(garbage.toString()) && e.getMessage().contains("not a DL4J ComputationGraph"),
                 e.getMessage());
         assertEquals(1, e.getMessage().lines().count());

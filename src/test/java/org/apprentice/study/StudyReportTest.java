@@ -9,7 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.apprentice.kd.Scheme;
 import org.apprentice.model.ModelSize;
+import org.apprentice.model.PrecisionSpec;
+import org.apprentice.train.EpochRecord;
+import org.apprentice.train.RunSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -33,8 +37,24 @@ class StudyReportTest {
 
     private static StepResult result(String step, String scheme, String model, String precision, String teacher,
                                      double... top1) {
-        return new StepResult(step, scheme, model, "1.0", precision, teacher, "1.0", null, 1.0, 3, top1, 0.99, Double.NaN, 12.0,
-                new ModelSize(1000, precision.equals("fp32") ? 1000 : 100));
+        return result(step, scheme, model, precision, teacher, 1.0, null, top1);
+    }
+
+    /** A step's result as its run folder would give it: typed settings, one epoch record per top-1 value. */
+    private static StepResult result(String step, String scheme, String model, String precision, String teacher,
+                                     double temperature, String teacherStep, double... top1) {
+        Scheme s = Scheme.parse(scheme);
+        RunSettings settings = RunSettings.builder().scheme(s).student(model)
+                .precision(precision.equals("fp32") ? PrecisionSpec.fullPrecision() : PrecisionSpec.of(2, 4))
+                .teacher(teacher.isEmpty() ? null : teacher).temperature(temperature).epochs(3)
+                .teacherModel(teacherStep == null ? null : Path.of("runs", teacherStep, "student.zip"))
+                .out(Path.of("runs", step)).build();
+        List<EpochRecord> epochs = new java.util.ArrayList<>();
+        for (int e = 0; e < top1.length; e++) {
+            epochs.add(new EpochRecord(e + 1, 0.1, Double.NaN, 1.0, Double.NaN, 1.0, top1[e], 0.99, Double.NaN,
+                    Double.NaN, 12.0 / top1.length, 100, 0, Double.NaN, Double.NaN, Double.NaN));
+        }
+        return new StepResult(step, settings, epochs, new ModelSize(1000, precision.equals("fp32") ? 1000 : 100));
     }
 
     @Test
@@ -76,9 +96,7 @@ class StudyReportTest {
                 + "than the change of test top-1 over the last epoch of these runs (up to 0.80 points)");
         has(md, "| resnet32 | 90.00% | 87.40% | +2.40 |");
         // a run at another temperature is a variant, outside the main table and the T=1 sweep
-        StepResult hot = result("b4", "B", "resnet20", "w2a4", "resnet32", 0.86, 0.87, 0.8810);
-        r.put("b4", new StepResult("b4", "B", "resnet20", "1.0", "w2a4", "resnet32", "1.0", "t", 4.0, 3, hot.top1(),
-                0.99, Double.NaN, 12.0, hot.size()));
+        r.put("b4", result("b4", "B", "resnet20", "w2a4", "resnet32", 4.0, "t", 0.86, 0.87, 0.8810));
         md = new StudyReport(study, r).render(List.of(), Map.of());
         has(md, "| b4 | resnet20 | w2a4 | B | resnet32 | 4 | 88.10% | +3.10 | +0.70 |");
         has(md, "resnet20 w2a4, scheme B at T=4: 88.10%, +3.10 points over the no-distillation student (+0.70 points vs T=1).");
@@ -114,9 +132,9 @@ class StudyReportTest {
 
     @Test
     void epochsToWithinCountsFromTheLastDip() {
-        StepResult r = result("x", "NONE", "m", "w2a4", "", 0.80, 0.899, 0.85, 0.90);
+        StepResult r = result("x", "NONE", "resnet20", "w2a4", "", 0.80, 0.899, 0.85, 0.90);
         assertEquals(4, r.epochsToWithin(0.5));
-        StepResult flat = result("y", "NONE", "m", "w2a4", "", 0.898, 0.899, 0.90);
+        StepResult flat = result("y", "NONE", "resnet20", "w2a4", "", 0.898, 0.899, 0.90);
         assertEquals(1, flat.epochsToWithin(0.5));
     }
 

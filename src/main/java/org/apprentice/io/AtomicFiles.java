@@ -1,4 +1,4 @@
-package org.apprentice.train;
+package org.apprentice.io;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,15 +1,10 @@
-package org.apprentice.kd;
+package org.apprentice.model;
 
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
 import java.util.Map;
-import org.apprentice.model.InputShape;
-import org.apprentice.model.ModelSize;
-import org.apprentice.model.OutputHead;
-import org.apprentice.model.ResNetBuilder;
-import org.apprentice.model.ResNetConfig;
 import org.apprentice.quant.QuantizedActivation;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
@@ -18,9 +13,13 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** Loading, checking, lowering and saving the models the schemes use. One-line errors name the file. */
-public final class Models {
-    private Models() {
+/**
+ * Model files: reading and writing Apprentice ResNet zips (with their input shape and class names), checking
+ * that a loaded model fits a run (a full-precision teacher, the same classes and input), and lowering a trained
+ * full-precision model to a student's precision (scheme C). One-line errors name the file.
+ */
+public final class ModelFiles {
+    private ModelFiles() {
     }
 
     /** Reads a DL4J zip that must hold a ComputationGraph. */

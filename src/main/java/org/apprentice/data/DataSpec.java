@@ -1,0 +1,72 @@
+package org.apprentice.data;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * What {@code --data} names, parsed once: the embedded Fashion-MNIST, synthetic images (tests), the binary
+ * CIFAR-10 in a folder, or an ImageNet-style folder. {@link #toString()} gives back the text it was parsed from.
+ *
+ * @param path the folder for {@link Kind#CIFAR10} and {@link Kind#IMAGE_FOLDER}, as the user gave it; else null
+ */
+public record DataSpec(Kind kind, Path path) {
+    /** The kinds of data a run can read. */
+    public enum Kind { FASHION_MNIST, SYNTHETIC, CIFAR10, IMAGE_FOLDER }
+
+    public static final DataSpec FASHION_MNIST = new DataSpec(Kind.FASHION_MNIST, null);
+    public static final DataSpec SYNTHETIC = new DataSpec(Kind.SYNTHETIC, null);
+    private static final String CIFAR10_PREFIX = "cifar10:";
+
+    public DataSpec {
+        Objects.requireNonNull(kind, "kind");
+        boolean needsPath = kind == Kind.CIFAR10 || kind == Kind.IMAGE_FOLDER;
+        if (needsPath != (path != null)) {
+            throw new IllegalArgumentException("--data: " + kind + (needsPath ? " needs" : " takes no") + " folder");
+        }
+    }
+
+    /** "fashion-mnist", "synthetic", "cifar10:DIR" or an image folder DIR; whether a folder exists is checked on opening. */
+    public static DataSpec parse(String text) {
+        String t = text == null ? "" : text.trim();
+        if (t.isEmpty()) {
+            throw new IllegalArgumentException("--data is empty: give fashion-mnist, synthetic, cifar10:DIR or an "
+                    + "image folder DIR");
+        }
+        return switch (t) {
+            case "fashion-mnist" -> FASHION_MNIST;
+            case "synthetic" -> SYNTHETIC;
+            default -> t.startsWith(CIFAR10_PREFIX)
+                    ? new DataSpec(Kind.CIFAR10, Path.of(t.substring(CIFAR10_PREFIX.length())))
+                    : new DataSpec(Kind.IMAGE_FOLDER, Path.of(t));
+        };
+    }
+
+    /** Images held in memory (whole splits as arrays) rather than streamed from files. */
+    public boolean inMemory() {
+        return kind != Kind.IMAGE_FOLDER;
+    }
+
+    /**
+     * The model store's key of this data with {@code trainSubset} training images (0: all):
+     * "fashion-mnist", "fashion-mnist-5000", "cifar10-FOLDERNAME", "FOLDERNAME".
+     */
+    public String storeKey(int trainSubset) {
+        String base = switch (kind) {
+            case FASHION_MNIST -> "fashion-mnist";
+            case SYNTHETIC -> "synthetic";
+            case CIFAR10 -> "cifar10-" + path.getFileName();
+            case IMAGE_FOLDER -> String.valueOf(path.getFileName());
+        };
+        return base.replaceAll("[^A-Za-z0-9._-]", "_") + (trainSubset > 0 ? "-" + trainSubset : "");
+    }
+
+    @Override
+    public String toString() {
+        return switch (kind) {
+            case FASHION_MNIST -> "fashion-mnist";
+            case SYNTHETIC -> "synthetic";
+            case CIFAR10 -> CIFAR10_PREFIX + path;
+            case IMAGE_FOLDER -> path.toString();
+        };
+    }
+}

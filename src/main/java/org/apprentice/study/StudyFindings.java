@@ -1,0 +1,140 @@
+package org.apprentice.study;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apprentice.kd.Scheme;
+import org.apprentice.study.Comparisons.Gain;
+import org.apprentice.study.Comparisons.Row;
+import org.apprentice.study.Comparisons.Sweep;
+import org.apprentice.study.Comparisons.Variant;
+
+/**
+ * The paper's claims checked against a study's numbers, one sentence each: how close the best scheme comes
+ * to full precision, how much of the loss it recovers, which schemes beat the control and whether the
+ * differences exceed the runs' own last-epoch swing, how fast scheme B converges, the temperature variants
+ * and the teacher sweeps.
+ */
+final class StudyFindings {
+    /** The convergence measure: epochs until test top-1 stays within this many points of its final value. */
+    static final double WITHIN_POINTS = 0.5;
+    /** Gains over no distillation smaller than this (points) get compared with the runs' last-epoch change. */
+    static final double LAST_EPOCH_NOTE_POINTS = 0.5;
+    /** The paper's claim: the best low-precision student within this many points of full precision. */
+    static final double PAPER_GAP_POINTS = 1.0;
+
+    private StudyFindings() {
+    }
+
+    static List<String> of(Comparisons c) {
+        List<String> findings = new ArrayList<>();
+        for (Gain g : c.gains()) {
+            gains(g, c.fpStudent(), findings);
+        }
+        for (Row row : c.rows()) {
+            convergence(row, findings);
+        }
+        for (Variant v : c.variants()) {
+            variant(v, c.mainTemperature(), findings);
+        }
+        for (Sweep s : c.sweeps()) {
+            List<String> order = new ArrayList<>();
+            for (StepResult r : s.runs()) {
+                order.add(String.format("%s %s", r.teacherModel(), pct(r.finalTop1())));
+            }
+            findings.add("Teacher sweep for " + s.title() + ": " + String.join(", ", order) + ".");
+        }
+        return findings;
+    }
+
+    private static void gains(Gain g, StepResult fp, List<String> findings) {
+        String config = g.row().config().toString();
+        StepResult best = g.best();
+        StepResult none = g.none();
+        if (best != null && fp != null) {
+            double gap = 100 * (fp.finalTop1() - best.finalTop1());
+            findings.add(String.format("%s: the best scheme (%s, %.2f%%) is %s the fp32 student (%.2f%%): %s.",
+                    config, best.scheme().flag(), 100 * best.finalTop1(),
+                    gap <= 0 ? String.format("%.2f points above", -gap) : String.format("%.2f points below", gap),
+                    100 * fp.finalTop1(), gap <= PAPER_GAP_POINTS ? "within 1 point, as the paper finds"
+                            : "NOT within 1 point of full precision"));
+            if (none != null) {
+                double lost = fp.finalTop1() - none.finalTop1();
+                findings.add(lost > 0
+                        ? String.format("%s: low precision alone lost %.2f points; the best scheme recovers %.0f%% of "
+                                + "them.", config, 100 * lost, 100 * (best.finalTop1() - none.finalTop1()) / lost)
+                        : String.format("%s: low precision alone lost nothing (%.2f points vs fp32), so there was "
+                                + "nothing for distillation to recover.", config, -100 * lost));
+            }
+        }
+        if (none == null || g.winners().size() + g.losers().size() == 0) {
+            return;
+        }
+        findings.add(config + ": " + (g.losers().isEmpty() ? "every scheme run (" + String.join(", ", g.winners())
+                + ") beats the no-distillation student."
+                : "scheme" + (g.losers().size() > 1 ? "s " : " ") + String.join(", ", g.losers())
+                + " did NOT beat the no-distillation student" + (g.winners().isEmpty() ? "." : "; "
+                + String.join(", ", g.winners()) + " did.")));
+        noise(g, findings);
+    }
+
+    /** How much the last epoch alone moved these runs: differences below that are not evidence. */
+    private static void noise(Gain g, List<String> findings) {
+        double swing = Comparisons.lastEpochSwing(g.row());
+        List<String> small = new ArrayList<>();
+        for (Scheme scheme : Comparisons.DISTILLATION) {
+            StepResult r = g.row().complete(scheme);
+            if (r != null) {
+                double gain = r.finalTop1() - g.none().finalTop1();
+                if (Math.abs(gain) < LAST_EPOCH_NOTE_POINTS / 100.0) {
+                    small.add(scheme.flag() + " " + signed(gain));
+                }
+            }
+        }
+        if (!small.isEmpty() && swing > 0) {
+            findings.add(String.format("%s: the differences %s are smaller than the change of test top-1 over the "
+                    + "last epoch of these runs (up to %.2f points): within noise, not evidence either way.",
+                    g.row().config(), String.join(", ", small), 100 * swing));
+        }
+    }
+
+    private static void convergence(Row row, List<String> findings) {
+        StepResult b = row.complete(Scheme.B);
+        if (row.config().fullPrecision() || b == null) {
+            return;
+        }
+        List<String> others = new ArrayList<>();
+        for (Scheme scheme : List.of(Scheme.NONE, Scheme.A)) {
+            StepResult r = row.complete(scheme);
+            if (r != null) {
+                others.add(String.format("%s %d", scheme.flag(), r.epochsToWithin(WITHIN_POINTS)));
+            }
+        }
+        StepResult a = row.complete(Scheme.A);
+        findings.add(String.format("%s: scheme B came within %.1f points of its final accuracy after %d epochs "
+                        + "(%s)%s.", row.config(), WITHIN_POINTS, b.epochsToWithin(WITHIN_POINTS),
+                others.isEmpty() ? "nothing to compare" : String.join(", ", others),
+                a == null ? "" : String.format("; its final top-1 is %s scheme A's (%s vs %s)",
+                        b.finalTop1() >= a.finalTop1() - 0.005 ? "comparable to" : "below",
+                        pct(b.finalTop1()), pct(a.finalTop1()))));
+    }
+
+    private static void variant(Variant v, double mainTemperature, List<String> findings) {
+        StepResult r = v.result();
+        if (v.none() == null) {
+            return;
+        }
+        findings.add(String.format("%s %s, scheme %s at T=%s: %s, %s points over the no-distillation student%s.",
+                r.model(), r.precision(), r.scheme().flag(), Comparisons.num(r.temperature()), pct(r.finalTop1()),
+                signed(r.finalTop1() - v.none().finalTop1()), v.sameScheme() == null ? "" : String.format(
+                        " (%s points vs T=%s)", signed(r.finalTop1() - v.sameScheme().finalTop1()),
+                        Comparisons.num(mainTemperature))));
+    }
+
+    static String pct(double v) {
+        return String.format("%.2f%%", 100 * v);
+    }
+
+    static String signed(double v) {
+        return String.format("%+.2f", 100 * v);
+    }
+}

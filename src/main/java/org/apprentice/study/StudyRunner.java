@@ -1,0 +1,172 @@
+package org.apprentice.study;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apprentice.io.AtomicFiles;
+import org.apprentice.runtime.GitInfo;
+import org.apprentice.runtime.MachineInfo;
+import org.apprentice.train.Provenance;
+import org.apprentice.train.RunFolder;
+
+/**
+ * Runs a study: every step in order, each a {@code train} run in its own folder under the study's folder,
+ * then the determinism repeat, rewriting the results file after every step. A finished step (its
+ * {@value #DONE} marker holds its command) is skipped; an interrupted one resumes from its last checkpoint;
+ * a folder finished by a different command is refused. So the same invocation continues a stopped study.
+ */
+public final class StudyRunner {
+    /** The marker a finished step leaves in its folder, holding the command that ran it. */
+    public static final String DONE = "step.done";
+
+    /** Runs one step: {@code args} are its {@code train} command's arguments (recipe, flags, --out). */
+    @FunctionalInterface
+    public interface StepTrainer {
+        void train(String step, List<String> args) throws IOException;
+    }
+
+    private final Path home;
+    private final Study study;
+    private final boolean quick;
+    private final Path folder;
+    private final Path resultsFile;
+    private final String invocation;
+
+    /**
+     * @param folder      the study's run folder
+     * @param resultsFile the Markdown results file
+     * @param invocation  the command that runs the study, as the user would type it (for the results file)
+     */
+    public StudyRunner(Path home, Study study, boolean quick, Path folder, Path resultsFile, String invocation) {
+        this.home = home;
+        this.study = study;
+        this.quick = quick;
+        this.folder = folder;
+        this.resultsFile = resultsFile;
+        this.invocation = invocation;
+    }
+
+    private List<String> flags() {
+        return quick ? study.quickFlags() : study.flags();
+    }
+
+    /** Every job's train arguments by folder name: the steps, then the optional repeat in a folder of its own. */
+    Map<String, List<String>> jobs() {
+        Map<String, List<String>> jobs = new LinkedHashMap<>();
+        for (Study.Step step : study.steps()) {
+            jobs.put(step.name(), step.trainArgs(Study.recipesFolder(home), flags(), folder));
+        }
+        if (study.repeatStep() != null) {
+            List<String> a = new ArrayList<>(jobs.get(study.repeatStep()));
+            a.set(a.size() - 1, folder.resolve(Study.repeatFolder(study.repeatStep())).toString());
+            jobs.put(Study.repeatFolder(study.repeatStep()), a);
+        }
+        return jobs;
+    }
+
+    /** Runs what is left of the study (nothing with {@code reportOnly}), then writes and returns the report. */
+    public String run(StepTrainer trainer, PrintStream out, boolean reportOnly) throws IOException {
+        String commit = GitInfo.describe(home);
+        Map<String, List<String>> jobs = jobs();
+        Map<String, String> commands = new LinkedHashMap<>();
+        jobs.forEach((name, a) -> commands.put(name, "bin/apprentice "
+                + String.join(" ", a.stream().map(this::shown).toList())));
+        out.printf("study %s%s: %d steps in %s; results in %s%n", study.name(), quick ? " (quick)" : "",
+                jobs.size(), folder, resultsFile);
+        int i = 0;
+        for (Map.Entry<String, List<String>> job : jobs.entrySet()) {
+            i++;
+            if (reportOnly) {
+                break;
+            }
+            if (runStep(job.getKey(), job.getValue(), commands.get(job.getKey()), i, jobs.size(), trainer, out)) {
+                writeReport(commit, commands);
+            }
+        }
+        return writeReport(commit, commands);
+    }
+
+    /** Runs one step unless its folder says it is done; true when it ran. */
+    private boolean runStep(String name, List<String> args, String command, int i, int of, StepTrainer trainer,
+                            PrintStream out) throws IOException {
+        Path dir = folder.resolve(name);
+        Path done = dir.resolve(DONE);
+        if (Files.isRegularFile(done)) {
+            String previous = Files.readString(done, StandardCharsets.UTF_8).trim();
+            if (!previous.equals(command)) {
+                throw new IllegalArgumentException("study step " + dir + " was run by another command (" + previous
+                        + "); remove that folder or give another --out");
+            }
+            out.printf("[%d/%d] %s: done, skipped%n", i, of, name);
+            return false;
+        }
+        List<String> stepArgs = new ArrayList<>(args);
+        if (Files.isRegularFile(dir.resolve("latest"))) {
+            out.printf("[%d/%d] %s: resuming from its last checkpoint%n", i, of, name);
+            stepArgs.add("--resume");
+        }
+        out.printf("%n[%d/%d] %s: %s%n", i, of, name, command);
+        trainer.train(name, stepArgs);
+        AtomicFiles.writeString(done, command + "\n");
+        return true;
+    }
+
+    private String writeReport(String commit, Map<String, String> commands) throws IOException {
+        String report = StudyReport.of(study, folder).render(header(commit), commands);
+        AtomicFiles.writeString(resultsFile, report);
+        return report;
+    }
+
+    private List<String> header(String commit) {
+        List<String> h = new ArrayList<>();
+        h.add("Produced by `" + invocation + "` (study definition `resnets/studies/" + study.name()
+                + ".properties`; every step also gets `" + String.join(" ", flags()) + "`).");
+        h.add("Commit of this invocation: `" + (commit == null ? "unknown (not a git checkout)" : commit) + "`.");
+        Set<String> trainedAt = new LinkedHashSet<>();
+        for (Study.Step s : study.steps()) {
+            Provenance p = provenance(s.name());
+            if (p != null && p.environment().gitCommit() != null) {
+                trainedAt.add(p.environment().gitCommit().substring(0, Math.min(12, p.environment().gitCommit().length())));
+            }
+        }
+        if (!trainedAt.isEmpty()) {
+            h.add("Models trained at commit" + (trainedAt.size() > 1 ? "s " : " ") + String.join(", ", trainedAt)
+                    + " (each model's `student.json` records its own).");
+        }
+        h.add("Machine: " + MachineInfo.describe() + ".");
+        h.add("Written " + ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z"))
+                + "; run folders under `" + shown(folder.toString()) + "/`.");
+        h.add("Test accuracy is on the whole test split after every epoch; the models, metrics and curves of each "
+                + "step are in its run folder.");
+        return h;
+    }
+
+    /** A step's provenance, or null when it has none yet or it cannot be read (it is informative only here). */
+    private Provenance provenance(String step) {
+        try {
+            return new RunFolder(folder.resolve(step)).readProvenance("student.zip");
+        } catch (IllegalStateException e) {
+            return null;
+        }
+    }
+
+    private String shown(String arg) {
+        return shown(home, arg);
+    }
+
+    /** A path (or any argument) as the user would type it from the project folder {@code home}. */
+    public static String shown(Path home, String arg) {
+        String prefix = home.toString() + "/";
+        return arg.startsWith(prefix) ? arg.substring(prefix.length()) : arg;
+    }
+}

@@ -1,0 +1,282 @@
+package org.apprentice.train;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.apprentice.data.DataSpec;
+import org.apprentice.io.AtomicFiles;
+import org.apprentice.model.LayerPrecision;
+import org.apprentice.model.PrecisionSpec;
+import org.apprentice.quant.KBitWeights;
+import org.nd4j.shade.jackson.core.JsonGenerator;
+import org.nd4j.shade.jackson.core.JsonParser;
+import org.nd4j.shade.jackson.core.JsonProcessingException;
+import org.nd4j.shade.jackson.databind.DeserializationContext;
+import org.nd4j.shade.jackson.databind.DeserializationFeature;
+import org.nd4j.shade.jackson.databind.JsonDeserializer;
+import org.nd4j.shade.jackson.databind.JsonNode;
+import org.nd4j.shade.jackson.databind.JsonSerializer;
+import org.nd4j.shade.jackson.databind.ObjectMapper;
+import org.nd4j.shade.jackson.databind.SerializationFeature;
+import org.nd4j.shade.jackson.databind.SerializerProvider;
+import org.nd4j.shade.jackson.databind.module.SimpleModule;
+import org.nd4j.shade.jackson.databind.node.ObjectNode;
+
+/**
+ * The files of a run folder, typed: the run's settings ({@code run.json}, a {@link RunSettings}), one row per
+ * epoch ({@code metrics.csv}, {@link EpochRecord}s), and the provenance JSON beside each model
+ * ({@code student.json}, a {@link Provenance}). Every one of them is written and read here only, JSON with
+ * Jackson (the copy DL4J ships), the CSV layout from one column list.
+ */
+public final class RunFolder {
+    public static final String SETTINGS = "run.json";
+    public static final String METRICS = "metrics.csv";
+
+    private static final ObjectMapper JSON = mapper();
+
+    private final Path dir;
+
+    public RunFolder(Path dir) {
+        this.dir = dir;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    // ---- settings
+
+    public void writeSettings(RunSettings settings) throws IOException {
+        writeJson(dir.resolve(SETTINGS), settings);
+    }
+
+    /** The run's settings, or null when the folder holds none. */
+    public RunSettings readSettings() {
+        Path file = dir.resolve(SETTINGS);
+        return Files.isRegularFile(file) ? readJson(file, RunSettings.class) : null;
+    }
+
+    // ---- metrics
+
+    private record Column(String name, Function<EpochRecord, String> cell) {
+    }
+
+    /** The layout of metrics.csv, in column order; {@link #readEpochs()} reads the same names. */
+    private static final List<Column> COLUMNS = List.of(
+            new Column("epoch", r -> String.valueOf(r.epoch())),
+            new Column("lr", r -> String.valueOf(r.lr())),
+            new Column("teacher_ce", r -> num(r.teacherCe())),
+            new Column("student_ce", r -> num(r.studentCe())),
+            new Column("distillation", r -> num(r.distillation())),
+            new Column("loss", r -> num(r.loss())),
+            new Column("student_top1", r -> num(r.studentTop1())),
+            new Column("student_top5", r -> num(r.studentTop5())),
+            new Column("teacher_top1", r -> num(r.teacherTop1())),
+            new Column("teacher_top5", r -> num(r.teacherTop5())),
+            new Column("seconds", r -> String.format("%.3f", r.seconds())),
+            new Column("images_per_second", r -> String.format("%.1f", r.imagesPerSecond())),
+            new Column("teacher_forward_passes", r -> String.valueOf(r.teacherForwardPasses())),
+            new Column("student_train_top1", r -> num(r.studentTrainTop1())),
+            new Column("student_train_top5", r -> num(r.studentTrainTop5())),
+            new Column("teacher_train_top1", r -> num(r.teacherTrainTop1())));
+
+    public Path metricsFile() {
+        return dir.resolve(METRICS);
+    }
+
+    /** A new metrics.csv holding only its header. */
+    public void startMetrics() throws IOException {
+        Files.createDirectories(dir);
+        Files.writeString(metricsFile(), String.join(",", COLUMNS.stream().map(Column::name).toList()) + "\n",
+                StandardCharsets.UTF_8);
+    }
+
+    public void appendEpoch(EpochRecord r) throws IOException {
+        Files.writeString(metricsFile(), String.join(",", COLUMNS.stream().map(c -> c.cell().apply(r)).toList())
+                + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    }
+
+    /** The epochs recorded so far, in order; empty when there is no metrics file. */
+    public List<EpochRecord> readEpochs() {
+        Path csv = metricsFile();
+        if (!Files.isRegularFile(csv)) {
+            return List.of();
+        }
+        try {
+            List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
+            List<EpochRecord> epochs = new ArrayList<>();
+            if (lines.isEmpty()) {
+                return epochs;
+            }
+            List<String> header = Arrays.asList(lines.get(0).split(",", -1));
+            for (String line : lines.subList(1, lines.size())) {
+                epochs.add(row(header, line.split(",", -1), csv));
+            }
+            return epochs;
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException(csv + " cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    private static EpochRecord row(List<String> header, String[] cells, Path csv) {
+        Map<String, String> byName = new LinkedHashMap<>();
+        for (Column c : COLUMNS) {
+            int i = header.indexOf(c.name());
+            if (i < 0 || i >= cells.length) {
+                throw new IllegalStateException(csv + " has no column " + c.name());
+            }
+            byName.put(c.name(), cells[i]);
+        }
+        Function<String, Double> d = name -> byName.get(name).isEmpty() ? Double.NaN : Double.parseDouble(byName.get(name));
+        return new EpochRecord(Integer.parseInt(byName.get("epoch")), d.apply("lr"), d.apply("teacher_ce"),
+                d.apply("student_ce"), d.apply("distillation"), d.apply("loss"), d.apply("student_top1"),
+                d.apply("student_top5"), d.apply("teacher_top1"), d.apply("teacher_top5"), d.apply("seconds"),
+                d.apply("images_per_second"), Long.parseLong(byName.get("teacher_forward_passes")),
+                d.apply("student_train_top1"), d.apply("student_train_top5"), d.apply("teacher_train_top1"));
+    }
+
+    /** After a crash between writing an epoch's row and its checkpoint: drops the rows after {@code epoch}. */
+    public void keepEpochsUpTo(int epoch) throws IOException {
+        if (!Files.isRegularFile(metricsFile())) {
+            startMetrics();
+            return;
+        }
+        List<EpochRecord> kept = readEpochs().stream().filter(r -> r.epoch() <= epoch).toList();
+        startMetrics();
+        for (EpochRecord r : kept) {
+            appendEpoch(r);
+        }
+    }
+
+    private static String num(double v) {
+        return Double.isNaN(v) ? "" : String.format("%.6f", v);
+    }
+
+    // ---- provenance
+
+    /** The provenance file of a model file: {@code student.json} for {@code student.zip}. */
+    public static Path provenanceFileOf(Path model) {
+        return model.resolveSibling(model.getFileName().toString().replaceAll("\\.zip$", "") + ".json");
+    }
+
+    /** Writes {@code p} beside its model in this folder. */
+    public void writeProvenance(Provenance p) throws IOException {
+        writeJson(provenanceFileOf(dir.resolve(p.model())), p);
+    }
+
+    /** The provenance of the model file {@code model} (e.g. "student.zip") of this folder, or null. */
+    public Provenance readProvenance(String model) {
+        Path file = provenanceFileOf(dir.resolve(model));
+        return Files.isRegularFile(file) ? readJson(file, Provenance.class) : null;
+    }
+
+    // ---- JSON
+
+    /** Writes {@code value} as pretty JSON, atomically. */
+    static void writeJson(Path file, Object value) throws IOException {
+        AtomicFiles.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value) + "\n");
+    }
+
+    /** Reads a JSON file written by {@link #writeJson}; a one-line error names the file. */
+    static <T> T readJson(Path file, Class<T> type) {
+        try {
+            return JSON.readValue(file.toFile(), type);
+        } catch (IOException | RuntimeException e) {
+            String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+            throw new IllegalStateException(file + " cannot be read as " + type.getSimpleName() + ": " + why, e);
+        }
+    }
+
+    /** The JSON tree of {@code value}, to compare two records field by field. */
+    static JsonNode tree(Object value) {
+        return JSON.valueToTree(value);
+    }
+
+    private static ObjectMapper mapper() {
+        SimpleModule types = new SimpleModule("apprentice");
+        types.addSerializer(Path.class, new ToStringSerializer<>());
+        types.addDeserializer(Path.class, new FromStringDeserializer<>(Path::of));
+        types.addSerializer(DataSpec.class, new ToStringSerializer<>());
+        types.addDeserializer(DataSpec.class, new FromStringDeserializer<>(DataSpec::parse));
+        types.addSerializer(PrecisionSpec.class, new PrecisionSerializer());
+        types.addDeserializer(PrecisionSpec.class, new PrecisionDeserializer());
+        return new ObjectMapper().registerModule(types)
+                .disable(SerializationFeature.FAIL_ON_EMPTY_BEANS)
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+    }
+
+    private static final class ToStringSerializer<T> extends JsonSerializer<T> {
+        @Override
+        public void serialize(T value, JsonGenerator gen, SerializerProvider provider) throws IOException {
+            gen.writeString(value.toString());
+        }
+    }
+
+    private static final class FromStringDeserializer<T> extends JsonDeserializer<T> {
+        private final Function<String, T> parse;
+
+        FromStringDeserializer(Function<String, T> parse) {
+            this.parse = parse;
+        }
+
+        @Override
+        public T deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            return parse.apply(p.getValueAsString());
+        }
+    }
+
+    /** {"weightBits": 2, "activationBits": 4, "quantizeFirst": false, ..., "overrides": {"conv1": [4, 8]}}. */
+    private static final class PrecisionSerializer extends JsonSerializer<PrecisionSpec> {
+        @Override
+        public void serialize(PrecisionSpec p, JsonGenerator gen, SerializerProvider provider) throws IOException {
+            gen.writeStartObject();
+            gen.writeNumberField("weightBits", p.body().weightBits());
+            gen.writeNumberField("activationBits", p.body().activationBits());
+            gen.writeBooleanField("quantizeFirst", p.quantizeFirst());
+            gen.writeBooleanField("quantizeLast", p.quantizeLast());
+            gen.writeStringField("weightScaling", p.weightScaling().name());
+            gen.writeObjectFieldStart("overrides");
+            for (Map.Entry<String, LayerPrecision> e : p.overrides().entrySet()) {
+                gen.writeArrayFieldStart(e.getKey());
+                gen.writeNumber(e.getValue().weightBits());
+                gen.writeNumber(e.getValue().activationBits());
+                gen.writeEndArray();
+            }
+            gen.writeEndObject();
+            gen.writeEndObject();
+        }
+    }
+
+    private static final class PrecisionDeserializer extends JsonDeserializer<PrecisionSpec> {
+        @Override
+        public PrecisionSpec deserialize(JsonParser parser, DeserializationContext ctxt) throws IOException {
+            ObjectNode n = parser.readValueAsTree();
+            try {
+                PrecisionSpec p = PrecisionSpec.of(n.get("weightBits").asInt(), n.get("activationBits").asInt())
+                        .withQuantizedEnds(n.get("quantizeFirst").asBoolean(), n.get("quantizeLast").asBoolean())
+                        .withWeightScaling(KBitWeights.Scaling.valueOf(n.get("weightScaling").asText()));
+                for (Map.Entry<String, JsonNode> e : iterable(n.get("overrides").fields())) {
+                    p = p.withOverride(e.getKey(), new LayerPrecision(e.getValue().get(0).asInt(),
+                            e.getValue().get(1).asInt()));
+                }
+                return p;
+            } catch (NullPointerException | IllegalArgumentException e) {
+                throw new JsonProcessingException("not a precision: " + n, e) {
+                };
+            }
+        }
+    }
+
+    private static <T> Iterable<T> iterable(java.util.Iterator<T> it) {
+        return () -> it;
+    }
+}

@@ -1,0 +1,98 @@
+package org.apprentice.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apprentice.data.DataSpec;
+import org.apprentice.kd.ApprenticeLoss.Target;
+import org.apprentice.kd.Scheme;
+import org.apprentice.model.LayerPrecision;
+import org.apprentice.model.PrecisionSpec;
+import org.apprentice.quant.KBitWeights;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A run folder's files, written and read back as the same typed records. */
+class RunFolderTest {
+    @TempDir
+    Path dir;
+
+    private static RunSettings everySettingSet() {
+        return RunSettings.builder().scheme(Scheme.C).student("resnet8").studentWidth(0.5)
+                .precision(PrecisionSpec.of(4, 4).withQuantizedEnds(true, false)
+                        .withWeightScaling(KBitWeights.Scaling.PER_CHANNEL)
+                        .withOverride("layer1.0.conv1", new LayerPrecision(32, 8)))
+                .teacher("resnet32").teacherWidth(2).teacherModel(Path.of("runs/t/student.zip"))
+                .studentInit(Path.of("/abs/s.zip")).data(DataSpec.parse("cifar10:datasets/cifar10")).trainSubset(100)
+                .imageSize(32).workers(3).skipBadImages(true).epochs(5).batch(16).learningRate(0.02)
+                .schedule(Schedule.STEP).weightDecay(5e-4).beta(0.25).gamma(0.75).temperature(2).target(Target.LOGITS)
+                .cacheTeacherLogits(true).seed(9).out(Path.of("runs/all")).resume(true).stopAfterEpoch(2).uiPort(9001)
+                .build();
+    }
+
+    @Test
+    void settingsRoundTripAsJson() throws Exception {
+        RunFolder run = new RunFolder(dir);
+        assertNull(run.readSettings());
+        RunSettings settings = everySettingSet();
+        run.writeSettings(settings);
+        assertEquals(settings, run.readSettings());
+        String json = Files.readString(dir.resolve(RunFolder.SETTINGS));
+        assertTrue(json.contains("\"data\" : \"cifar10:datasets/cifar10\"") && json.contains("\"scheme\" : \"C\""), json);
+    }
+
+    @Test
+    void aHandEditedSettingsFileIsValidatedAndNamed() throws Exception {
+        RunFolder run = new RunFolder(dir);
+        run.writeSettings(RunSettings.defaults());
+        Path file = dir.resolve(RunFolder.SETTINGS);
+        Files.writeString(file, Files.readString(file).replace("\"epochs\" : 2", "\"epochs\" : 0"));
+        IllegalStateException e = assertThrows(IllegalStateException.class, run::readSettings);
+        assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("--epochs"), e.getMessage());
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+        Files.writeString(file, "{\"scheme\": \"B\", \"colour\": 3}");
+        e = assertThrows(IllegalStateException.class, run::readSettings);
+        assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+    }
+
+    @Test
+    void metricsKeepTheirLayoutAndRoundTrip() throws Exception {
+        RunFolder run = new RunFolder(dir);
+        run.startMetrics();
+        EpochRecord first = new EpochRecord(1, 0.1, Double.NaN, 1.25, Double.NaN, 1.25, 0.5, 0.9, Double.NaN,
+                Double.NaN, 12.5, 80.0, 0, 0.45, 0.85, Double.NaN);
+        EpochRecord second = new EpochRecord(2, 0.05, 0.75, 1.0, 0.5, 0.75, 0.625, 0.875, 0.75, 0.9375, 11.25, 90.5, 4,
+                0.5, 0.875, 0.625);
+        run.appendEpoch(first);
+        run.appendEpoch(second);
+        List<String> lines = Files.readAllLines(run.metricsFile());
+        assertEquals("epoch,lr,teacher_ce,student_ce,distillation,loss,student_top1,student_top5,teacher_top1,"
+                + "teacher_top5,seconds,images_per_second,teacher_forward_passes,student_train_top1,student_train_top5,"
+                + "teacher_train_top1", lines.get(0));
+        assertEquals("1,0.1,,1.250000,,1.250000,0.500000,0.900000,,,12.500,80.0,0,0.450000,0.850000,", lines.get(1));
+        assertEquals(List.of(first, second), run.readEpochs());
+        run.keepEpochsUpTo(1);
+        assertEquals(List.of(first), run.readEpochs());
+    }
+
+    @Test
+    void provenanceRoundTripsBesideItsModel() throws Exception {
+        RunFolder run = new RunFolder(dir);
+        Path teacher = dir.resolve("teacher.zip");
+        Files.writeString(teacher, "abc");
+        Provenance p = Provenance.of("student.zip", everySettingSet(), 5, "00ff", teacher, null, dir);
+        run.writeProvenance(p);
+        assertTrue(Files.isRegularFile(dir.resolve("student.json")));
+        Provenance back = run.readProvenance("student.zip");
+        assertEquals(p, back);
+        // SHA-256 of "abc"
+        assertEquals("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", back.inputs().teacherModelSha256());
+        assertNull(back.inputs().studentInitSha256());
+        assertNull(run.readProvenance("teacher.zip"));
+    }
+}

@@ -1,0 +1,112 @@
+package org.apprentice.train;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.apprentice.data.DataSpec;
+import org.apprentice.kd.ApprenticeLoss.Target;
+import org.apprentice.kd.Scheme;
+import org.apprentice.model.LayerPrecision;
+import org.apprentice.model.PrecisionSpec;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The one settings type: its defaults, what each scheme uses, and the refusals, each naming its flag. */
+class RunSettingsTest {
+
+    @Test
+    void defaultsDependOnTheSchemeAndTheStudent() {
+        RunSettings none = RunSettings.defaults();
+        assertEquals(Scheme.NONE, none.scheme());
+        assertEquals(PrecisionSpec.fullPrecision(), none.precision());
+        assertNull(none.teacher(), "scheme none has no teacher");
+        assertEquals(0.1, none.learningRate());
+        assertEquals(DataSpec.FASHION_MNIST, none.data());
+        assertEquals(Schedule.COSINE, none.schedule());
+
+        RunSettings c = RunSettings.builder().scheme(Scheme.C).student("resnet50").build();
+        assertEquals(PrecisionSpec.of(2, 8), c.precision(), "ternary weights, 8-bit activations");
+        assertEquals("resnet101", c.teacher());
+        assertEquals(0.01, c.learningRate(), "scheme C fine-tunes");
+        assertEquals(0.2, RunSettings.builder().scheme(Scheme.C).learningRate(0.2).build().learningRate());
+    }
+
+    @Test
+    void whatASchemeIgnoresIsResetSoTheRecordSaysWhatTheRunUsed() {
+        RunSettings none = RunSettings.builder().teacher("resnet32").alpha(3).beta(0.1).temperature(4)
+                .cacheTeacherLogits(true).build();
+        assertEquals(RunSettings.defaults(), none);
+        RunSettings b = RunSettings.builder().scheme(Scheme.B).alpha(3).temperature(4).cacheTeacherLogits(true).build();
+        assertEquals(1.0, b.alpha(), "alpha weighs scheme A's teacher only");
+        assertEquals(4.0, b.temperature());
+        assertTrue(b.cacheTeacherLogits());
+        assertEquals(3.0, RunSettings.builder().scheme(Scheme.A).alpha(3).build().alpha());
+    }
+
+    static Stream<Arguments> refusals() {
+        return Stream.of(
+                refused("--epochs", b -> b.epochs(0)),
+                refused("--batch", b -> b.batch(-1)),
+                refused("--lr", b -> b.learningRate(-1.0)),
+                refused("--lr", b -> b.learningRate(Double.NaN)),
+                refused("--wd", b -> b.weightDecay(-1)),
+                refused("--alpha", b -> b.alpha(-1)), // checked although scheme none then ignores it
+                refused("--beta", b -> b.scheme(Scheme.B).beta(-0.5)),
+                refused("--temperature", b -> b.scheme(Scheme.B).temperature(0)),
+                refused("--train-subset", b -> b.trainSubset(-5)),
+                refused("--stop-after-epoch", b -> b.stopAfterEpoch(-1)),
+                refused("--stop-after-epoch 5 is past --epochs 2", b -> b.stopAfterEpoch(5)),
+                refused("--width", b -> b.studentWidth(0)),
+                refused("--workers", b -> b.workers(0)),
+                refused("--ui-port", b -> b.uiPort(70000)),
+                refused("unknown model 'resnet19'", b -> b.student("resnet19")),
+                refused("unknown model 'vgg'", b -> b.scheme(Scheme.B).teacher("vgg")),
+                refused("--beta and --gamma are both 0", b -> b.scheme(Scheme.A).beta(0).gamma(0)),
+                refused("--teacher-model is for schemes B and C", b -> b.teacherModel(Path.of("t.zip"))),
+                refused("scheme A trains its teacher from scratch", b -> b.scheme(Scheme.A).teacherModel(Path.of("t.zip"))),
+                refused("--student-init is for scheme C", b -> b.scheme(Scheme.B).studentInit(Path.of("s.zip"))),
+                refused("--resume needs --out", b -> b.resume(true)));
+    }
+
+    private static Arguments refused(String message, UnaryOperator<RunSettings.Builder> change) {
+        return Arguments.of(message, change);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("refusals")
+    void badValuesAreRefusedInOneLineNamingTheFlag(String message, UnaryOperator<RunSettings.Builder> change) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> change.apply(RunSettings.builder()).build());
+        assertTrue(e.getMessage().contains(message), e.getMessage());
+        assertEquals(1, e.getMessage().lines().count(), e.getMessage());
+    }
+
+    @Test
+    void theIdentityLeavesOutWhereAndHowARunRuns() {
+        RunSettings run = RunSettings.builder().scheme(Scheme.B).out(Path.of("runs/x")).resume(true).workers(8)
+                .uiPort(9000).stopAfterEpoch(1).cacheTeacherLogits(true).build();
+        assertEquals(RunSettings.builder().scheme(Scheme.B).workers(1).build(), run.identity());
+        RunSettings otherSeed = run.toBuilder().seed(7).build();
+        assertTrue(!otherSeed.identity().equals(run.identity()));
+    }
+
+    @Test
+    void toBuilderKeepsEverySetting() {
+        RunSettings all = RunSettings.builder().scheme(Scheme.C).student("resnet8").studentWidth(0.5)
+                .precision(PrecisionSpec.of(4, 4).withQuantizedEnds(true, false)
+                        .withOverride("layer1.0.conv1", new LayerPrecision(32, 8)))
+                .teacher("resnet32").teacherWidth(2).teacherModel(Path.of("t.zip")).studentInit(Path.of("s.zip"))
+                .data(DataSpec.parse("cifar10:datasets/cifar10")).trainSubset(100).imageSize(32).workers(3)
+                .skipBadImages(true).epochs(5).batch(16).learningRate(0.02).schedule(Schedule.STEP).weightDecay(5e-4)
+                .beta(0.25).gamma(0.75).temperature(2).target(Target.LOGITS).cacheTeacherLogits(true).seed(9)
+                .out(Path.of("runs/all")).resume(true).stopAfterEpoch(2).uiPort(9001).build();
+        assertEquals(all, all.toBuilder().build());
+    }
+}
