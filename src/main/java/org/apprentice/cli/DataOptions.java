@@ -10,9 +10,11 @@ final class DataOptions {
             + "ImageNet-style folder DIR holding DIR/train/<class>/* and DIR/val/<class>/*")
     String data = RunSettings.defaults().data().toString();
 
-    @Parameter(names = "--image-size", description = "Input height and width for image folders (random resized crop in "
-            + "training, resize + centre crop in evaluation)")
-    int imageSize = RunSettings.defaults().imageSize();
+    @Parameter(names = "--image-size", description = "Input height and width (default: train: in-memory images at their "
+            + "size, raised to the smallest the networks accept; image folders at the student's design size, 224 or 32; "
+            + "eval: the size the model was trained at). Image folders: random resized crop in training, resize + "
+            + "centre crop in evaluation; in-memory images are resized")
+    Integer imageSize;
 
     @Parameter(names = "--workers", description = "Image-decoding threads for image folders")
     int workers = RunSettings.defaults().workers();

@@ -10,12 +10,14 @@ import java.util.List;
 import org.apprentice.data.DataSource;
 import org.apprentice.eval.Accuracy;
 import org.apprentice.export.PackedModel;
+import org.apprentice.model.InputShape;
 import org.apprentice.model.ModelFiles;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.nd4j.evaluation.classification.Evaluation;
-import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
-/** {@code apprentice eval}: top-1, top-5 and per-class accuracy of a model on a data set's test split. */
+/**
+ * {@code apprentice eval}: top-1, top-5 and per-class accuracy of a model on a data set's test split, at the
+ * input size the model records (the size it was trained at).
+ */
 @Parameters(commandDescription = "Evaluate a model zip (or .packed file): top-1, top-5 and per-class accuracy on the test split")
 final class EvalCommand {
     @Parameter(names = "--model", description = "A model zip (train/export output) or a .packed file", required = true)
@@ -28,23 +30,44 @@ final class EvalCommand {
     int batch = 128;
 
     int run(Path home, PrintStream out) {
-        ComputationGraph net = model.getName().endsWith(".packed") ? PackedModel.read(model) : ModelFiles.load(model, "model");
-        DataSource source = DataSource.open(dataOptions.spec(), home, dataOptions.imageSize, 0, 42, dataOptions.workers, false);
-        List<String> names = ModelFiles.recordedClasses(model);
-        if (names == null) {
-            names = source.classNames();
-        }
-        Evaluation evaluation = new Evaluation(names, Math.min(5, names.size()));
-        DataSetIterator test = source.test(batch);
-        net.doEvaluation(test, evaluation);
-        out.printf("%s on %s: %s%n", model, source.description(), new Accuracy(evaluation.accuracy(),
-                evaluation.topNAccuracy(), evaluation.getNumRowCounter()));
-        out.printf("%-20s %10s %10s%n", "class", "accuracy", "images");
-        for (int c = 0; c < names.size(); c++) {
-            int total = evaluation.getConfusionMatrix().getActualTotal(c);
-            int correct = evaluation.getConfusionMatrix().getCount(c, c);
-            out.printf("%-20s %9.2f%% %10d%n", names.get(c), total == 0 ? 0.0 : 100.0 * correct / total, total);
+        boolean packed = model.getName().endsWith(".packed");
+        ComputationGraph net = packed ? PackedModel.read(model) : ModelFiles.load(model, "--model");
+        InputShape recorded = packed ? PackedModel.recordedInput(model) : ModelFiles.recordedInput(model);
+        List<String> names = packed ? PackedModel.recordedClasses(model) : ModelFiles.recordedClasses(model);
+        try (DataSource source = DataSource.open(dataOptions.spec(), home, imageSize(recorded), 0, 42,
+                dataOptions.workers, false)) {
+            int classes = ModelFiles.classes(net, model);
+            if (classes != source.classes()) {
+                throw new IllegalArgumentException("--model " + model + " has " + classes + " classes, --data "
+                        + dataOptions.data + " has " + source.classes());
+            }
+            if (names == null) {
+                names = source.classNames();
+            }
+            Accuracy.Report report = Accuracy.report(net, source.test(batch), classes);
+            out.printf("%s on %s: %s%n", model, source.description(), report.accuracy());
+            out.printf("%-20s %10s %10s%n", "class", "accuracy", "images");
+            for (int c = 0; c < names.size(); c++) {
+                long total = report.examplesPerClass()[c];
+                out.printf("%-20s %9.2f%% %10d%n", names.get(c), total == 0 ? 0.0 : 100.0 * report.correctPerClass()[c]
+                        / total, total);
+            }
         }
         return 0;
+    }
+
+    /** The model's recorded input size; a contradicting --image-size is refused. */
+    private Integer imageSize(InputShape recorded) {
+        Integer given = dataOptions.imageSize;
+        if (recorded == null) { // a model saved before sizes were recorded: the data's own size, else 224
+            int stored = dataOptions.spec().storedSize();
+            return given != null ? given : stored > 0 ? stored : 224;
+        }
+        if (given != null && given != recorded.height()) {
+            throw new IllegalArgumentException("--image-size " + given + " contradicts --model " + model
+                    + ", which was trained at " + recorded.height() + "x" + recorded.width()
+                    + "; leave --image-size out");
+        }
+        return recorded.height();
     }
 }

@@ -25,14 +25,16 @@ final class ExportCommand {
     Path out;
 
     int run(PrintStream stdout) throws IOException {
-        ComputationGraph student = ModelFiles.load(model, "student");
+        ComputationGraph student = ModelFiles.load(model, "--model");
         Path folder = out != null ? out : model.getAbsoluteFile().getParentFile().toPath();
         String base = model.getName().replaceAll("\\.zip$", "");
         File deployable = folder.resolve(base + "-deploy.zip").toFile();
         File packed = folder.resolve(base + ".packed").toFile();
         java.nio.file.Files.createDirectories(folder);
         ModelSerializer.writeModel(Exporter.deployable(student), deployable, false);
-        List<PackedModel.Entry> table = PackedModel.write(student, packed);
+        ModelFiles.copyRecords(model, deployable);
+        List<PackedModel.Entry> table = PackedModel.write(student, ModelFiles.recordedInput(model),
+                ModelFiles.recordedClasses(model), packed);
 
         Map<String, long[]> perLayer = new LinkedHashMap<>();
         Map<String, String> encodings = new LinkedHashMap<>();

@@ -5,6 +5,7 @@ import com.beust.jcommander.Parameter;
 import com.beust.jcommander.ParameterException;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import org.apprentice.io.FileErrors;
 
 /** The {@code apprentice} command line: parses flags with jcommander and hands over to a command. */
 public final class Main {
@@ -53,7 +54,7 @@ public final class Main {
             args = Recipes.expand(args, projectHome());
             commander.parse(args);
         } catch (IllegalArgumentException e) {
-            err.println("apprentice: " + e.getMessage());
+            err.println("apprentice: " + firstLine(e));
             return USAGE_ERROR;
         } catch (ParameterException e) {
             err.println("apprentice: " + usageMessage(e, commander, args) + " (see apprentice --help)");
@@ -82,12 +83,37 @@ public final class Main {
                 default -> throw new IllegalStateException("unhandled command " + command);
             };
         } catch (IllegalArgumentException e) {
-            err.println("apprentice: " + e.getMessage());
+            err.println("apprentice: " + firstLine(e));
             return USAGE_ERROR;
-        } catch (IllegalStateException | UnsupportedOperationException | java.io.IOException e) {
-            err.println("apprentice: " + e.getMessage());
+        } catch (java.io.IOException e) {
+            err.println("apprentice: " + FileErrors.describe(e));
+            return 1;
+        } catch (java.io.UncheckedIOException e) {
+            err.println("apprentice: " + FileErrors.describe(e.getCause()));
+            return 1;
+        } catch (IllegalStateException | UnsupportedOperationException e) {
+            err.println("apprentice: " + firstLine(e));
+            return 1;
+        } catch (RuntimeException | OutOfMemoryError e) {
+            // not a message of ours: say what failed in one line; the stack trace only when asked for
+            err.println("apprentice: unexpected " + e.getClass().getSimpleName() + ": " + firstLine(e)
+                    + " (rerun with APPRENTICE_JAVA_OPTS=-D" + DEBUG + "=true for the stack trace)");
+            if (Boolean.getBoolean(DEBUG)) {
+                e.printStackTrace(err);
+            }
             return 1;
         }
+    }
+
+    /** Set to true to print the stack trace of an unexpected error. */
+    static final String DEBUG = "apprentice.debug";
+
+    /** The first line of an error's message (with its cause's when it has none of its own). */
+    static String firstLine(Throwable e) {
+        String message = e.getMessage() != null ? e.getMessage()
+                : e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage()
+                : e.getClass().getSimpleName();
+        return message.lines().findFirst().orElse("").strip();
     }
 
     /** jcommander's message, reworded where it is cryptic, with the allowed options named. */

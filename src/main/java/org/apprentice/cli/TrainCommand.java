@@ -5,11 +5,13 @@ import com.beust.jcommander.Parameters;
 import com.beust.jcommander.ParametersDelegate;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import org.apprentice.kd.ApprenticeLoss;
 import org.apprentice.kd.Scheme;
+import org.apprentice.model.ModelFiles;
 import org.apprentice.train.RunSettings;
 import org.apprentice.train.Schedule;
 import org.apprentice.train.TrainingRun;
@@ -37,11 +39,12 @@ final class TrainCommand {
     @ParametersDelegate
     PrecisionOptions precision = new PrecisionOptions();
 
-    @Parameter(names = "--teacher", description = "Teacher model name (default: the next deeper ResNet of the student's family)")
+    @Parameter(names = "--teacher", description = "Teacher model name (default: the architecture recorded in "
+            + "--teacher-model, else the next deeper ResNet of the student's family)")
     String teacher;
 
-    @Parameter(names = "--teacher-width", description = "Teacher width multiplier")
-    double teacherWidth = DEFAULTS.teacherWidth();
+    @Parameter(names = "--teacher-width", description = "Teacher width multiplier (default: recorded in --teacher-model, else 1.0)")
+    Double teacherWidth;
 
     @Parameter(names = "--teacher-model", description = "Trained full-precision teacher zip (schemes B and C; default: the model store, else trained first)")
     Path teacherModel;
@@ -61,6 +64,10 @@ final class TrainCommand {
 
     @Parameter(names = "--epochs", description = "Epochs")
     int epochs = DEFAULTS.epochs();
+
+    @Parameter(names = "--pretrain-epochs", description = "Schemes B/C: epochs of a teacher or full-precision "
+            + "student that is not in the model store and so is trained first (at lr 0.1); 0: the run's --epochs")
+    int pretrainEpochs = DEFAULTS.pretrainEpochs();
 
     @Parameter(names = "--batch", description = "Minibatch size")
     int batch = DEFAULTS.batch();
@@ -118,11 +125,17 @@ final class TrainCommand {
     /** The run these flags describe; one-line errors name the flag. */
     RunSettings settings(Path home) {
         Scheme parsed = Scheme.parse(scheme);
+        // a teacher file says what it is: its architecture is the default teacher
+        ModelFiles.Architecture recorded = teacherModel != null && Files.isRegularFile(teacherModel)
+                ? ModelFiles.recordedArchitecture(teacherModel.toFile()) : null;
         RunSettings settings = RunSettings.builder().scheme(parsed).student(student).studentWidth(width)
-                .precision(precision.spec(RunSettings.defaultWeightBits(parsed))).teacher(teacher)
-                .teacherWidth(teacherWidth).teacherModel(teacherModel).studentInit(studentInit)
+                .precision(precision.spec(RunSettings.defaultWeightBits(parsed)))
+                .teacher(teacher != null ? teacher : recorded != null ? recorded.name() : null)
+                .teacherWidth(teacherWidth != null ? teacherWidth
+                        : recorded != null && (teacher == null || teacher.equals(recorded.name())) ? recorded.width()
+                        : DEFAULTS.teacherWidth()).teacherModel(teacherModel).studentInit(studentInit)
                 .data(dataOptions.spec()).trainSubset(trainSubset).imageSize(dataOptions.imageSize)
-                .workers(dataOptions.workers).skipBadImages(skipBadImages).epochs(epochs).batch(batch).learningRate(lr)
+                .workers(dataOptions.workers).skipBadImages(skipBadImages).epochs(epochs).pretrainEpochs(pretrainEpochs).batch(batch).learningRate(lr)
                 .schedule(Schedule.parse(schedule)).weightDecay(wd).alpha(alpha).beta(beta).gamma(gamma)
                 .temperature(temperature).target(ApprenticeLoss.Target.parse(target))
                 .cacheTeacherLogits(cacheTeacherLogits).seed(seed).out(out).resume(resume)

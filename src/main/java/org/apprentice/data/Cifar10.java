@@ -38,7 +38,7 @@ public final class Cifar10 {
             return all;
         }
         int[] classes = all.getLabels().argMax(1).toIntVector();
-        List<Integer> keep = FashionMnist.select(classes, subset, seed);
+        List<Integer> keep = Subsets.stratified(classes, subset, seed, CLASS_NAMES.size());
         int[] rows = keep.stream().mapToInt(Integer::intValue).toArray();
         INDArray flat = all.getFeatures().reshape(all.numExamples(), 3072).getRows(rows);
         return new DataSet(flat.reshape(rows.length, 3, 32, 32), all.getLabels().getRows(rows));

@@ -3,6 +3,7 @@ package org.apprentice.data;
 import java.nio.file.Path;
 import java.util.List;
 import org.apprentice.model.InputShape;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
@@ -12,7 +13,7 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
  * In-memory sets expose their training split (so a frozen teacher's logits can be attached once);
  * folders stream minibatches decoded by background workers, one minibatch ahead.
  */
-public final class DataSource {
+public final class DataSource implements AutoCloseable {
     private final String description;
     private final InputShape shape;
     private final List<String> classNames;
@@ -22,11 +23,17 @@ public final class DataSource {
     private final ImageFolder valFolder;
     private final int workers;
     private final boolean skipBadImages;
-    private final java.util.List<ImageFolderIterator> folderIterators = new java.util.ArrayList<>();
+    /** Resizes in-memory minibatches to the input size; null when they are stored at it. */
+    private final Resize resize;
+    /** The open image-folder iterators (at most one training and one test iterator) and what closed ones skipped. */
+    private ImageFolderIterator trainImages;
+    private ImageFolderIterator testImages;
+    private long skippedByClosed;
 
     private DataSource(String description, InputShape shape, List<String> classNames, DataSet trainSet,
                        DataSet testSet, ImageFolder trainFolder, ImageFolder valFolder, int workers,
-                       boolean skipBadImages) {
+                       boolean skipBadImages, Resize resize) {
+        this.resize = resize;
         this.description = description;
         this.shape = shape;
         this.classNames = classNames;
@@ -45,21 +52,35 @@ public final class DataSource {
     public static DataSource open(DataSpec spec, Path home, int imageSize, int trainSubset, long seed, int workers,
                                   boolean skipBadImages) {
         return switch (spec.kind()) {
-            case FASHION_MNIST -> new DataSource("Fashion-MNIST", FashionMnist.SHAPE, FashionMnist.CLASS_NAMES,
-                    FashionMnist.train(home, trainSubset, seed), FashionMnist.test(home), null, null, workers, false);
-            case SYNTHETIC -> {
-                InputShape shape = new InputShape(1, 16, 16);
-                yield new DataSource("synthetic", shape, List.of("0", "1", "2", "3"),
-                        SyntheticImages.generate(shape, 4, trainSubset > 0 ? trainSubset : 256, seed),
-                        SyntheticImages.generate(shape, 4, 128, seed + 1), null, null, workers, false);
-            }
+            case FASHION_MNIST -> inMemory("Fashion-MNIST", FashionMnist.SHAPE, FashionMnist.CLASS_NAMES,
+                    FashionMnist.train(home, trainSubset, seed), FashionMnist.test(home), imageSize, workers);
+            case SYNTHETIC -> synthetic(trainSubset, seed, imageSize, workers);
             case CIFAR10 -> {
                 Path folder = resolve(spec.path(), home);
-                yield new DataSource("CIFAR-10 " + folder, Cifar10.SHAPE, Cifar10.CLASS_NAMES,
-                        Cifar10.train(folder, trainSubset, seed), Cifar10.test(folder), null, null, workers, false);
+                yield inMemory("CIFAR-10 " + folder, Cifar10.SHAPE, Cifar10.CLASS_NAMES,
+                        Cifar10.train(folder, trainSubset, seed), Cifar10.test(folder), imageSize, workers);
             }
             case IMAGE_FOLDER -> imageFolder(spec, home, imageSize, trainSubset, seed, workers, skipBadImages);
         };
+    }
+
+    private static DataSource synthetic(int trainSubset, long seed, int imageSize, int workers) {
+        int classes = SyntheticImages.CLASS_NAMES.size();
+        if (trainSubset > 0) {
+            Subsets.requireStratifiable(trainSubset, classes);
+        }
+        return inMemory("synthetic", SyntheticImages.SHAPE, SyntheticImages.CLASS_NAMES,
+                SyntheticImages.generate(SyntheticImages.SHAPE, classes, trainSubset > 0 ? trainSubset : 256, seed),
+                SyntheticImages.generate(SyntheticImages.SHAPE, classes, 128, seed + 1), imageSize, workers);
+    }
+
+    /** Images held as arrays at their {@code stored} size, fed at {@code imageSize} (resized per minibatch when they differ). */
+    private static DataSource inMemory(String description, InputShape stored, List<String> classNames, DataSet train,
+                                       DataSet test, int imageSize, int workers) {
+        InputShape shape = new InputShape(stored.channels(), imageSize, imageSize);
+        Resize resize = imageSize == stored.height() && imageSize == stored.width() ? null : new Resize(imageSize);
+        return new DataSource(description + (resize == null ? "" : " resized to " + imageSize + "x" + imageSize), shape,
+                classNames, train, test, null, null, workers, false, resize);
     }
 
     private static DataSource imageFolder(DataSpec spec, Path home, int imageSize, int trainSubset, long seed,
@@ -73,7 +94,7 @@ public final class DataSource {
         ImageFolder val = ImageFolder.scan(root, "val");
         ImageFolder.requireSameClasses(train, val);
         return new DataSource("image folder " + root, new InputShape(3, imageSize, imageSize), train.classes(),
-                null, null, train, val, workers, skipBadImages);
+                null, null, train, val, workers, skipBadImages, null);
     }
 
     /** A user path: as given (from the working directory), else relative to the project (recipes say datasets/...). */
@@ -123,23 +144,21 @@ public final class DataSource {
             // resumed run sees the same minibatches as an uninterrupted one
             DataSet epochOrder = trainSet.copy();
             epochOrder.shuffle(seed + epoch);
-            return SyntheticImages.iterator(epochOrder, batch);
+            return atInputSize(SyntheticImages.iterator(epochOrder, batch));
         }
-        ImageFolderIterator images = new ImageFolderIterator(trainFolder, shape.height(), true, batch, workers,
-                seed + 1_000L * epoch, skipBadImages);
-        folderIterators.add(images);
-        return images;
+        trainImages = replace(trainImages, new ImageFolderIterator(trainFolder, shape.height(), true, batch, workers,
+                seed + 1_000L * epoch, skipBadImages));
+        return trainImages;
     }
 
     /** The whole test (validation) split. */
     public DataSetIterator test(int batch) {
         if (testSet != null) {
-            return SyntheticImages.iterator(testSet, batch);
+            return atInputSize(SyntheticImages.iterator(testSet, batch));
         }
-        ImageFolderIterator images = new ImageFolderIterator(valFolder, shape.height(), false, batch, workers, 0,
-                skipBadImages);
-        folderIterators.add(images);
-        return images;
+        testImages = replace(testImages, new ImageFolderIterator(valFolder, shape.height(), false, batch, workers, 0,
+                skipBadImages));
+        return testImages;
     }
 
     /** A SHA-256 fingerprint of the data: the in-memory arrays' bytes, or every image's path and size. */
@@ -162,8 +181,37 @@ public final class DataSource {
         return org.apprentice.io.Sha256.ofLines(lines);
     }
 
+    private DataSetIterator atInputSize(DataSetIterator it) {
+        if (resize != null) {
+            it.setPreProcessor(resize);
+        }
+        return it;
+    }
+
+    /** In-memory images (as the training split holds them) brought to the input size: themselves unless resized. */
+    public INDArray toInput(INDArray stored) {
+        return resize == null ? stored : Resize.resize(stored, shape.height());
+    }
+
+    /** Closes {@code old} (its decoding threads) once a new iterator takes its place. */
+    private ImageFolderIterator replace(ImageFolderIterator old, ImageFolderIterator fresh) {
+        if (old != null) {
+            skippedByClosed += old.skippedImages();
+            old.close();
+        }
+        return fresh;
+    }
+
     /** Image files left out so far because they did not decode (with --skip-bad-images). */
     public long skippedImages() {
-        return folderIterators.stream().mapToLong(ImageFolderIterator::skippedImages).sum();
+        return skippedByClosed + (trainImages == null ? 0 : trainImages.skippedImages())
+                + (testImages == null ? 0 : testImages.skippedImages());
+    }
+
+    /** Stops the image-decoding threads of the open iterators. */
+    @Override
+    public void close() {
+        trainImages = replace(trainImages, null);
+        testImages = replace(testImages, null);
     }
 }

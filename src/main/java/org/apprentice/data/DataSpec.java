@@ -41,6 +41,16 @@ public record DataSpec(Kind kind, Path path) {
         };
     }
 
+    /** The height and width the images are stored at (in-memory sets), or 0 for image folders (any size). */
+    public int storedSize() {
+        return switch (kind) {
+            case FASHION_MNIST -> FashionMnist.SHAPE.height();
+            case SYNTHETIC -> SyntheticImages.SHAPE.height();
+            case CIFAR10 -> Cifar10.SHAPE.height();
+            case IMAGE_FOLDER -> 0;
+        };
+    }
+
     /** Images held in memory (whole splits as arrays) rather than streamed from files. */
     public boolean inMemory() {
         return kind != Kind.IMAGE_FOLDER;

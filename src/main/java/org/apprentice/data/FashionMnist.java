@@ -6,11 +6,10 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.Random;
 import java.util.zip.GZIPInputStream;
+import org.apprentice.io.FileErrors;
+import org.apprentice.io.Sha256;
 import org.apprentice.model.InputShape;
 import org.deeplearning4j.datasets.mnist.MnistImageFile;
 import org.deeplearning4j.datasets.mnist.MnistLabelFile;
@@ -22,7 +21,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Fashion-MNIST (Xiao et al. 2017): 60,000 training and 10,000 test images, 28x28 grayscale, 10 classes,
  * read from its idx files with DL4J's {@code MnistImageFile}/{@code MnistLabelFile} (gzipped files are
- * unpacked once into {@code datasets/.cache/}). Pixels are scaled to [0, 1], then standardised with the
+ * unpacked once into {@code datasets/.cache/}, keyed by their content). Pixels are scaled to [0, 1], then standardised with the
  * training split's mean and standard deviation.
  */
 public final class FashionMnist {
@@ -66,7 +65,7 @@ public final class FashionMnist {
                 for (int i = 0; i < count; i++) {
                     classes[i] = labelFile.readLabel();
                 }
-                List<Integer> keep = select(classes, subset, seed);
+                List<Integer> keep = Subsets.stratified(classes, subset, seed, CLASSES);
                 float[] x = new float[keep.size() * 784];
                 INDArray y = Nd4j.zeros(DataType.FLOAT, keep.size(), CLASSES);
                 for (int row = 0; row < keep.size(); row++) {
@@ -90,54 +89,53 @@ public final class FashionMnist {
         }
     }
 
-    /** All indices in order, or a stratified seeded subset of subset/10 per class. */
-    static List<Integer> select(int[] classes, int subset, long seed) {
-        return select(classes, subset, seed, CLASSES);
-    }
-
-    /** As {@link #select(int[], int, long)} for {@code classCount} classes. */
-    static List<Integer> select(int[] classes, int subset, long seed, int classCount) {
-        List<Integer> all = new ArrayList<>();
-        for (int i = 0; i < classes.length; i++) {
-            all.add(i);
-        }
-        if (subset <= 0 || subset >= classes.length) {
-            return all;
-        }
-        Collections.shuffle(all, new Random(seed));
-        int perClass = Math.max(1, subset / classCount);
-        int[] taken = new int[classCount];
-        List<Integer> keep = new ArrayList<>();
-        for (int i : all) {
-            if (taken[classes[i]] < perClass) {
-                taken[classes[i]]++;
-                keep.add(i);
-            }
-        }
-        Collections.sort(keep);
-        return keep;
-    }
-
-    /** The uncompressed idx file: as found, or unpacked once from its .gz into datasets/.cache/. */
+    /**
+     * The uncompressed idx file: as found, or unpacked from its .gz into {@code datasets/.cache/fashion-mnist/KEY/},
+     * where KEY is a hash of the .gz's absolute path, size and content: a changed or copied file (whatever its
+     * modification time) gets its own cache entry, and an interrupted unpack leaves nothing behind.
+     */
     private static File plain(Path home, Path folder, String name) {
         Path direct = folder.resolve(name);
         if (Files.isRegularFile(direct)) {
             return direct.toFile();
         }
         Path gz = folder.resolve(name + ".gz");
-        Path cached = home.resolve("datasets").resolve(".cache").resolve("fashion-mnist").resolve(name);
+        Path cached;
         try {
-            if (!Files.isRegularFile(cached) || Files.getLastModifiedTime(cached).compareTo(Files.getLastModifiedTime(gz)) < 0) {
-                Files.createDirectories(cached.getParent());
-                Path temp = Files.createTempFile(cached.getParent(), name, ".part");
-                try (InputStream in = new GZIPInputStream(Files.newInputStream(gz))) {
-                    Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
-                }
-                Files.move(temp, cached, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            String key = Sha256.ofLines(List.of(gz.toAbsolutePath().toString(), String.valueOf(Files.size(gz)),
+                    Sha256.of(gz)));
+            cached = home.resolve("datasets").resolve(".cache").resolve("fashion-mnist").resolve(key.substring(0, 16))
+                    .resolve(name);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + gz + ": " + FileErrors.describe(e));
+        }
+        if (Files.isRegularFile(cached)) {
+            return cached.toFile();
+        }
+        Path temp = null;
+        try {
+            Files.createDirectories(cached.getParent());
+            temp = Files.createTempFile(cached.getParent(), name, ".part");
+            try (InputStream in = new GZIPInputStream(Files.newInputStream(gz))) {
+                Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
             }
+            Files.move(temp, cached, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
             return cached.toFile();
         } catch (IOException e) {
-            throw new IllegalStateException("cannot unpack " + gz + " into " + cached + ": " + e.getMessage());
+            throw new IllegalStateException("cannot unpack " + gz + " into " + cached.getParent() + ": "
+                    + FileErrors.describe(e));
+        } finally {
+            deleteQuietly(temp);
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        try {
+            if (file != null) {
+                Files.deleteIfExists(file);
+            }
+        } catch (IOException e) {
+            // a leftover .part file is harmless: it is never read
         }
     }
 }

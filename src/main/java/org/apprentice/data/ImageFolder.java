@@ -63,7 +63,7 @@ public record ImageFolder(Path folder, List<String> classes, List<Sample> sample
             return this;
         }
         int[] labels = samples.stream().mapToInt(Sample::label).toArray();
-        List<Sample> kept = FashionMnist.select(labels, n, seed, classes.size()).stream().map(samples::get).toList();
+        List<Sample> kept = Subsets.stratified(labels, n, seed, classes.size()).stream().map(samples::get).toList();
         return new ImageFolder(folder, classes, kept);
     }
 

@@ -1,8 +1,10 @@
 package org.apprentice.data;
 
 import java.io.IOException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Deque;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutionException;
@@ -27,8 +29,12 @@ import org.slf4j.LoggerFactory;
  * While one minibatch is trained on, the next is already being decoded; errors surface on the caller's
  * thread, when their minibatch is taken.
  */
-public final class ImageFolderIterator implements DataSetIterator {
+public final class ImageFolderIterator implements DataSetIterator, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ImageFolderIterator.class);
+
+    /** An image being decoded: its position in the split and its future pixels. */
+    private record Decoding(int index, Future<INDArray> pixels) {
+    }
 
     private final ImageFolder split;
     private final int size;
@@ -39,9 +45,13 @@ public final class ImageFolderIterator implements DataSetIterator {
     private final ExecutorService pool;
     private final ThreadLocal<ImageDecoder> decoders;
     private final AtomicLong skipped = new AtomicLong();
+    /** Decoding started, in order: the rest of the minibatch being assembled and the next one. */
+    private final Deque<Decoding> queue = new ArrayDeque<>();
     private List<Integer> order;
     private int cursor;
     private int epoch;
+    private long deliveredThisEpoch;
+    private DataSet ready;
     private DataSetPreProcessor preProcessor;
 
     public ImageFolderIterator(ImageFolder split, int size, boolean training, int batch, int workers, long seed,
@@ -67,8 +77,10 @@ public final class ImageFolderIterator implements DataSetIterator {
     }
 
     private void startEpoch() {
-        prefetched = null;
-        prefetchedIndices = null;
+        queue.forEach(d -> d.pixels().cancel(false));
+        queue.clear();
+        ready = null;
+        deliveredThisEpoch = 0;
         order = new ArrayList<>();
         for (int i = 0; i < split.samples().size(); i++) {
             order.add(i);
@@ -84,57 +96,38 @@ public final class ImageFolderIterator implements DataSetIterator {
         return skipped.get();
     }
 
-    /** Decoding started for the minibatch after the one last returned (indices and their futures). */
-    private List<Integer> prefetchedIndices;
-    private List<Future<INDArray>> prefetched;
-
-    private List<Future<INDArray>> submit(List<Integer> indices) {
-        List<Future<INDArray>> futures = new ArrayList<>();
-        for (int index : indices) {
+    /** Starts decoding until {@code count} images are queued or the epoch's order is used up. */
+    private void topUp(int count) {
+        while (queue.size() < count && cursor < order.size()) {
+            int index = order.get(cursor++);
             ImageFolder.Sample sample = split.samples().get(index);
             Random random = training ? new Random(seed * 1_000_003L + epoch * 7_919L + index) : null;
-            futures.add(pool.submit(() -> decoders.get().decode(sample.file(), random)));
+            queue.add(new Decoding(index, pool.submit(() -> decoders.get().decode(sample.file(), random))));
         }
-        return futures;
     }
 
-    @Override
-    public DataSet next(int num) {
-        List<Integer> indices;
-        List<Future<INDArray>> futures;
-        if (prefetched != null && prefetchedIndices.size() == Math.min(num, order.size() - cursor)) {
-            indices = prefetchedIndices;
-            futures = prefetched;
-        } else {
-            indices = new ArrayList<>(order.subList(cursor, Math.min(order.size(), cursor + num)));
-            futures = submit(indices);
-        }
-        cursor += indices.size();
-        // start decoding the next minibatch while this one is assembled and trained on
-        prefetchedIndices = new ArrayList<>(order.subList(cursor, Math.min(order.size(), cursor + num)));
-        prefetched = prefetchedIndices.isEmpty() ? null : submit(prefetchedIndices);
+    /**
+     * The next minibatch of up to {@code num} good images, filled from the following ones when some are bad;
+     * null when the epoch has no image left. While it is trained on, the next one is already being decoded.
+     */
+    private DataSet assemble(int num) {
         List<INDArray> images = new ArrayList<>();
         List<Integer> labels = new ArrayList<>();
-        for (int i = 0; i < futures.size(); i++) {
-            try {
-                images.add(futures.get(i).get());
-                labels.add(split.samples().get(indices.get(i)).label());
-            } catch (ExecutionException e) {
-                String why = e.getCause() instanceof ImageDecoder.BadImageException ? e.getCause().getMessage()
-                        : split.samples().get(indices.get(i)).file() + ": " + e.getCause();
-                if (!skipBadImages) {
-                    throw new IllegalStateException("bad image " + why + " (--skip-bad-images leaves such files out)");
-                }
-                skipped.incrementAndGet();
-                LOG.warn("skipping bad image {}", why);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while decoding images", e);
+        while (images.size() < num) {
+            topUp(num);
+            Decoding d = queue.poll();
+            if (d == null) {
+                break;
+            }
+            INDArray pixels = decoded(d);
+            if (pixels != null) {
+                images.add(pixels);
+                labels.add(split.samples().get(d.index()).label());
             }
         }
+        topUp(num); // the next minibatch
         if (images.isEmpty()) {
-            return hasNext() ? next(num) : new DataSet(Nd4j.zeros(DataType.FLOAT, 0, 3, size, size),
-                    Nd4j.zeros(DataType.FLOAT, 0, totalOutcomes()));
+            return null;
         }
         INDArray x = Nd4j.stack(0, images.toArray(new INDArray[0]));
         INDArray y = Nd4j.zeros(DataType.FLOAT, images.size(), totalOutcomes());
@@ -148,6 +141,36 @@ public final class ImageFolderIterator implements DataSetIterator {
         return ds;
     }
 
+    /** The decoded image, or null for a bad file left out with {@code skipBadImages}. */
+    private INDArray decoded(Decoding d) {
+        try {
+            return d.pixels().get();
+        } catch (ExecutionException e) {
+            String why = e.getCause() instanceof ImageDecoder.BadImageException ? e.getCause().getMessage()
+                    : split.samples().get(d.index()).file() + ": " + e.getCause();
+            if (!skipBadImages) {
+                throw new IllegalStateException("bad image " + why + " (--skip-bad-images leaves such files out)");
+            }
+            skipped.incrementAndGet();
+            LOG.warn("skipping bad image {}", why);
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while decoding images", e);
+        }
+    }
+
+    @Override
+    public DataSet next(int num) {
+        if (!hasNext(num)) {
+            throw new java.util.NoSuchElementException("no image left in " + split.folder() + " this epoch");
+        }
+        DataSet out = ready;
+        ready = null;
+        deliveredThisEpoch += out.numExamples();
+        return out;
+    }
+
     @Override
     public DataSet next() {
         return next(batch);
@@ -155,13 +178,32 @@ public final class ImageFolderIterator implements DataSetIterator {
 
     @Override
     public boolean hasNext() {
-        return cursor < order.size();
+        return hasNext(batch);
+    }
+
+    private boolean hasNext(int num) {
+        if (ready == null && (cursor < order.size() || !queue.isEmpty())) {
+            ready = assemble(num);
+        }
+        if (ready == null && deliveredThisEpoch == 0 && !split.samples().isEmpty()) {
+            throw new IllegalStateException("no image of " + split.folder() + " could be decoded ("
+                    + skipped.get() + " bad files left out): nothing to " + (training ? "train" : "evaluate") + " on");
+        }
+        return ready != null;
     }
 
     @Override
     public void reset() {
         epoch++;
         startEpoch();
+    }
+
+    /** Stops the decoding threads; the iterator cannot be used afterwards. */
+    @Override
+    public void close() {
+        queue.forEach(d -> d.pixels().cancel(true));
+        queue.clear();
+        pool.shutdownNow();
     }
 
     @Override

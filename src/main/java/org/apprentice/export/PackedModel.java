@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apprentice.model.InputShape;
 import org.apprentice.model.ModelSize;
 import org.apprentice.quant.ArrayOps;
 import org.apprentice.quant.QuantizedWeights;
@@ -32,14 +33,20 @@ import org.nd4j.linalg.factory.Nd4j;
  * graph that gives identical predictions.
  *
  * <pre>
- * "APPRENTICE-PACKED\n" | int version | int jsonLength | gzipped json (UTF-8) | int parameterCount |
+ * "APPRENTICE-PACKED\n" | int version (2) | UTF input shape "C,H,W" or "" | int classCount (-1: none) |
+ *   UTF[classCount] class names | int jsonLength | gzipped json (UTF-8) | int parameterCount |
  * per parameter: UTF name | int rank | long[rank] shape | byte kind (0 float32, 1 codes) |
  *   float32: float[n]  |  codes: byte bits | int scaleCount | float[scaleCount] | byte[ceil(n·bits/8)]
  * </pre>
+ * Version 1 files (without the input shape and class names) are still read.
  */
 public final class PackedModel {
     private static final String MAGIC = "APPRENTICE-PACKED\n";
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
+
+    /** What a packed file records about the data: the input shape and the class names, each null if absent. */
+    private record Header(InputShape input, List<String> classes) {
+    }
 
     /** One row of the size table. */
     public record Entry(String parameter, String encoding, long count, long fp32Bytes, long packedBytes) {
@@ -48,8 +55,12 @@ public final class PackedModel {
     private PackedModel() {
     }
 
-    /** Writes {@code student} (its training graph) packed, atomically; returns the per-parameter table. */
-    public static List<Entry> write(ComputationGraph student, File file) throws IOException {
+    /**
+     * Writes {@code student} (its training graph) packed, atomically, with the input shape and class names it
+     * was trained on (each may be null); returns the per-parameter table.
+     */
+    public static List<Entry> write(ComputationGraph student, InputShape input, List<String> classes, File file)
+            throws IOException {
         ComputationGraph deployable = Exporter.deployable(student);
         List<Entry> table = new ArrayList<>();
         File parent = file.getAbsoluteFile().getParentFile();
@@ -58,6 +69,11 @@ public final class PackedModel {
         try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(temp.toPath())))) {
             out.write(MAGIC.getBytes(StandardCharsets.US_ASCII));
             out.writeInt(VERSION);
+            out.writeUTF(input == null ? "" : input.channels() + "," + input.height() + "," + input.width());
+            out.writeInt(classes == null ? -1 : classes.size());
+            for (String name : classes == null ? List.<String>of() : classes) {
+                out.writeUTF(name);
+            }
             byte[] json = gzip(deployable.getConfiguration().toJson().getBytes(StandardCharsets.UTF_8));
             out.writeInt(json.length);
             out.write(json);
@@ -109,13 +125,8 @@ public final class PackedModel {
 
     /** Reads a packed file back into a runnable graph; a foreign or truncated file is named in one line. */
     public static ComputationGraph read(File file) {
-        try (DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file.toPath())))) {
-            byte[] magic = new byte[MAGIC.length()];
-            in.readFully(magic);
-            if (!MAGIC.equals(new String(magic, StandardCharsets.US_ASCII)) || in.readInt() != VERSION) {
-                throw new IllegalArgumentException("packed model " + file + " is not an Apprentice packed file (version "
-                        + VERSION + ")");
-            }
+        try (DataInputStream in = open(file)) {
+            header(in, file);
             byte[] json = new byte[in.readInt()];
             in.readFully(json);
             ComputationGraph graph = new ComputationGraph(
@@ -169,6 +180,55 @@ public final class PackedModel {
             }
             throw new IllegalArgumentException("packed model " + file + " cannot be read: " + e.getClass().getSimpleName());
         }
+    }
+
+    /** The input shape the packed model was trained on, or null (a version-1 file). */
+    public static InputShape recordedInput(File file) {
+        return headerOf(file).input();
+    }
+
+    /** The class names of the packed model, in label order, or null (none recorded). */
+    public static List<String> recordedClasses(File file) {
+        return headerOf(file).classes();
+    }
+
+    private static Header headerOf(File file) {
+        try (DataInputStream in = open(file)) {
+            return header(in, file);
+        } catch (EOFException e) {
+            throw new IllegalArgumentException("packed model " + file + " is truncated");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("packed model " + file + " cannot be read: " + e.getMessage());
+        }
+    }
+
+    private static DataInputStream open(File file) throws IOException {
+        if (!file.isFile()) {
+            throw new IllegalArgumentException("packed model " + file + (file.isDirectory() ? " is a folder"
+                    : " does not exist"));
+        }
+        return new DataInputStream(new BufferedInputStream(Files.newInputStream(file.toPath())));
+    }
+
+    /** Reads the magic, the version and (version 2) the input shape and class names. */
+    private static Header header(DataInputStream in, File file) throws IOException {
+        byte[] magic = new byte[MAGIC.length()];
+        in.readFully(magic);
+        int version = MAGIC.equals(new String(magic, StandardCharsets.US_ASCII)) ? in.readInt() : -1;
+        if (version != 1 && version != VERSION) {
+            throw new IllegalArgumentException("packed model " + file + " is not an Apprentice packed file (version 1 or "
+                    + VERSION + ")");
+        }
+        if (version == 1) {
+            return new Header(null, null);
+        }
+        String input = in.readUTF();
+        int count = in.readInt();
+        List<String> classes = count < 0 ? null : new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            classes.add(in.readUTF());
+        }
+        return new Header(input.isEmpty() ? null : InputShape.parse(input), classes);
     }
 
     private static byte[] gzip(byte[] bytes) throws IOException {

@@ -1,5 +1,6 @@
 package org.apprentice.kd;
 
+import org.apprentice.eval.Ranks;
 import org.apprentice.model.ResNetBuilder;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
@@ -120,14 +121,14 @@ public final class ApprenticeTrainer {
                 student.fit(new INDArray[] {x}, new INDArray[] {y});
                 INDArray zA = studentLogits.take();
                 studentCe += crossEntropy(y, zA) * n;
-                countHits(y, zA, studentHits);
+                Ranks.countHits(y, zA, studentHits);
             } else {
                 INDArray zT;
                 if (scheme == Scheme.A) {
                     teacher.fit(new INDArray[] {x}, new INDArray[] {y});
                     zT = teacherLogits.take();
                     teacherCe += crossEntropy(y, zT) * n;
-                    countHits(y, zT, teacherHits);
+                    Ranks.countHits(y, zT, teacherHits);
                     teacherForwards++;
                 } else if (y.size(1) == 2 * classes()) {
                     // labels already carry the teacher's logits (precomputed with withTeacherLogits)
@@ -140,7 +141,7 @@ public final class ApprenticeTrainer {
                 INDArray labels = ApprenticeLoss.labels(y, zT);
                 student.fit(new INDArray[] {x}, new INDArray[] {labels});
                 INDArray zA = studentLogits.take();
-                countHits(y, zA, studentHits);
+                Ranks.countHits(y, zA, studentHits);
                 double[] terms = loss.terms(labels, zA);
                 studentCe += terms[0] * n;
                 distill += terms[1] * n;
@@ -174,11 +175,18 @@ public final class ApprenticeTrainer {
      */
     public static org.nd4j.linalg.dataset.DataSet withTeacherLogits(org.nd4j.linalg.dataset.DataSet data,
                                                                     ComputationGraph teacher, int batch) {
+        return withTeacherLogits(data, teacher, batch, x -> x);
+    }
+
+    /** As {@link #withTeacherLogits(org.nd4j.linalg.dataset.DataSet, ComputationGraph, int)}, the inputs made by {@code toInput}. */
+    public static org.nd4j.linalg.dataset.DataSet withTeacherLogits(org.nd4j.linalg.dataset.DataSet data,
+                                                                    ComputationGraph teacher, int batch,
+                                                                    java.util.function.UnaryOperator<INDArray> toInput) {
         java.util.List<INDArray> parts = new java.util.ArrayList<>();
         long n = data.numExamples();
         for (long from = 0; from < n; from += batch) {
             INDArray x = data.getFeatures().get(NDArrayIndex.interval(from, Math.min(n, from + batch)));
-            parts.add(teacherLogits(teacher, x));
+            parts.add(teacherLogits(teacher, toInput.apply(x)));
         }
         INDArray logits = org.nd4j.linalg.factory.Nd4j.vstack(parts.toArray(new INDArray[0]));
         return new org.nd4j.linalg.dataset.DataSet(data.getFeatures(), ApprenticeLoss.labels(data.getLabels(), logits));
@@ -192,22 +200,6 @@ public final class ApprenticeTrainer {
     /** The {@code fc} logits only, in inference mode, detached (no copies of the other layers' activations). */
     static INDArray teacherLogits(ComputationGraph teacher, INDArray x) {
         return teacher.output(java.util.List.of(ResNetBuilder.LOGITS), false, new INDArray[] {x}, null)[0];
-    }
-
-    /** Adds, for this minibatch, the examples whose true class is the top logit ([0]) or among the top 5 ([1]). */
-    static void countHits(INDArray oneHot, INDArray logits, long[] hits) {
-        float[][] z = logits.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).toFloatMatrix();
-        int[] truth = oneHot.argMax(1).toIntVector();
-        for (int i = 0; i < z.length; i++) {
-            int above = 0;
-            for (float v : z[i]) {
-                if (v > z[i][truth[i]]) {
-                    above++;
-                }
-            }
-            hits[0] += above == 0 ? 1 : 0;
-            hits[1] += above < 5 ? 1 : 0;
-        }
     }
 
     private static double crossEntropy(INDArray oneHot, INDArray logits) {

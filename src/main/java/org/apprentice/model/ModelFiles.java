@@ -22,17 +22,40 @@ public final class ModelFiles {
     private ModelFiles() {
     }
 
-    /** Reads a DL4J zip that must hold a ComputationGraph. */
+    /** Reads a DL4J zip that must hold a ComputationGraph; {@code role} names it in errors ("teacher model"). */
     public static ComputationGraph load(File zip, String role) {
+        if (zip.isDirectory()) {
+            throw new IllegalArgumentException(role + " " + zip + " is a folder, not a model zip");
+        }
         if (!zip.isFile()) {
-            throw new IllegalArgumentException(role + " model " + zip + " does not exist");
+            throw new IllegalArgumentException(role + " " + zip + " does not exist");
         }
         try {
             return ModelSerializer.restoreComputationGraph(zip, true);
         } catch (IOException | RuntimeException e) {
-            throw new IllegalArgumentException(role + " model " + zip + " is not a DL4J ComputationGraph zip ("
+            throw new IllegalArgumentException(role + " " + zip + " is not a DL4J ComputationGraph zip ("
                     + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage().lines()
                     .findFirst().orElse("")) + ")");
+        }
+    }
+
+    /** The architecture an Apprentice zip records: registry name and width multiplier. */
+    public record Architecture(String name, double width) {
+        static Architecture of(ResNetConfig config) {
+            return new Architecture(config.architecture().name(), config.widthMultiplier());
+        }
+
+        static Architecture parse(String text) {
+            String[] parts = text.trim().split(" x");
+            if (parts.length != 2) {
+                throw new IllegalArgumentException("'" + text + "' is not NAME xWIDTH");
+            }
+            return new Architecture(ModelRegistry.get(parts[0]).name(), Double.parseDouble(parts[1]));
+        }
+
+        @Override
+        public String toString() {
+            return name + " x" + width;
         }
     }
 
@@ -41,7 +64,7 @@ public final class ModelFiles {
      * the same input shape as the student.
      */
     public static ComputationGraph loadTeacher(File zip, ResNetConfig student) {
-        ComputationGraph teacher = load(zip, "teacher");
+        ComputationGraph teacher = load(zip, "teacher model");
         for (Layer layer : teacher.getLayers()) {
             boolean quantizedActivations = layer.conf().getLayer() instanceof ActivationLayer a
                     && a.getActivationFn() instanceof QuantizedActivation;
@@ -71,7 +94,8 @@ public final class ModelFiles {
         }
     }
 
-    static int classes(ComputationGraph model, File zip) {
+    /** The number of classes of an Apprentice ResNet (its logits layer's outputs); {@code zip} names it in errors. */
+    public static int classes(ComputationGraph model, File zip) {
         if (model.getLayer(ResNetBuilder.LOGITS) == null
                 || !(model.getLayer(ResNetBuilder.LOGITS).conf().getLayer() instanceof FeedForwardLayer fc)) {
             throw new IllegalArgumentException("model " + zip + " has no '" + ResNetBuilder.LOGITS
@@ -83,29 +107,56 @@ public final class ModelFiles {
     /** Key of the entry, in an Apprentice model zip, that records the class names in label order. */
     public static final String CLASSES_ENTRY = "apprentice-classes";
 
-    /** The class names recorded in a model zip, or null. */
+    /** The class names recorded in a model zip, or null (a zip saved without them). */
     public static java.util.List<String> recordedClasses(File zip) {
-        try {
-            return ModelSerializer.listObjectsInFile(zip).contains(CLASSES_ENTRY)
-                    ? ModelSerializer.getObjectFromFile(zip, CLASSES_ENTRY) : null;
-        } catch (RuntimeException e) {
-            return null;
-        }
+        return recorded(zip, CLASSES_ENTRY);
     }
 
     /** Key of the entry, in an Apprentice model zip, that records the input shape "C,H,W". */
     public static final String INPUT_ENTRY = "apprentice-input-shape";
 
     /** The input shape recorded in the zip by {@link #save(ComputationGraph, ResNetConfig, File)}, or null. */
-    static InputShape recordedInput(File zip) {
-        try {
-            if (!ModelSerializer.listObjectsInFile(zip).contains(INPUT_ENTRY)) {
-                return null;
+    public static InputShape recordedInput(File zip) {
+        String text = recorded(zip, INPUT_ENTRY);
+        return text == null ? null : parsed(zip, INPUT_ENTRY, () -> InputShape.parse(text));
+    }
+
+    /** Key of the entry, in an Apprentice model zip, that records its architecture "NAME xWIDTH". */
+    public static final String ARCHITECTURE_ENTRY = "apprentice-architecture";
+
+    /** The architecture recorded in the zip, or null (zips saved before it was recorded). */
+    public static Architecture recordedArchitecture(File zip) {
+        String text = recorded(zip, ARCHITECTURE_ENTRY);
+        return text == null ? null : parsed(zip, ARCHITECTURE_ENTRY, () -> Architecture.parse(text));
+    }
+
+    /** Copies what Apprentice records in a model zip (input shape, class names, architecture) into another zip. */
+    public static void copyRecords(File from, File to) throws IOException {
+        for (String entry : java.util.List.of(INPUT_ENTRY, CLASSES_ENTRY, ARCHITECTURE_ENTRY)) {
+            Object value = recorded(from, entry);
+            if (value != null) {
+                ModelSerializer.addObjectToFile(to, entry, value);
             }
-            String text = ModelSerializer.getObjectFromFile(zip, INPUT_ENTRY);
-            return InputShape.parse(text);
+        }
+    }
+
+    /** An entry Apprentice added to a model zip, or null when absent; one line naming zip and entry when unreadable. */
+    private static <T> T recorded(File zip, String entry) {
+        try {
+            return ModelSerializer.listObjectsInFile(zip).contains(entry) ? ModelSerializer.getObjectFromFile(zip, entry)
+                    : null;
         } catch (RuntimeException e) {
-            return null;
+            throw new IllegalArgumentException("model " + zip + ": its entry " + entry + " cannot be read ("
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": "
+                    + e.getMessage().lines().findFirst().orElse("")) + ")");
+        }
+    }
+
+    private static <T> T parsed(File zip, String entry, java.util.function.Supplier<T> parse) {
+        try {
+            return parse.get();
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("model " + zip + ": its entry " + entry + " is corrupt: " + e.getMessage());
         }
     }
 
@@ -154,6 +205,7 @@ public final class ModelFiles {
             ModelSerializer.writeModel(model, temp, true);
             InputShape in = config.input();
             ModelSerializer.addObjectToFile(temp, INPUT_ENTRY, in.channels() + "," + in.height() + "," + in.width());
+            ModelSerializer.addObjectToFile(temp, ARCHITECTURE_ENTRY, Architecture.of(config).toString());
             if (classNames != null) {
                 ModelSerializer.addObjectToFile(temp, CLASSES_ENTRY, new java.util.ArrayList<>(classNames));
             }

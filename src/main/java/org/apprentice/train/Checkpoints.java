@@ -19,7 +19,7 @@ import org.nd4j.shade.jackson.databind.JsonNode;
  * checkpoint; data order and augmentation are functions of (seed, epoch), so resuming needs nothing more.
  */
 public final class Checkpoints {
-    private static final String LATEST = "latest";
+    static final String LATEST = "latest";
     private static final String STATE = "state.json";
 
     private Checkpoints() {
@@ -76,8 +76,8 @@ public final class Checkpoints {
         if (difference != null) {
             throw new IllegalArgumentException("--resume: checkpoint " + dir + " belongs to another run (" + difference + ")");
         }
-        ComputationGraph student = ModelFiles.load(dir.resolve("student.zip").toFile(), "checkpoint");
-        ComputationGraph teacher = withTeacher ? ModelFiles.load(dir.resolve("teacher.zip").toFile(), "checkpoint") : null;
+        ComputationGraph student = ModelFiles.load(dir.resolve("student.zip").toFile(), "checkpoint model");
+        ComputationGraph teacher = withTeacher ? ModelFiles.load(dir.resolve("teacher.zip").toFile(), "checkpoint model") : null;
         return new Restored(state.epoch(), student, teacher);
     }
 

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import org.apprentice.eval.Accuracy;
 
 /**
  * Trained full-precision models kept for reuse as teachers (schemes B, C) and scheme-C starting points,
@@ -16,6 +17,16 @@ public final class ModelStore {
 
     public ModelStore(Path home) {
         this.root = home.resolve("resnets").resolve("store");
+    }
+
+    /**
+     * Whether a model's test accuracy is clearly above guessing: its top-1 hits exceed what a uniform guess
+     * over {@code classes} gets by more than three binomial standard deviations.
+     */
+    public static boolean aboveChance(Accuracy accuracy, int classes) {
+        double n = accuracy.examples();
+        double p = 1.0 / classes;
+        return n > 0 && accuracy.top1() * n > n * p + 3 * Math.sqrt(n * p * (1 - p));
     }
 
     public Path path(String dataKey, String model, double width) {

@@ -2,6 +2,9 @@ package org.apprentice.train;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -13,6 +16,7 @@ import java.util.Map;
 import java.util.function.Function;
 import org.apprentice.data.DataSpec;
 import org.apprentice.io.AtomicFiles;
+import org.apprentice.io.FileErrors;
 import org.apprentice.model.LayerPrecision;
 import org.apprentice.model.PrecisionSpec;
 import org.apprentice.quant.KBitWeights;
@@ -39,6 +43,7 @@ import org.nd4j.shade.jackson.databind.node.ObjectNode;
 public final class RunFolder {
     public static final String SETTINGS = "run.json";
     public static final String METRICS = "metrics.csv";
+    private static final String LOCK = ".lock";
 
     private static final ObjectMapper JSON = mapper();
 
@@ -50,6 +55,83 @@ public final class RunFolder {
 
     public Path dir() {
         return dir;
+    }
+
+    // ---- ownership
+
+    /** The lock a run holds on its folder while it trains; closing it lets another run in. */
+    public static final class Lock implements AutoCloseable {
+        private final FileChannel channel;
+        private final FileLock lock;
+
+        private Lock(FileChannel channel, FileLock lock) {
+            this.channel = channel;
+            this.lock = lock;
+        }
+
+        @Override
+        public void close() throws IOException {
+            try {
+                lock.release();
+            } finally {
+                channel.close();
+            }
+        }
+    }
+
+    /**
+     * Makes the folder this run's: creates it, locks it against other runs (here or in another process), and,
+     * unless {@code resuming}, refuses a folder that already holds a run (a finished epoch, a checkpoint or a
+     * model), so that nothing another run wrote is overwritten. One-line errors name the folder.
+     */
+    public Lock claim(boolean resuming) throws IOException {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--out " + dir + " cannot be made into a run folder: " + FileErrors.describe(e));
+        }
+        Path lockFile = dir.resolve(LOCK);
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--out " + dir + " cannot be written: " + FileErrors.describe(e));
+        }
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            lock = null;
+        }
+        if (lock == null) {
+            channel.close();
+            throw new IllegalArgumentException("--out " + dir + " is in use by another run; wait for it or give a new --out");
+        }
+        Lock owned = new Lock(channel, lock);
+        String held = resuming ? null : heldRun();
+        if (held != null) {
+            owned.close();
+            throw new IllegalArgumentException("--out " + dir + " holds another run (" + held + "); continue it with "
+                    + "--resume or give a new --out");
+        }
+        return owned;
+    }
+
+    /** What shows that a run already used this folder ("3 epochs", "a checkpoint", "student.zip"), or null. */
+    private String heldRun() {
+        if (Files.isRegularFile(dir.resolve("student.zip"))) {
+            return "student.zip";
+        }
+        if (Files.isRegularFile(dir.resolve(Checkpoints.LATEST))) {
+            return "a checkpoint";
+        }
+        List<EpochRecord> epochs;
+        try {
+            epochs = readEpochs();
+        } catch (IllegalStateException e) {
+            return "an unreadable " + METRICS;
+        }
+        return epochs.isEmpty() ? null : epochs.size() + (epochs.size() == 1 ? " epoch" : " epochs");
     }
 
     // ---- settings

@@ -9,6 +9,7 @@ import org.apprentice.kd.Scheme;
 import org.apprentice.model.LayerPrecision;
 import org.apprentice.model.ModelRegistry;
 import org.apprentice.model.PrecisionSpec;
+import org.apprentice.model.StemShape;
 
 /**
  * Everything that fixes one training run, typed, valid by construction. Built with {@link #builder()},
@@ -23,6 +24,8 @@ import org.apprentice.model.PrecisionSpec;
  * @param trainSubset        training images kept (stratified, seeded); 0 keeps all
  * @param imageSize          input height and width for image folders
  * @param workers            image-decoding threads for image folders
+ * @param pretrainEpochs     epochs of a teacher or scheme-C starting point trained on the fly (not in the model
+ *                           store); 0: the run's epochs
  * @param cacheTeacherLogits schemes B/C on in-memory data: the frozen teacher's logits computed once
  * @param out                the run folder
  * @param resume             continue from the run folder's last checkpoint
@@ -32,7 +35,8 @@ import org.apprentice.model.PrecisionSpec;
 public record RunSettings(Scheme scheme, String student, double studentWidth, PrecisionSpec precision,
                           String teacher, double teacherWidth, Path teacherModel, Path studentInit,
                           DataSpec data, int trainSubset, int imageSize, int workers, boolean skipBadImages,
-                          int epochs, int batch, double learningRate, Schedule schedule, double weightDecay,
+                          int epochs, int pretrainEpochs, int batch, double learningRate, Schedule schedule,
+                          double weightDecay,
                           double alpha, double beta, double gamma, double temperature, Target target,
                           boolean cacheTeacherLogits, long seed,
                           Path out, boolean resume, int stopAfterEpoch, int uiPort) {
@@ -53,6 +57,7 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
         atLeast("--image-size", imageSize, 1);
         atLeast("--workers", workers, 1);
         atLeast("--epochs", epochs, 1);
+        atLeast("--pretrain-epochs", pretrainEpochs, 0);
         atLeast("--batch", batch, 1);
         positive("--lr", learningRate);
         atLeastZero("--wd", weightDecay);
@@ -100,6 +105,21 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
         return scheme == Scheme.C ? 0.01 : 0.1;
     }
 
+    /**
+     * The input size when {@code --image-size} is not given: in-memory images at the size they are stored at,
+     * raised to the smallest input the networks accept (an ImageNet-shape ResNet downsamples 32x); image folders
+     * at the student's design size (224 for the ImageNet shape, 32 for the small-image one).
+     */
+    public static int defaultImageSize(DataSpec data, String student, String teacher) {
+        StemShape shape = ModelRegistry.get(student).shape();
+        if (data.storedSize() == 0) {
+            return shape.defaultImageSize();
+        }
+        int smallest = Math.max(shape.downsampling(),
+                teacher == null ? 1 : ModelRegistry.get(teacher).shape().downsampling());
+        return Math.max(data.storedSize(), smallest);
+    }
+
     /** The deeper ResNet of the same shape family that teaches {@code student} by default. */
     public static String defaultTeacher(String student) {
         return switch (student) {
@@ -122,6 +142,11 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
     public RunSettings identity() {
         return toBuilder().out(null).resume(false).stopAfterEpoch(0).uiPort(0).workers(1).skipBadImages(false)
                 .cacheTeacherLogits(false).build();
+    }
+
+    /** The epochs of a full-precision model trained on the fly for this run (teacher, scheme-C starting point). */
+    public int epochsOfPretraining() {
+        return pretrainEpochs > 0 ? pretrainEpochs : epochs;
     }
 
     /** The label of the student's precision: "fp32", "w2a4", ... */
@@ -155,6 +180,7 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
         b.workers = workers;
         b.skipBadImages = skipBadImages;
         b.epochs = epochs;
+        b.pretrainEpochs = pretrainEpochs;
         b.batch = batch;
         b.learningRate = learningRate;
         b.schedule = schedule;
@@ -205,10 +231,12 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
         private Path studentInit;
         private DataSpec data = DataSpec.FASHION_MNIST;
         private int trainSubset = 0;
-        private int imageSize = 224;
+        /** null: {@link #defaultImageSize} of the data and networks. */
+        private Integer imageSize;
         private int workers = 2;
         private boolean skipBadImages = false;
         private int epochs = 2;
+        private int pretrainEpochs = 0;
         private int batch = 128;
         /** null: {@link #defaultLearningRate} of the scheme. */
         private Double learningRate;
@@ -250,6 +278,7 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
             }
             if (scheme != Scheme.B && scheme != Scheme.C) {
                 used.cacheTeacherLogits = false;
+                used.pretrainEpochs = defaults.pretrainEpochs;
             }
             return used.make();
         }
@@ -260,8 +289,9 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
                     : PrecisionSpec.of(weightBits, defaultActivationBits(weightBits));
             String t = teacher != null || scheme == Scheme.NONE ? teacher : defaultTeacher(student);
             double lr = learningRate != null ? learningRate : defaultLearningRate(scheme);
+            int size = imageSize != null ? imageSize : defaultImageSize(data, student, scheme.needsTeacher() ? t : null);
             return new RunSettings(scheme, student, studentWidth, p, t, teacherWidth, teacherModel, studentInit, data,
-                    trainSubset, imageSize, workers, skipBadImages, epochs, batch, lr, schedule, weightDecay, alpha,
+                    trainSubset, size, workers, skipBadImages, epochs, pretrainEpochs, batch, lr, schedule, weightDecay, alpha,
                     beta, gamma, temperature, target, cacheTeacherLogits, seed, out, resume, stopAfterEpoch, uiPort);
         }
 
@@ -317,7 +347,8 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
             return this;
         }
 
-        public Builder imageSize(int v) {
+        /** null: the data's and networks' default. */
+        public Builder imageSize(Integer v) {
             imageSize = v;
             return this;
         }
@@ -334,6 +365,11 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
 
         public Builder epochs(int v) {
             epochs = v;
+            return this;
+        }
+
+        public Builder pretrainEpochs(int v) {
+            pretrainEpochs = v;
             return this;
         }
 

@@ -67,8 +67,22 @@ public final class TrainingRun {
     }
 
     public Result run() throws IOException {
-        DataSource data = DataSource.open(s.data(), home, s.imageSize(), s.trainSubset(), s.seed(), s.workers(),
-                s.skipBadImages());
+        try (RunFolder.Lock owned = folder.claim(s.resume())) {
+            return runInOwnedFolder();
+        }
+    }
+
+    private Result runInOwnedFolder() throws IOException {
+        if (s.uiPort() > 0) {
+            TrainingUi.requireFreePort(s.uiPort());
+        }
+        try (DataSource data = DataSource.open(s.data(), home, s.imageSize(), s.trainSubset(), s.seed(), s.workers(),
+                s.skipBadImages())) {
+            return train(data);
+        }
+    }
+
+    private Result train(DataSource data) throws IOException {
         String dataFingerprint = data.fingerprint();
         ISchedule learningRate = s.schedule().of(s.learningRate(), s.epochs());
         Networks nets = networks(data, learningRate);
@@ -114,6 +128,7 @@ public final class TrainingRun {
                                         ApprenticeLoss loss, Checkpoints.Restored restored) throws IOException {
         Path teacherZip = s.teacherModel() != null ? s.teacherModel()
                 : storedOrTrained(s.teacher(), s.teacherWidth(), "teacher");
+        requireArchitecture(teacherZip, s.teacher(), s.teacherWidth(), "--teacher-model", "--teacher");
         ComputationGraph teacher = ModelFiles.loadTeacher(teacherZip.toFile(), studentConfig);
         ComputationGraph student;
         Path initZip = null;
@@ -129,7 +144,8 @@ public final class TrainingRun {
         } else if (s.scheme() == Scheme.B) {
             student = ResNetBuilder.build(studentConfig, Heads.apprentice(loss));
         } else {
-            ComputationGraph init = ModelFiles.load(initZip.toFile(), "student");
+            requireArchitecture(initZip, s.student(), s.studentWidth(), "--student-init", "--student");
+            ComputationGraph init = ModelFiles.load(initZip.toFile(), "full-precision student model");
             student = ModelFiles.lowerPrecision(init, initZip.toFile(), studentConfig, Heads.apprentice(loss));
         }
         if (s.cacheTeacherLogits()) {
@@ -140,15 +156,38 @@ public final class TrainingRun {
                 teacherZip, initZip);
     }
 
+    /** Refuses a model file whose recorded architecture is not the one the run names (zips that record none pass). */
+    private static void requireArchitecture(Path zip, String name, double width, String fileFlag, String nameFlag) {
+        ModelFiles.Architecture recorded = ModelFiles.recordedArchitecture(zip.toFile());
+        if (recorded != null && !recorded.equals(new ModelFiles.Architecture(name, width))) {
+            throw new IllegalArgumentException(fileFlag + " " + zip + " is a " + recorded + ", but the run's "
+                    + nameFlag + " is " + new ModelFiles.Architecture(name, width) + ": give " + nameFlag + " "
+                    + recorded.name() + (recorded.width() == 1.0 ? "" : " " + nameFlag + "-width " + recorded.width())
+                    + " or another file");
+        }
+    }
+
     private void cacheTeacherLogits(DataSource data, ComputationGraph teacher) {
         if (data.trainSet() == null) {
             out.println("--cache-teacher-logits ignored: image folders are augmented, inputs never repeat");
             return;
         }
         long start = System.nanoTime();
-        data.replaceTrainSet(ApprenticeTrainer.withTeacherLogits(data.trainSet(), teacher, s.batch()));
+        data.replaceTrainSet(ApprenticeTrainer.withTeacherLogits(data.trainSet(), teacher, s.batch(), data::toInput));
         out.printf("teacher logits computed once for %d training images in %.1f s (--cache-teacher-logits)%n",
                 data.trainExamples(), (System.nanoTime() - start) / 1e9);
+    }
+
+    /** Publishes a full-precision model to the store, if it learned something: clearly above chance on the test split. */
+    private void publish(File studentZip, Accuracy accuracy, int classes) throws IOException {
+        if (!ModelStore.aboveChance(accuracy, classes)) {
+            out.printf("not published to the model store: test top-1 %.2f%% is not clearly above chance (%.2f%% for "
+                    + "%d classes)%n", 100 * accuracy.top1(), 100.0 / classes, classes);
+            return;
+        }
+        Path stored = new ModelStore(home).publish(studentZip, s.data().storeKey(s.trainSubset()), s.student(),
+                s.studentWidth());
+        out.printf("published to the model store as %s%n", stored);
     }
 
     /**
@@ -163,14 +202,26 @@ public final class TrainingRun {
             out.printf("%s: %s x%s from the model store (%s)%n", role, model, width, found);
             return found;
         }
-        out.printf("%s: no %s x%s for %s in the model store; training it first (scheme none, full precision, "
-                + "%d epochs)%n", role, model, width, key, s.epochs());
+        Path folder = s.out().resolve(model + "-fp32");
+        // trained from scratch as a full-precision model is: its own epochs and the from-scratch learning rate
         RunSettings first = s.toBuilder().scheme(Scheme.NONE).student(model).studentWidth(width)
                 .precision(PrecisionSpec.fullPrecision()).teacherModel(null).studentInit(null)
-                .cacheTeacherLogits(false).out(s.out().resolve(model + "-fp32")).resume(false).stopAfterEpoch(0)
-                .build();
-        new TrainingRun(first, home, out).run();
-        return stored(model, width);
+                .epochs(s.epochsOfPretraining()).pretrainEpochs(0)
+                .learningRate(RunSettings.defaultLearningRate(Scheme.NONE)).cacheTeacherLogits(false).out(folder)
+                .resume(Files.isRegularFile(folder.resolve(Checkpoints.LATEST))).stopAfterEpoch(0).uiPort(0).build();
+        out.printf("%s: no %s x%s for %s in the model store; training it first in %s (scheme none, full precision, "
+                + "%d epochs (--pretrain-epochs), lr %s, %s schedule)%n", role, model, width, key, folder,
+                first.epochs(), first.learningRate(), first.schedule().flag());
+        if (!Files.isRegularFile(folder.resolve("student.zip"))) {
+            new TrainingRun(first, home, out).run();
+        }
+        Path trained = stored(model, width);
+        if (trained == null) {
+            throw new IllegalStateException("the " + role + " trained in " + folder + " was not published to the model "
+                    + "store (see above): train a better one and pass it with --" + (role.equals("teacher")
+                    ? "teacher-model" : "student-init"));
+        }
+        return trained;
     }
 
     /** The model store's full-precision {@code model} for this run's data, or null. */
@@ -184,6 +235,7 @@ public final class TrainingRun {
     /** Writes the settings, prints what runs, and starts (or, resuming, trims) the metrics file. */
     private void begin(Networks nets, DataSource data) throws IOException {
         Files.createDirectories(s.out());
+        requireSpace(nets);
         folder.writeSettings(s);
         out.printf("scheme %s (%s): student %s %s%s, %s; %s: %d training images, %d test images%n",
                 s.scheme().flag(), s.scheme().description(), s.student(), s.precisionLabel(),
@@ -201,6 +253,23 @@ public final class TrainingRun {
         }
     }
 
+    /**
+     * Refuses to start when the run folder's disk cannot hold what the run writes: each model saved with its
+     * updater state (about 3x its parameters: weights and Nesterov's momentum, and the zip's copy) in a
+     * checkpoint and the final model, twice over while a new checkpoint replaces the old one.
+     */
+    private void requireSpace(Networks nets) throws IOException {
+        long params = nets.student().params().length() + (nets.trainedTeacher() == null ? 0
+                : nets.trainedTeacher().params().length());
+        long needed = 4 * params * 3 * 3;
+        long free = Files.getFileStore(s.out()).getUsableSpace();
+        if (free < needed) {
+            throw new IllegalStateException(String.format("--out %s: only %.1f MB free on its disk, the run needs about "
+                    + "%.1f MB for its checkpoints and models; free some space or give another --out", s.out(),
+                    free / 1e6, needed / 1e6));
+        }
+    }
+
     private Trained trainEpochs(Networks nets, DataSource data, ISchedule learningRate) throws IOException {
         List<EpochMetrics> epochs = new ArrayList<>();
         Accuracy student = nets.epochsDone() >= s.epochs() ? testAccuracy(nets.student(), data) : null;
@@ -213,6 +282,7 @@ public final class TrainingRun {
                 m = nets.trainer().trainEpoch(epoch, data.train(epoch, s.batch(), s.seed()), progress);
             }
             epochs.add(m);
+            requireFinite(epoch, m, nets);
             student = testAccuracy(nets.student(), data);
             teacher = nets.trainedTeacher() == null ? null : testAccuracy(nets.trainedTeacher(), data);
             printEpoch(epoch, lr, m, student, teacher);
@@ -226,6 +296,17 @@ public final class TrainingRun {
             }
         }
         return new Trained(epochs, student, teacher, false);
+    }
+
+    /** Stops a diverged run (NaN or infinite loss or weights) with one line, before it is evaluated or saved. */
+    private void requireFinite(int epoch, EpochMetrics m, Networks nets) {
+        boolean finiteWeights = Double.isFinite(nets.student().params().sumNumber().doubleValue())
+                && (nets.trainedTeacher() == null || Double.isFinite(nets.trainedTeacher().params().sumNumber().doubleValue()));
+        if (!Double.isFinite(m.loss()) || !finiteWeights) {
+            throw new IllegalStateException(String.format("training diverged in epoch %d (%s): the model is not saved; "
+                    + "try a lower --lr than %s", epoch, Double.isFinite(m.loss()) ? "weights not finite"
+                    : "loss " + m.loss(), s.learningRate()));
+        }
     }
 
     private Accuracy testAccuracy(ComputationGraph net, DataSource data) {
@@ -257,9 +338,7 @@ public final class TrainingRun {
         }
         out.printf("student: %s -> %s%n", trained.student(), studentZip);
         if (s.scheme() == Scheme.NONE && s.precision().isFullPrecision()) {
-            Path stored = new ModelStore(home).publish(studentZip, s.data().storeKey(s.trainSubset()), s.student(),
-                    s.studentWidth());
-            out.printf("published to the model store as %s%n", stored);
+            publish(studentZip, trained.student(), data.classes());
         }
         if (data.skippedImages() > 0) {
             out.printf("%d bad image files were skipped (--skip-bad-images); see the warnings above%n", data.skippedImages());

@@ -1,5 +1,6 @@
 package org.apprentice.cli;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.apprentice.io.Sha256;
 import org.apprentice.model.PrecisionSpec;
 import org.apprentice.train.Provenance;
 import org.apprentice.train.RunFolder;
@@ -89,6 +91,14 @@ class TrainCommandTest {
         assertEquals(0, train("--scheme", "B", "--width", "0.25", "--teacher", "resnet8", "--cache-teacher-logits",
                 "--teacher-model", teacher.resolve("student.zip").toString(), "--out", b.toString()), err.toString());
         assertTrue(out().contains("teacher logits computed once for 64 training images"), out());
+        assertEquals(0.5, new RunFolder(b).readSettings().teacherWidth(), "the width recorded in the teacher's zip");
+        assertEquals(Main.USAGE_ERROR, train("--scheme", "B", "--width", "0.25", "--teacher", "resnet20",
+                "--teacher-model", teacher.resolve("student.zip").toString(), "--out", dir.resolve("b-bad").toString()));
+        assertTrue(err.toString().contains("is a resnet8 x0.5, but the run's --teacher is resnet20 x1.0"), err.toString());
+        // no --teacher: the architecture comes from the file
+        assertEquals(0, train("--scheme", "B", "--width", "0.25", "--teacher-model", teacher.resolve("student.zip").toString(),
+                "--out", dir.resolve("b-file").toString()), err.toString());
+        assertTrue(out().contains(", teacher resnet8"), out());
 
         Path c = dir.resolve("c");
         assertEquals(0, train("--scheme", "C", "--width", "0.25", "--teacher", "resnet8",
@@ -114,10 +124,112 @@ class TrainCommandTest {
         assertEquals(0, train(b), err.toString());
         assertTrue(out().contains("teacher: resnet8 x0.5 from the model store (" + stored + ")"), out());
         assertTrue(!out().contains("training it first"), out());
-        // scheme C also finds (or makes) its full-precision starting point
+        Provenance provenance = new RunFolder(dir.resolve("b2")).readProvenance("student.zip");
+        assertEquals(stored, provenance.inputs().teacherModel(), "a teacher from the store is recorded by path");
+        assertEquals(Sha256.of(stored), provenance.inputs().teacherModelSha256());
+        // scheme C also finds (or makes) its full-precision starting point: trained as a full-precision model,
+        // at lr 0.1 for --pretrain-epochs, not with the fine-tuning settings
         assertEquals(0, train("--scheme", "C", "--width", "0.25", "--teacher", "resnet8", "--teacher-width", "0.5",
-                "--out", dir.resolve("c").toString()), err.toString());
+                "--pretrain-epochs", "2", "--out", dir.resolve("c").toString()), err.toString());
         assertTrue(out().contains("full-precision student: no resnet8 x0.25"), out());
+        assertTrue(out().contains("2 epochs (--pretrain-epochs), lr 0.1, cosine schedule"), out());
+        RunSettings pretrained = new RunFolder(dir.resolve("c/resnet8-fp32")).readSettings();
+        assertEquals(0.1, pretrained.learningRate());
+        assertEquals(2, pretrained.epochs());
+        assertEquals(0.01, new RunFolder(dir.resolve("c")).readSettings().learningRate());
+    }
+
+    @Test
+    void aFolderHoldingARunIsRefusedAndNothingInItIsLost() throws Exception {
+        Path run = dir.resolve("run");
+        assertEquals(0, train("--width", "0.25", "--out", run.toString()), err.toString());
+        byte[] metrics = Files.readAllBytes(run.resolve("metrics.csv"));
+        byte[] model = Files.readAllBytes(run.resolve("student.zip"));
+        assertEquals(Main.USAGE_ERROR, train("--width", "0.25", "--seed", "7", "--out", run.toString()));
+        assertTrue(err.toString().contains("--out " + run + " holds another run (student.zip)")
+                && err.toString().contains("--resume"), err.toString());
+        assertArrayEquals(metrics, Files.readAllBytes(run.resolve("metrics.csv")));
+        assertArrayEquals(model, Files.readAllBytes(run.resolve("student.zip")));
+
+        // an interrupted run too: its epochs survive a mistaken restart, and --resume still continues it
+        Path cut = dir.resolve("cut");
+        assertEquals(0, train("--width", "0.25", "--epochs", "2", "--stop-after-epoch", "1", "--out", cut.toString()));
+        assertEquals(Main.USAGE_ERROR, train("--width", "0.25", "--epochs", "2", "--out", cut.toString()));
+        assertTrue(err.toString().contains("holds another run (a checkpoint)"), err.toString());
+        assertEquals(0, train("--width", "0.25", "--epochs", "2", "--resume", "--out", cut.toString()), err.toString());
+        assertEquals(3, Files.readAllLines(cut.resolve("metrics.csv")).size());
+
+        // a folder a run owns keeps a second run out, in this process or another
+        Path busy = dir.resolve("busy");
+        try (RunFolder.Lock owned = new RunFolder(busy).claim(false)) {
+            assertEquals(Main.USAGE_ERROR, train("--width", "0.25", "--out", busy.toString()));
+            assertTrue(err.toString().contains("--out " + busy + " is in use by another run"), err.toString());
+        }
+        assertEquals(0, train("--width", "0.25", "--out", busy.toString()), err.toString());
+    }
+
+    @Test
+    void aDivergedRunStopsWithOneLineAndLeavesNoModel() throws Exception {
+        Path run = dir.resolve("diverged");
+        assertEquals(1, train("--width", "0.25", "--lr", "1e38", "--out", run.toString()));
+        assertTrue(err.toString().contains("training diverged in epoch 1") && err.toString().contains("--lr"),
+                err.toString());
+        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+        assertTrue(!Files.exists(run.resolve("student.zip")));
+        assertTrue(!Files.exists(dir.resolve("home/resnets/store")), "nothing published");
+    }
+
+    @Test
+    void imagenetShapeResNetsRunOnSmallInMemoryImages() {
+        // the user's card names resnet50 on the default data; a resnet18 at a quarter width shows the mechanism
+        assertEquals(0, train("--student", "resnet18", "--width", "0.25", "--train-subset", "32", "--out",
+                dir.resolve("r18").toString()), err.toString());
+        assertTrue(out().contains("synthetic resized to 32x32"), out());
+    }
+
+    @Test
+    void badInputsGetOneLineNamingWhatIsWrongAndNeverAStackTrace() throws Exception {
+        Path run = dir.resolve("run");
+        assertEquals(0, train("--width", "0.25", "--out", run.toString()), err.toString());
+        Path zip = run.resolve("student.zip");
+        Path corrupt = dir.resolve("corrupt.zip");
+        Files.write(corrupt, java.util.Arrays.copyOf(Files.readAllBytes(zip), 100));
+        int busyPort;
+        try (java.net.ServerSocket busy = new java.net.ServerSocket(0)) {
+            busyPort = busy.getLocalPort();
+            String[][] bad = {
+                    {"train", "--data", "synthetic", "--epochs", "1", "--out", "/proc/apprentice-test/run"},
+                    {"train", "--data", "synthetic", "--lr", "-1"},
+                    {"train", "--data", "synthetic", "--wd", "-1"},
+                    {"train", "--data", "synthetic", "--train-subset", "-5"},
+                    {"train", "--data", "synthetic", "--train-subset", "5", "--out", dir.resolve("five").toString()},
+                    {"train", "--data", "synthetic", "--stop-after-epoch", "-1"},
+                    {"train", "--data", "synthetic", "--alpha", "-1"},
+                    {"train", "--data", "synthetic", "--ui", "--ui-port", "70000"},
+                    {"train", "--data", "synthetic", "--student", "resnet8", "--ui", "--ui-port", String.valueOf(busyPort),
+                            "--out", dir.resolve("ui").toString()},
+                    {"eval", "--model", dir.toString(), "--data", "synthetic"},
+                    {"eval", "--model", corrupt.toString(), "--data", "synthetic"},
+                    {"eval", "--model", zip.toString(), "--data", "synthetic", "--image-size", "32"},
+                    {"eval", "--model", zip.toString(), "--data", "fashion-mnist"},
+                    {"export", "--model", dir.resolve("missing.zip").toString()},
+            };
+            String[] expected = {"/proc/apprentice-test", "--lr", "--wd", "--train-subset", "--train-subset 5", "--stop-after-epoch",
+                    "--alpha", "--ui-port", "--ui-port " + busyPort, "is a folder", corrupt.toString(), "contradicts", "has 4 classes, --data fashion-mnist has 10",
+                    "does not exist"};
+            for (int i = 0; i < bad.length; i++) {
+                out.reset();
+                err.reset();
+                int status = Main.run(bad[i], new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8));
+                String e = err.toString(StandardCharsets.UTF_8);
+                String what = String.join(" ", bad[i]) + " -> " + e;
+                assertTrue(status != 0, what);
+                assertEquals(1, e.strip().lines().count(), what);
+                assertTrue(e.startsWith("apprentice: ") && e.contains(expected[i]), what);
+                assertTrue(!e.contains("\tat ") && !e.contains("unexpected") && !e.contains("model model"), what);
+            }
+        }
     }
 
     @Test
@@ -208,6 +320,14 @@ class TrainCommandTest {
         assertTrue(out().contains("1 bad image files were skipped"), out());
         assertEquals(List.of("circle", "square"),
                 org.apprentice.model.ModelFiles.recordedClasses(run.resolve("student.zip").toFile()));
+        // eval scores it at the size it was trained at (32), not the ImageNet default, with no flag to remember
+        String reported = out().lines().filter(l -> l.startsWith("student: ")).findFirst().orElseThrow();
+        String accuracy = reported.substring("student: ".length(), reported.indexOf(" ->"));
+        out.reset();
+        assertEquals(0, Main.run(new String[] {"eval", "--model", run.resolve("student.zip").toString(), "--data",
+                data.toString()}, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8)), err.toString());
+        assertTrue(out().contains(accuracy), out() + " vs " + accuracy);
     }
 
     @Test

@@ -37,7 +37,50 @@ class FashionMnistTest {
         // standardised with the training statistics: mean about 0, std about 1
         assertEquals(0.0, train.getFeatures().meanNumber().doubleValue(), 0.01);
         assertEquals(1.0, train.getFeatures().stdNumber().doubleValue(), 0.01);
-        assertTrue(Files.isRegularFile(home.resolve("datasets/.cache/fashion-mnist/train-images-idx3-ubyte")));
+        try (var cached = Files.walk(home.resolve("datasets/.cache/fashion-mnist"))) {
+            assertTrue(cached.anyMatch(p -> p.getFileName().toString().equals("train-images-idx3-ubyte")));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Writes the test labels, each shifted by one class, gzipped, with an old modification time. */
+    private static void shiftedLabels(Path file) throws Exception {
+        byte[] labels;
+        try (var in = new java.util.zip.GZIPInputStream(Files.newInputStream(
+                FashionMnistFiles.DEBIAN_FOLDER.resolve("t10k-labels-idx1-ubyte.gz")))) {
+            labels = in.readAllBytes();
+        }
+        for (int i = 8; i < labels.length; i++) {
+            labels[i] = (byte) ((labels[i] + 1) % 10);
+        }
+        try (var out = new java.util.zip.GZIPOutputStream(Files.newOutputStream(file))) {
+            out.write(labels);
+        }
+        Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.fromMillis(0));
+    }
+
+    @Test
+    void aChangedCopyIsReadWhateverItsModificationTime(@TempDir Path home) throws Exception {
+        assumeTrue(installed(), "dataset-fashion-mnist is not installed");
+        Path copy = Files.createDirectories(home.resolve("datasets/fashion-mnist"));
+        for (String f : FashionMnistFiles.FILES) {
+            Files.copy(FashionMnistFiles.DEBIAN_FOLDER.resolve(f + ".gz"), copy.resolve(f + ".gz"),
+                    java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        }
+        INDArray original = FashionMnist.test(home).getLabels().argMax(1);
+        // a copy whose labels changed but whose time says it is older than the cache (cp -p, tar)
+        shiftedLabels(copy.resolve("t10k-labels-idx1-ubyte.gz"));
+        INDArray shifted = FashionMnist.test(home).getLabels().argMax(1);
+        assertEquals(original.add(1).fmod(10), shifted.castTo(original.dataType()));
+        // the intact Debian files still read as themselves afterwards, and no .part file is left
+        for (String f : FashionMnistFiles.FILES) {
+            Files.delete(copy.resolve(f + ".gz"));
+        }
+        assertEquals(original, FashionMnist.test(home).getLabels().argMax(1));
+        try (var files = Files.walk(home.resolve("datasets/.cache"))) {
+            assertTrue(files.noneMatch(p -> p.toString().endsWith(".part")));
+        }
     }
 
     @Test

@@ -173,6 +173,67 @@ class ImageFolderTest {
     }
 
     @Test
+    void aMinibatchOfBadFilesIsFilledFromTheNextImagesAndNeverEmpty() throws IOException {
+        standardFolders();
+        Path cat = root.resolve("train/cat");
+        // sorted order: a.png, b.jpg, c-bad.jpg, d-bad.png, then the dog images: the second minibatch of 2 is all bad
+        byte[] jpeg = Files.readAllBytes(cat.resolve("b.jpg"));
+        Files.write(cat.resolve("c-bad.jpg"), Arrays.copyOf(jpeg, jpeg.length / 2));
+        Files.writeString(cat.resolve("d-bad.png"), "<html>not a picture</html>");
+        ImageFolder train = ImageFolder.scan(root, "train");
+        ImageFolderIterator lenient = new ImageFolderIterator(train, 16, false, 2, 2, 1, true);
+        List<Long> sizes = new java.util.ArrayList<>();
+        while (lenient.hasNext()) {
+            sizes.add(lenient.next().getFeatures().size(0));
+        }
+        assertEquals(List.of(2L, 2L, 1L), sizes, "5 good images in minibatches of 2, none empty");
+        assertEquals(2, lenient.skippedImages());
+        lenient.close();
+    }
+
+    @Test
+    void aSplitWithNoGoodImageIsRefusedNamingIt() throws IOException {
+        Path cat = root.resolve("train/cat");
+        Files.createDirectories(cat);
+        Files.writeString(cat.resolve("a.png"), "no");
+        Files.writeString(cat.resolve("b.png"), "nor this");
+        ImageFolder train = ImageFolder.scan(root, "train");
+        ImageFolderIterator lenient = new ImageFolderIterator(train, 16, true, 4, 1, 1, true);
+        IllegalStateException e = assertThrows(IllegalStateException.class, lenient::hasNext);
+        assertTrue(e.getMessage().contains(root.resolve("train").toString()) && e.getMessage().contains("2 bad files"),
+                e.getMessage());
+        lenient.close();
+    }
+
+    private static long decoderThreads() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.isAlive() && t.getName().equals("image-decoder")).count();
+    }
+
+    @Test
+    void epochsDoNotLeaveDecodingThreadsBehind() throws Exception {
+        standardFolders();
+        long before = decoderThreads();
+        try (DataSource data = DataSource.open(DataSpec.parse(root.toString()), root, 16, 0, 1, 2, false)) {
+            for (int epoch = 1; epoch <= 6; epoch++) {
+                var it = data.train(epoch, 2, 1);
+                while (it.hasNext()) {
+                    it.next();
+                }
+                var test = data.test(4);
+                while (test.hasNext()) {
+                    test.next();
+                }
+            }
+            Thread.sleep(200);
+            assertTrue(decoderThreads() - before <= 4, "at most one training and one test iterator (2 workers each) "
+                    + "alive, found " + (decoderThreads() - before) + " threads");
+        }
+        Thread.sleep(200);
+        assertEquals(before, decoderThreads(), "closing the data source stops every decoding thread");
+    }
+
+    @Test
     void layoutMistakesNameTheFolder() throws IOException {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ImageFolder.scan(root, "train"));
         assertTrue(e.getMessage().contains(root.resolve("train").toString()), e.getMessage());

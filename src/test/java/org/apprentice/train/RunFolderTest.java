@@ -29,7 +29,7 @@ class RunFolderTest {
                         .withOverride("layer1.0.conv1", new LayerPrecision(32, 8)))
                 .teacher("resnet32").teacherWidth(2).teacherModel(Path.of("runs/t/student.zip"))
                 .studentInit(Path.of("/abs/s.zip")).data(DataSpec.parse("cifar10:datasets/cifar10")).trainSubset(100)
-                .imageSize(32).workers(3).skipBadImages(true).epochs(5).batch(16).learningRate(0.02)
+                .imageSize(32).workers(3).skipBadImages(true).epochs(5).pretrainEpochs(7).batch(16).learningRate(0.02)
                 .schedule(Schedule.STEP).weightDecay(5e-4).beta(0.25).gamma(0.75).temperature(2).target(Target.LOGITS)
                 .cacheTeacherLogits(true).seed(9).out(Path.of("runs/all")).resume(true).stopAfterEpoch(2).uiPort(9001)
                 .build();

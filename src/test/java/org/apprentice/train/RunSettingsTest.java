@@ -39,6 +39,20 @@ class RunSettingsTest {
     }
 
     @Test
+    void theImageSizeDefaultsToTheDataAndTheNetworks() {
+        DataSpec folder = DataSpec.parse("/data/images");
+        assertEquals(32, RunSettings.builder().data(folder).student("resnet8").build().imageSize(),
+                "small-image ResNets at their native 32x32 on a folder");
+        assertEquals(224, RunSettings.builder().data(folder).student("resnet18").build().imageSize());
+        assertEquals(28, RunSettings.builder().student("resnet20").build().imageSize(), "Fashion-MNIST as stored");
+        assertEquals(32, RunSettings.builder().scheme(Scheme.C).student("resnet50").build().imageSize(),
+                "raised to the 32x32 an ImageNet-shape ResNet needs");
+        assertEquals(32, RunSettings.builder().scheme(Scheme.B).student("resnet8").teacher("resnet18")
+                .data(DataSpec.SYNTHETIC).build().imageSize(), "the teacher's minimum counts too");
+        assertEquals(64, RunSettings.builder().student("resnet20").imageSize(64).build().imageSize());
+    }
+
+    @Test
     void whatASchemeIgnoresIsResetSoTheRecordSaysWhatTheRunUsed() {
         RunSettings none = RunSettings.builder().teacher("resnet32").alpha(3).beta(0.1).temperature(4)
                 .cacheTeacherLogits(true).build();
@@ -104,7 +118,7 @@ class RunSettingsTest {
                         .withOverride("layer1.0.conv1", new LayerPrecision(32, 8)))
                 .teacher("resnet32").teacherWidth(2).teacherModel(Path.of("t.zip")).studentInit(Path.of("s.zip"))
                 .data(DataSpec.parse("cifar10:datasets/cifar10")).trainSubset(100).imageSize(32).workers(3)
-                .skipBadImages(true).epochs(5).batch(16).learningRate(0.02).schedule(Schedule.STEP).weightDecay(5e-4)
+                .skipBadImages(true).epochs(5).pretrainEpochs(7).batch(16).learningRate(0.02).schedule(Schedule.STEP).weightDecay(5e-4)
                 .beta(0.25).gamma(0.75).temperature(2).target(Target.LOGITS).cacheTeacherLogits(true).seed(9)
                 .out(Path.of("runs/all")).resume(true).stopAfterEpoch(2).uiPort(9001).build();
         assertEquals(all, all.toBuilder().build());
