@@ -9,7 +9,8 @@ import org.apprentice.kd.ApprenticeTrainer;
 
 /**
  * Progress of one epoch: a progress bar with images/second and ETA (me.tongfei:progressbar) on a
- * terminal; otherwise a plain line at every tenth of the epoch, for logs and CI.
+ * terminal; otherwise a plain line at every tenth of the epoch, and at least every
+ * {@value #QUIET_SECONDS} seconds on slow runs, for logs and CI.
  */
 final class EpochProgress implements ApprenticeTrainer.Progress, AutoCloseable {
     private final ProgressBar bar;
@@ -18,8 +19,17 @@ final class EpochProgress implements ApprenticeTrainer.Progress, AutoCloseable {
     private final long total;
     private final long start = System.nanoTime();
     private int nextTenth = 1;
+    /** The longest a slow epoch stays silent in plain-line mode, by default. */
+    static final int QUIET_SECONDS = 30;
+    private final double quietSeconds;
+    private long lastLine = System.nanoTime();
 
     EpochProgress(String task, long total, PrintStream out, boolean terminal) {
+        this(task, total, out, terminal, QUIET_SECONDS);
+    }
+
+    EpochProgress(String task, long total, PrintStream out, boolean terminal, double quietSeconds) {
+        this.quietSeconds = quietSeconds;
         this.task = task;
         this.total = total;
         this.out = out;
@@ -40,12 +50,15 @@ final class EpochProgress implements ApprenticeTrainer.Progress, AutoCloseable {
             return;
         }
         int tenth = total > 0 ? (int) Math.min(9, images * 10 / total) : 0;
-        if (tenth >= nextTenth) {
-            double seconds = (System.nanoTime() - start) / 1e9;
+        long now = System.nanoTime();
+        boolean quietTooLong = (now - lastLine) / 1e9 >= quietSeconds && images < total;
+        if (tenth >= nextTenth || quietTooLong) {
+            lastLine = now;
+            double seconds = (now - start) / 1e9;
             double rate = images / Math.max(seconds, 1e-9);
             out.printf("%s: %d%% (%d/%d images, %.0f img/s, ETA %.0f s)%n", task, 100 * images / total, images, total,
                     rate, (total - images) / Math.max(rate, 1e-9));
-            nextTenth = tenth + 1;
+            nextTenth = Math.max(nextTenth, tenth + 1);
         }
     }
 
