@@ -1,6 +1,7 @@
 package org.apprentice.bench;
 
 import java.util.Arrays;
+import java.util.List;
 import org.apprentice.model.ResNetBuilder;
 import org.apprentice.model.ResNetConfig;
 import org.apprentice.runtime.Backend;
@@ -25,28 +26,41 @@ public final class TrainingStepBenchmark {
     }
 
     public static Result run(String label, ResNetConfig config, int batch, int warmup, int steps) {
-        ComputationGraph net = ResNetBuilder.build(config);
-        boolean helpers = Backend.helperReport(net).stream().noneMatch(line -> line.endsWith(": none"));
-        var in = config.input();
-        Nd4j.getRandom().setSeed(config.seed());
-        INDArray x = Nd4j.rand(config.dataType(), batch, in.channels(), in.height(), in.width());
-        INDArray y = Nd4j.zeros(config.dataType(), batch, config.numClasses());
-        for (int i = 0; i < batch; i++) {
-            y.putScalar(i, i % config.numClasses(), 1.0);
-        }
-        INDArray[] xs = {x};
-        INDArray[] ys = {y};
-        for (int i = 0; i < warmup; i++) {
-            net.fit(xs, ys);
-        }
+        Setup setup = Setup.of(config, batch, warmup);
         double[] seconds = new double[steps];
         for (int i = 0; i < steps; i++) {
             long start = System.nanoTime();
-            net.fit(xs, ys);
+            setup.net().fit(setup.xs(), setup.ys());
             seconds[i] = (System.nanoTime() - start) / 1e9;
         }
         Arrays.sort(seconds);
         double median = steps % 2 == 1 ? seconds[steps / 2] : (seconds[steps / 2 - 1] + seconds[steps / 2]) / 2;
+        boolean helpers = Backend.helperReport(setup.net()).stream().noneMatch(line -> line.endsWith(": none"));
         return new Result(label, batch, median, seconds[0], helpers);
+    }
+
+    /** Where the time of {@code steps} training steps goes, after warm-up ({@link StepProfile}). */
+    public static List<StepProfile.Part> profile(ResNetConfig config, int batch, int warmup, int steps) {
+        Setup setup = Setup.of(config, batch, warmup);
+        return StepProfile.of(setup.net(), setup.xs(), setup.ys(), steps);
+    }
+
+    /** A network warmed up on one random minibatch. */
+    private record Setup(ComputationGraph net, INDArray[] xs, INDArray[] ys) {
+        static Setup of(ResNetConfig config, int batch, int warmup) {
+            ComputationGraph net = ResNetBuilder.build(config);
+            var in = config.input();
+            Nd4j.getRandom().setSeed(config.seed());
+            INDArray x = Nd4j.rand(config.dataType(), batch, in.channels(), in.height(), in.width());
+            INDArray y = Nd4j.zeros(config.dataType(), batch, config.numClasses());
+            for (int i = 0; i < batch; i++) {
+                y.putScalar(i, i % config.numClasses(), 1.0);
+            }
+            Setup setup = new Setup(net, new INDArray[] {x}, new INDArray[] {y});
+            for (int i = 0; i < warmup; i++) {
+                net.fit(setup.xs(), setup.ys());
+            }
+            return setup;
+        }
     }
 }

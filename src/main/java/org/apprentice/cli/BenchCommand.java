@@ -3,6 +3,10 @@ package org.apprentice.cli;
 import com.beust.jcommander.Parameter;
 import com.beust.jcommander.Parameters;
 import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import org.apprentice.bench.StepProfile;
+import org.apprentice.bench.TorchBaseline;
 import org.apprentice.bench.TrainingStepBenchmark;
 import org.apprentice.bench.TrainingStepBenchmark.Result;
 import org.apprentice.data.ImageFolder;
@@ -40,7 +44,22 @@ final class BenchCommand {
     @Parameter(names = "--steps", description = "Timed steps (the median is reported)")
     int steps = 10;
 
-    int run(PrintStream out) {
+    @Parameter(names = "--profile", description = "Also show where the time of a step goes, by operation (JDK Flight "
+            + "Recorder samples of the training thread)")
+    boolean profile;
+
+    @Parameter(names = "--no-torch", description = "Do not time PyTorch side by side (bin/torch-resnet-bench.py with "
+            + "Debian's python3-torch, when installed)")
+    boolean noTorch;
+
+    /** One benchmarked network: model, input, classes, batch. */
+    private record Preset(String model, InputShape input, int classes, int batch) {
+        String label() {
+            return model + " " + input;
+        }
+    }
+
+    int run(Path home, PrintStream out) {
         if (warmup < 0 || steps < 1) {
             throw new IllegalArgumentException("--warmup must be >= 0 and --steps >= 1, got " + warmup + " and " + steps);
         }
@@ -48,32 +67,66 @@ final class BenchCommand {
         if (data != null) {
             return pipeline(out);
         }
-        out.printf("%-46s %6s %14s %12s %9s %10s%n", "configuration", "batch", "median s/step", "images/s",
-                "x fp32", "oneDNN");
-        if (model != null) {
-            InputShape shape = InputShape.parse(input);
-            ResNetConfig config = ResNetConfig.of(model, 10, shape);
-            Result fp = TrainingStepBenchmark.run(model + " " + shape + " fp32", config, batch, warmup, steps);
-            report(out, fp, fp);
-            if (bits != 32 || actBits != 32) {
-                PrecisionSpec spec = PrecisionSpec.of(bits, actBits);
-                report(out, TrainingStepBenchmark.run(model + " " + shape + " " + spec.body().label(),
-                        config.withPrecision(spec), batch, warmup, steps), fp);
+        TorchBaseline torch = noTorch ? null : new TorchBaseline(home);
+        String why = torch == null ? "--no-torch" : torch.unavailable();
+        out.println("PyTorch side by side: " + (why == null ? "yes, " + TorchBaseline.PYTHON + " "
+                + "bin/torch-resnet-bench.py, " + threads() + " threads" : "no (" + why + ")"));
+        out.printf("%-46s %6s %14s %12s %9s %10s %12s %10s%n", "configuration", "batch", "median s/step", "images/s",
+                "x fp32", "oneDNN", "PyTorch im/s", "x PyTorch");
+        List<Preset> presets = model != null
+                ? List.of(new Preset(model, InputShape.parse(input), 10, batch))
+                : List.of(new Preset("resnet20", new InputShape(3, 32, 32), 10, 128),
+                        new Preset("resnet18", new InputShape(3, 224, 224), 1000, 16));
+        PrecisionSpec low = model != null ? (bits != 32 || actBits != 32 ? PrecisionSpec.of(bits, actBits) : null)
+                : PrecisionSpec.of(2, 4);
+        for (Preset p : presets) {
+            ResNetConfig config = ResNetConfig.of(p.model(), p.classes(), p.input());
+            Result fp = TrainingStepBenchmark.run(p.label() + " fp32", config, p.batch(), warmup, steps);
+            TorchBaseline.Result reference = why == null
+                    ? torch.run(p.model(), p.batch(), p.input(), p.classes(), warmup, steps, threads()) : null;
+            report(out, fp, fp, reference);
+            if (low != null) {
+                report(out, TrainingStepBenchmark.run(p.label() + " " + low.body().label(), config.withPrecision(low),
+                        p.batch(), warmup, steps), fp, null);
             }
-        } else {
-            for (Object[] preset : new Object[][] {{"resnet20", new InputShape(3, 32, 32), 10, 128},
-                    {"resnet18", new InputShape(3, 224, 224), 1000, 16}}) {
-                String name = (String) preset[0];
-                InputShape shape = (InputShape) preset[1];
-                ResNetConfig config = ResNetConfig.of(name, (Integer) preset[2], shape);
-                int b = (Integer) preset[3];
-                Result fp = TrainingStepBenchmark.run(name + " " + shape + " fp32", config, b, warmup, steps);
-                report(out, fp, fp);
-                report(out, TrainingStepBenchmark.run(name + " " + shape + " w2a4 (ternary, 4-bit act)",
-                        config.withPrecision(PrecisionSpec.of(2, 4)), b, warmup, steps), fp);
+            long ours = org.apprentice.model.Parameters.trainable(org.apprentice.model.ResNetBuilder.build(config));
+            if (reference != null && reference.parameters() != ours) {
+                out.printf("  (PyTorch's %s has %,d parameters, ours %,d: not the same network)%n", p.model(),
+                        reference.parameters(), ours);
+            }
+        }
+        if (profile) {
+            for (Preset p : presets) {
+                ResNetConfig config = ResNetConfig.of(p.model(), p.classes(), p.input());
+                profile(out, p.label() + " fp32", config, p.batch());
+                if (low != null) {
+                    profile(out, p.label() + " " + low.body().label(), config.withPrecision(low), p.batch());
+                }
             }
         }
         return 0;
+    }
+
+    private void profile(PrintStream out, String label, ResNetConfig config, int batch) {
+        List<StepProfile.Part> parts = TrainingStepBenchmark.profile(config, batch, warmup, steps);
+        long samples = parts.stream().mapToLong(StepProfile.Part::samples).sum();
+        out.printf("%nwhere a step goes: %s, batch %d (%d samples of the training thread, every %d ms)%n", label, batch,
+                samples, 10);
+        out.printf("  %-36s %10s %8s%n", "part", "s/step", "share");
+        for (StepProfile.Part part : parts) {
+            out.printf("  %-36s %10.3f %7.1f%%%n", part.name(), part.secondsPerStep(), 100 * part.share());
+        }
+        out.flush();
+    }
+
+    /** PyTorch's threads: OMP_NUM_THREADS when set, else the cores, as ND4J uses. */
+    private static int threads() {
+        String omp = System.getenv("OMP_NUM_THREADS");
+        try {
+            return omp != null ? Integer.parseInt(omp.trim()) : Runtime.getRuntime().availableProcessors();
+        } catch (NumberFormatException e) {
+            return Runtime.getRuntime().availableProcessors();
+        }
     }
 
     private int pipeline(PrintStream out) {
@@ -97,10 +150,12 @@ final class BenchCommand {
         return 0;
     }
 
-    private static void report(PrintStream out, Result r, Result fullPrecision) {
-        out.printf("%-46s %6d %14.3f %12.1f %9.2f %10s%n", r.label(), r.batch(), r.medianSeconds(),
+    private static void report(PrintStream out, Result r, Result fullPrecision, TorchBaseline.Result torch) {
+        out.printf("%-46s %6d %14.3f %12.1f %9.2f %10s %12s %10s%n", r.label(), r.batch(), r.medianSeconds(),
                 r.imagesPerSecond(), r.medianSeconds() / fullPrecision.medianSeconds(),
-                r.helpersAttached() ? "attached" : "MISSING");
+                r.helpersAttached() ? "attached" : "MISSING",
+                torch == null ? "" : String.format("%.1f", torch.imagesPerSecond()),
+                torch == null ? "" : String.format("%.2f", r.imagesPerSecond() / torch.imagesPerSecond()));
         out.flush();
     }
 }

@@ -79,7 +79,7 @@ public final class Main {
                 case "eval" -> eval.run(home, out);
                 case "export" -> export.run(out);
                 case "summary" -> summary.run(out);
-                case "bench" -> bench.run(out);
+                case "bench" -> bench.run(home, out);
                 default -> throw new IllegalStateException("unhandled command " + command);
             };
         } catch (IllegalArgumentException e) {
