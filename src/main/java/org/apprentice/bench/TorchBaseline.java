@@ -67,19 +67,24 @@ public final class TorchBaseline {
     }
 
     private static Outcome exec(List<String> command, int timeoutSeconds) {
+        Path log = null;
         try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            log = Files.createTempFile("apprentice-torch", ".log");
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
-                return new Outcome(-1, "timed out");
+                return new Outcome(-1, "timed out after " + timeoutSeconds + " s");
             }
-            return new Outcome(p.exitValue(), output);
+            return new Outcome(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
         } catch (IOException e) {
             return new Outcome(-1, e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return new Outcome(-1, "interrupted");
+        } finally {
+            if (log != null) {
+                log.toFile().delete();
+            }
         }
     }
 }

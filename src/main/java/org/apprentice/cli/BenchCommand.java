@@ -135,17 +135,18 @@ final class BenchCommand {
                 train.folder(), train.samples().size(), train.classes().size(), warmup, steps);
         out.printf("%-10s %12s %10s%n", "workers", "images/s", "images");
         for (int workers : new int[] {1, 2}) {
-            ImageFolderIterator it = new ImageFolderIterator(train, 224, true, 32, workers, 42, false);
-            for (int i = 0; i < warmup && it.hasNext(); i++) {
-                it.next();
+            try (ImageFolderIterator it = new ImageFolderIterator(train, 224, true, 32, workers, 42, false)) {
+                for (int i = 0; i < warmup && it.hasNext(); i++) {
+                    it.next();
+                }
+                long images = 0;
+                long start = System.nanoTime();
+                for (int i = 0; i < steps && it.hasNext(); i++) {
+                    images += it.next().numExamples();
+                }
+                double seconds = (System.nanoTime() - start) / 1e9;
+                out.printf("%-10d %12.1f %10d%n", workers, images / seconds, images);
             }
-            long images = 0;
-            long start = System.nanoTime();
-            for (int i = 0; i < steps && it.hasNext(); i++) {
-                images += it.next().numExamples();
-            }
-            double seconds = (System.nanoTime() - start) / 1e9;
-            out.printf("%-10d %12.1f %10d%n", workers, images / seconds, images);
         }
         return 0;
     }

@@ -33,9 +33,17 @@ public final class GitInfo {
             command[1] = "-C";
             command[2] = home.toString();
             System.arraycopy(args, 0, command, 3, args.length);
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String out = new String(process.getInputStream().readAllBytes()).trim();
-            return process.waitFor(10, TimeUnit.SECONDS) && process.exitValue() == 0 ? out : null;
+            java.io.File log = java.io.File.createTempFile("apprentice-git", ".log");
+            try {
+                Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log).start();
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                    return null;
+                }
+                return process.exitValue() == 0 ? java.nio.file.Files.readString(log.toPath()).trim() : null;
+            } finally {
+                log.delete();
+            }
         } catch (IOException e) {
             return null;
         } catch (InterruptedException e) {

@@ -29,6 +29,10 @@ public record StepResult(String step, RunSettings settings, List<EpochRecord> ep
     /** Reads a step's folder; null when the step has not started (no settings or no epoch yet). */
     public static StepResult read(Path folder) {
         RunFolder run = new RunFolder(folder);
+        if (Files.isRegularFile(folder.resolve("run.properties")) && !Files.isRegularFile(folder.resolve(RunFolder.SETTINGS))) {
+            throw new IllegalStateException("study step " + folder + " was written by an older Apprentice (run.properties, "
+                    + "no " + RunFolder.SETTINGS + "): run the study into a new --out, or remove that folder");
+        }
         try {
             RunSettings settings = run.readSettings();
             List<EpochRecord> epochs = run.readEpochs();

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import org.apprentice.data.DataSpec;
@@ -63,10 +64,12 @@ public final class RunFolder {
     public static final class Lock implements AutoCloseable {
         private final FileChannel channel;
         private final FileLock lock;
+        private final Path key;
 
-        private Lock(FileChannel channel, FileLock lock) {
+        private Lock(FileChannel channel, FileLock lock, Path key) {
             this.channel = channel;
             this.lock = lock;
+            this.key = key;
         }
 
         @Override
@@ -75,14 +78,17 @@ public final class RunFolder {
                 lock.release();
             } finally {
                 channel.close();
+                CLAIMED.remove(key);
             }
         }
     }
 
+    /** The folders runs of this process own (real paths). */
+    private static final java.util.Set<Path> CLAIMED = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     /**
      * Makes the folder this run's: creates it, locks it against other runs (here or in another process), and,
-     * unless {@code resuming}, refuses a folder that already holds a run (a finished epoch, a checkpoint or a
-     * model), so that nothing another run wrote is overwritten. One-line errors name the folder.
+     * unless {@code resuming}, refuses a folder that already holds a run (a checkpoint or a model), so that nothing another run wrote is overwritten. One-line errors name the folder.
      */
     public Lock claim(boolean resuming) throws IOException {
         try {
@@ -90,24 +96,18 @@ public final class RunFolder {
         } catch (IOException e) {
             throw new IllegalArgumentException("--out " + dir + " cannot be made into a run folder: " + FileErrors.describe(e));
         }
-        Path lockFile = dir.resolve(LOCK);
-        FileChannel channel;
-        try {
-            channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("--out " + dir + " cannot be written: " + FileErrors.describe(e));
-        }
-        FileLock lock;
-        try {
-            lock = channel.tryLock();
-        } catch (OverlappingFileLockException e) {
-            lock = null;
-        }
-        if (lock == null) {
-            channel.close();
+        Path key = dir.toRealPath();
+        // this process first: closing a second channel on the lock file would drop the process's OS-level lock
+        if (!CLAIMED.add(key)) {
             throw new IllegalArgumentException("--out " + dir + " is in use by another run; wait for it or give a new --out");
         }
-        Lock owned = new Lock(channel, lock);
+        Lock owned;
+        try {
+            owned = lock(key);
+        } catch (RuntimeException | IOException e) {
+            CLAIMED.remove(key);
+            throw e;
+        }
         String held = resuming ? null : heldRun();
         if (held != null) {
             owned.close();
@@ -117,7 +117,33 @@ public final class RunFolder {
         return owned;
     }
 
-    /** What shows that a run already used this folder ("3 epochs", "a checkpoint", "student.zip"), or null. */
+    /** Locks the folder against other processes; the lock file's channel stays open while the run owns it. */
+    private Lock lock(Path key) throws IOException {
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("--out " + dir + " cannot be written: " + FileErrors.describe(e));
+        }
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (IOException | OverlappingFileLockException e) {
+            channel.close();
+            throw new IllegalArgumentException("--out " + dir + " cannot be locked (" + e.getClass().getSimpleName()
+                    + "); give an --out on a local disk");
+        }
+        if (lock == null) {
+            channel.close();
+            throw new IllegalArgumentException("--out " + dir + " is in use by another run; wait for it or give a new --out");
+        }
+        return new Lock(channel, lock, key);
+    }
+
+    /**
+     * What shows that a run already used this folder ("a checkpoint", "student.zip"), or null. Metrics rows without
+     * a checkpoint (a run cut inside its first epoch) cannot be resumed, so they do not hold the folder.
+     */
     private String heldRun() {
         if (Files.isRegularFile(dir.resolve("student.zip"))) {
             return "student.zip";
@@ -125,13 +151,7 @@ public final class RunFolder {
         if (Files.isRegularFile(dir.resolve(Checkpoints.LATEST))) {
             return "a checkpoint";
         }
-        List<EpochRecord> epochs;
-        try {
-            epochs = readEpochs();
-        } catch (IllegalStateException e) {
-            return "an unreadable " + METRICS;
-        }
-        return epochs.isEmpty() ? null : epochs.size() + (epochs.size() == 1 ? " epoch" : " epochs");
+        return null;
     }
 
     // ---- settings
@@ -163,8 +183,8 @@ public final class RunFolder {
             new Column("student_top5", r -> num(r.studentTop5())),
             new Column("teacher_top1", r -> num(r.teacherTop1())),
             new Column("teacher_top5", r -> num(r.teacherTop5())),
-            new Column("seconds", r -> String.format("%.3f", r.seconds())),
-            new Column("images_per_second", r -> String.format("%.1f", r.imagesPerSecond())),
+            new Column("seconds", r -> String.format(Locale.ROOT, "%.3f", r.seconds())),
+            new Column("images_per_second", r -> String.format(Locale.ROOT, "%.1f", r.imagesPerSecond())),
             new Column("teacher_forward_passes", r -> String.valueOf(r.teacherForwardPasses())),
             new Column("student_train_top1", r -> num(r.studentTrainTop1())),
             new Column("student_train_top5", r -> num(r.studentTrainTop5())),
@@ -177,13 +197,19 @@ public final class RunFolder {
     /** A new metrics.csv holding only its header. */
     public void startMetrics() throws IOException {
         Files.createDirectories(dir);
-        Files.writeString(metricsFile(), String.join(",", COLUMNS.stream().map(Column::name).toList()) + "\n",
-                StandardCharsets.UTF_8);
+        AtomicFiles.writeString(metricsFile(), header());
     }
 
     public void appendEpoch(EpochRecord r) throws IOException {
-        Files.writeString(metricsFile(), String.join(",", COLUMNS.stream().map(c -> c.cell().apply(r)).toList())
-                + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        Files.writeString(metricsFile(), row(r), StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+    }
+
+    private static String header() {
+        return String.join(",", COLUMNS.stream().map(Column::name).toList()) + "\n";
+    }
+
+    private static String row(EpochRecord r) {
+        return String.join(",", COLUMNS.stream().map(c -> c.cell().apply(r)).toList()) + "\n";
     }
 
     /** The epochs recorded so far, in order; empty when there is no metrics file. */
@@ -231,15 +257,17 @@ public final class RunFolder {
             startMetrics();
             return;
         }
-        List<EpochRecord> kept = readEpochs().stream().filter(r -> r.epoch() <= epoch).toList();
-        startMetrics();
-        for (EpochRecord r : kept) {
-            appendEpoch(r);
+        StringBuilder csv = new StringBuilder(header());
+        for (EpochRecord r : readEpochs()) {
+            if (r.epoch() <= epoch) {
+                csv.append(row(r));
+            }
         }
+        AtomicFiles.writeString(metricsFile(), csv.toString());
     }
 
     private static String num(double v) {
-        return Double.isNaN(v) ? "" : String.format("%.6f", v);
+        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.6f", v);
     }
 
     // ---- provenance
@@ -326,6 +354,7 @@ public final class RunFolder {
             gen.writeBooleanField("quantizeFirst", p.quantizeFirst());
             gen.writeBooleanField("quantizeLast", p.quantizeLast());
             gen.writeStringField("weightScaling", p.weightScaling().name());
+            gen.writeBooleanField("roundingEnabled", p.roundingEnabled());
             gen.writeObjectFieldStart("overrides");
             for (Map.Entry<String, LayerPrecision> e : p.overrides().entrySet()) {
                 gen.writeArrayFieldStart(e.getKey());
@@ -350,7 +379,7 @@ public final class RunFolder {
                     p = p.withOverride(e.getKey(), new LayerPrecision(e.getValue().get(0).asInt(),
                             e.getValue().get(1).asInt()));
                 }
-                return p;
+                return n.path("roundingEnabled").asBoolean(true) ? p : p.withRoundingOff();
             } catch (NullPointerException | IllegalArgumentException e) {
                 throw new JsonProcessingException("not a precision: " + n, e) {
                 };

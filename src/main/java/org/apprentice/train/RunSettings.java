@@ -47,9 +47,9 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(schedule, "schedule");
         Objects.requireNonNull(target, "target");
-        ModelRegistry.get(student);
+        student = ModelRegistry.get(student).name(); // "ResNet20" is resnet20
         if (scheme.needsTeacher()) {
-            ModelRegistry.get(teacher);
+            teacher = ModelRegistry.get(teacher).name();
         }
         positive("--width", studentWidth);
         positive("--teacher-width", teacherWidth);
@@ -122,7 +122,7 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
 
     /** The deeper ResNet of the same shape family that teaches {@code student} by default. */
     public static String defaultTeacher(String student) {
-        return switch (student) {
+        return switch (ModelRegistry.get(student).name()) {
             case "resnet8" -> "resnet20";
             case "resnet20" -> "resnet32";
             case "resnet32" -> "resnet44";

@@ -158,6 +158,9 @@ public final class TrainingRun {
 
     /** Refuses a model file whose recorded architecture is not the one the run names (zips that record none pass). */
     private static void requireArchitecture(Path zip, String name, double width, String fileFlag, String nameFlag) {
+        if (!Files.isRegularFile(zip)) {
+            return; // loading names a missing file or a folder
+        }
         ModelFiles.Architecture recorded = ModelFiles.recordedArchitecture(zip.toFile());
         if (recorded != null && !recorded.equals(new ModelFiles.Architecture(name, width))) {
             throw new IllegalArgumentException(fileFlag + " " + zip + " is a " + recorded + ", but the run's "

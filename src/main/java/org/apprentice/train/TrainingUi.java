@@ -49,9 +49,11 @@ final class TrainingUi {
         if (storage == null) {
             System.setProperty("org.deeplearning4j.ui.port", String.valueOf(port));
             try {
-                server = UIServer.getInstance();
-                storage = new InMemoryStatsStorage();
-                server.attach(storage);
+                UIServer started = UIServer.getInstance();
+                StatsStorage fresh = new InMemoryStatsStorage();
+                started.attach(fresh);
+                server = started;
+                storage = fresh;
             } catch (RuntimeException e) {
                 throw new IllegalStateException("the training UI could not start on port " + port + ": "
                         + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage()));

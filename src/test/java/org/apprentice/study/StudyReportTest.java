@@ -139,6 +139,17 @@ class StudyReportTest {
     }
 
     @Test
+    void aStepFolderOfAnOlderVersionIsNamedNotReadAsEmpty() throws IOException {
+        Path step = Files.createDirectories(home.resolve("runs/old/b"));
+        Files.writeString(step.resolve("run.properties"), "scheme=B\n");
+        Files.writeString(step.resolve("metrics.csv"), "epoch,lr\n1,0.1\n");
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> StepResult.read(step));
+        assertTrue(e.getMessage().contains(step.toString()) && e.getMessage().contains("older Apprentice"),
+                e.getMessage());
+    }
+
+    @Test
     void aStepMayOnlyUseEarlierSteps() throws IOException {
         study();
         Files.writeString(Study.studiesFolder(home).resolve("bad.properties"), String.join("\n",

@@ -81,6 +81,32 @@ class RunFolderTest {
     }
 
     @Test
+    void metricsAreWrittenTheSameUnderAnyLocale() throws Exception {
+        java.util.Locale saved = java.util.Locale.getDefault();
+        try {
+            java.util.Locale.setDefault(java.util.Locale.GERMANY); // a decimal comma would split the CSV's cells
+            RunFolder run = new RunFolder(dir);
+            run.startMetrics();
+            EpochRecord r = new EpochRecord(1, 0.1, Double.NaN, 1.25, Double.NaN, 1.25, 0.5, 0.9, Double.NaN,
+                    Double.NaN, 12.5, 80.0, 0, 0.45, 0.85, Double.NaN);
+            run.appendEpoch(r);
+            assertEquals("1,0.1,,1.250000,,1.250000,0.500000,0.900000,,,12.500,80.0,0,0.450000,0.850000,",
+                    Files.readAllLines(run.metricsFile()).get(1));
+            assertEquals(List.of(r), run.readEpochs());
+        } finally {
+            java.util.Locale.setDefault(saved);
+        }
+    }
+
+    @Test
+    void aPrecisionWithRoundingOffStaysOff() throws Exception {
+        RunFolder run = new RunFolder(dir);
+        RunSettings settings = RunSettings.builder().precision(PrecisionSpec.of(2, 4).withRoundingOff()).build();
+        run.writeSettings(settings);
+        assertEquals(settings, run.readSettings());
+    }
+
+    @Test
     void provenanceRoundTripsBesideItsModel() throws Exception {
         RunFolder run = new RunFolder(dir);
         Path teacher = dir.resolve("teacher.zip");

@@ -36,6 +36,9 @@ class RunSettingsTest {
         assertEquals("resnet101", c.teacher());
         assertEquals(0.01, c.learningRate(), "scheme C fine-tunes");
         assertEquals(0.2, RunSettings.builder().scheme(Scheme.C).learningRate(0.2).build().learningRate());
+        RunSettings typed = RunSettings.builder().scheme(Scheme.B).student("ResNet20").build();
+        assertEquals("resnet20", typed.student(), "model names are stored as the registry spells them");
+        assertEquals("resnet32", typed.teacher());
     }
 
     @Test
