@@ -22,36 +22,20 @@ public final class Main {
         System.exit(run(args, System.out, System.err));
     }
 
+    private final SummaryCommand summary = new SummaryCommand();
+    private final BenchCommand bench = new BenchCommand();
+    private final TrainCommand train = new TrainCommand();
+    private final EvalCommand eval = new EvalCommand();
+    private final ExportCommand export = new ExportCommand();
+    private final DefaultJob defaultJob = new DefaultJob();
+    private final ReproduceCommand reproduce = new ReproduceCommand();
+
     /** Runs the command line and returns the exit status (0 ok, 1 failure, 2 usage error). */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         Main main = new Main();
-        SummaryCommand summary = new SummaryCommand();
-        BenchCommand bench = new BenchCommand();
-        TrainCommand train = new TrainCommand();
-        EvalCommand eval = new EvalCommand();
-        ExportCommand export = new ExportCommand();
-        DefaultJob defaultJob = new DefaultJob();
-        ReproduceCommand reproduce = new ReproduceCommand();
-        JCommander commander = JCommander.newBuilder()
-                .programName("apprentice")
-                .addObject(main)
-                .addCommand("train", train)
-                .addCommand("demo", new DemoCommand())
-                .addCommand("reproduce", reproduce)
-                .addCommand("eval", eval)
-                .addCommand("export", export)
-                .addCommand("summary", summary)
-                .addCommand("bench", bench)
-                .build();
+        JCommander commander = main.commander();
         try {
-            if (args.length > 0 && args[0].startsWith("-") && !args[0].equals("-h") && !args[0].equals("--help")) {
-                // training is the default command: apprentice --scheme C --student resnet50 --bits 2
-                String[] withCommand = new String[args.length + 1];
-                withCommand[0] = "train";
-                System.arraycopy(args, 0, withCommand, 1, args.length);
-                args = withCommand;
-            }
-            args = Recipes.expand(args, projectHome());
+            args = Recipes.expand(withDefaultCommand(args), projectHome());
             commander.parse(args);
         } catch (IllegalArgumentException e) {
             err.println("apprentice: " + firstLine(e));
@@ -66,43 +50,73 @@ public final class Main {
             out.print(usage);
             return 0;
         }
-        String command = commander.getParsedCommand();
-        Path home = projectHome();
         try {
-            if (command == null) {
-                return defaultJob.run(home, out);
-            }
-            return switch (command) {
-                case "train" -> train.run(home, out);
-                case "demo" -> defaultJob.run(home, out);
-                case "reproduce" -> reproduce.run(home, out);
-                case "eval" -> eval.run(home, out);
-                case "export" -> export.run(out);
-                case "summary" -> summary.run(out);
-                case "bench" -> bench.run(home, out);
-                default -> throw new IllegalStateException("unhandled command " + command);
-            };
-        } catch (IllegalArgumentException e) {
+            return main.execute(commander.getParsedCommand(), projectHome(), out);
+        } catch (java.io.IOException | RuntimeException | OutOfMemoryError e) {
+            return failure(e, err);
+        }
+    }
+
+    private JCommander commander() {
+        return JCommander.newBuilder().programName("apprentice").addObject(this)
+                .addCommand("train", train)
+                .addCommand("demo", new DemoCommand())
+                .addCommand("reproduce", reproduce)
+                .addCommand("eval", eval)
+                .addCommand("export", export)
+                .addCommand("summary", summary)
+                .addCommand("bench", bench)
+                .build();
+    }
+
+    /** Training is the default command: {@code apprentice --scheme C --student resnet50 --bits 2}. */
+    private static String[] withDefaultCommand(String[] args) {
+        if (args.length == 0 || !args[0].startsWith("-") || args[0].equals("-h") || args[0].equals("--help")) {
+            return args;
+        }
+        String[] withCommand = new String[args.length + 1];
+        withCommand[0] = "train";
+        System.arraycopy(args, 0, withCommand, 1, args.length);
+        return withCommand;
+    }
+
+    private int execute(String command, Path home, PrintStream out) throws java.io.IOException {
+        if (command == null) {
+            return defaultJob.run(home, out);
+        }
+        return switch (command) {
+            case "train" -> train.run(home, out);
+            case "demo" -> defaultJob.run(home, out);
+            case "reproduce" -> reproduce.run(home, out);
+            case "eval" -> eval.run(home, out);
+            case "export" -> export.run(out);
+            case "summary" -> summary.run(out);
+            case "bench" -> bench.run(home, out);
+            default -> throw new IllegalStateException("unhandled command " + command);
+        };
+    }
+
+    /** One line for a failed command, and its exit status: 2 for a bad value, 1 for anything else. */
+    static int failure(Throwable e, PrintStream err) {
+        if (e instanceof IllegalArgumentException) {
             err.println("apprentice: " + firstLine(e));
             return USAGE_ERROR;
-        } catch (java.io.IOException e) {
-            err.println("apprentice: " + FileErrors.describe(e));
-            return 1;
-        } catch (java.io.UncheckedIOException e) {
-            err.println("apprentice: " + FileErrors.describe(e.getCause()));
-            return 1;
-        } catch (IllegalStateException | UnsupportedOperationException e) {
+        }
+        if (e instanceof java.io.IOException io) {
+            err.println("apprentice: " + FileErrors.describe(io));
+        } else if (e instanceof java.io.UncheckedIOException io) {
+            err.println("apprentice: " + FileErrors.describe(io.getCause()));
+        } else if (e instanceof IllegalStateException || e instanceof UnsupportedOperationException) {
             err.println("apprentice: " + firstLine(e));
-            return 1;
-        } catch (RuntimeException | OutOfMemoryError e) {
+        } else {
             // not a message of ours: say what failed in one line; the stack trace only when asked for
             err.println("apprentice: unexpected " + e.getClass().getSimpleName() + ": " + firstLine(e)
                     + " (rerun with APPRENTICE_JAVA_OPTS=-D" + DEBUG + "=true for the stack trace)");
             if (Boolean.getBoolean(DEBUG)) {
                 e.printStackTrace(err);
             }
-            return 1;
         }
+        return 1;
     }
 
     /** Set to true to print the stack trace of an unexpected error. */

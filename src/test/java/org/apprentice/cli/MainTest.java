@@ -129,4 +129,19 @@ class MainTest {
         }
     }
 
+
+    @Test
+    void everyFailureIsOneLineWithItsStatus() {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream e = new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(1, Main.failure(new NullPointerException("x was null"), e));
+        assertEquals(2, Main.failure(new IllegalArgumentException("--lr -1\nmore"), e));
+        assertEquals(1, Main.failure(new java.nio.file.NoSuchFileException("/data/x.zip"), e));
+        assertEquals(1, Main.failure(new java.io.UncheckedIOException(new java.nio.file.AccessDeniedException("/root/y")), e));
+        assertEquals(java.util.List.of(
+                "apprentice: unexpected NullPointerException: x was null (rerun with APPRENTICE_JAVA_OPTS=-Dapprentice.debug=true for the stack trace)",
+                "apprentice: --lr -1",
+                "apprentice: /data/x.zip: no such file or folder",
+                "apprentice: /root/y: permission denied"), bytes.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList());
+    }
 }
