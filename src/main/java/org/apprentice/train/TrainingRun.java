@@ -264,12 +264,14 @@ public final class TrainingRun {
     private void requireSpace(Networks nets) throws IOException {
         long params = nets.student().params().length() + (nets.trainedTeacher() == null ? 0
                 : nets.trainedTeacher().params().length());
-        long needed = 4 * params * 3 * 3;
-        long free = Files.getFileStore(s.out()).getUsableSpace();
+        requireSpace(s.out(), 4 * params * 3 * 3, Files.getFileStore(s.out()).getUsableSpace());
+    }
+
+    static void requireSpace(Path out, long needed, long free) {
         if (free < needed) {
-            throw new IllegalStateException(String.format("--out %s: only %.1f MB free on its disk, the run needs about "
-                    + "%.1f MB for its checkpoints and models; free some space or give another --out", s.out(),
-                    free / 1e6, needed / 1e6));
+            throw new IllegalStateException(String.format(java.util.Locale.ROOT, "--out %s: only %.1f MB free on its "
+                    + "disk, the run needs about %.1f MB for its checkpoints and models; free some space or give "
+                    + "another --out", out, free / 1e6, needed / 1e6));
         }
     }
 

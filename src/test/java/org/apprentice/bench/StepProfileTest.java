@@ -51,4 +51,19 @@ class StepProfileTest {
     void pytorchIsOptionalAndSaysWhyItIsAbsent(@TempDir Path home) {
         assertTrue(new TorchBaseline(home).unavailable().contains("torch-resnet-bench.py is missing"));
     }
+
+    @Test
+    void pytorchsFigureIsReadFromTheScriptsLastLineAndAFailureIsNamed(@TempDir Path home) throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(Path.of(TorchBaseline.PYTHON)));
+        Path script = java.nio.file.Files.createDirectories(home.resolve("bin")).resolve("torch-resnet-bench.py");
+        java.nio.file.Files.writeString(script, "import sys\nprint('warming up')\nprint('{\"model\": \"' + sys.argv[1]"
+                + " + '\", \"batch\": 8, \"threads\": 1, \"torch\": \"x\", \"median_seconds\": 0.5, "
+                + "\"images_per_second\": 16.0, \"parameters\": 272474}')\n");
+        TorchBaseline.Result r = new TorchBaseline(home).run("resnet20", 8, new InputShape(3, 32, 32), 10, 0, 1, 1);
+        assertEquals(new TorchBaseline.Result("resnet20", 8, 1, "x", 0.5, 16.0, 272474), r);
+        java.nio.file.Files.writeString(script, "raise SystemExit('no torch here')\n");
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> new TorchBaseline(home).run("resnet20", 8, new InputShape(3, 32, 32), 10, 0, 1, 1));
+        assertTrue(e.getMessage().contains("PyTorch benchmark of resnet20 failed: no torch here"), e.getMessage());
+    }
 }
