@@ -2,11 +2,15 @@ package org.apprentice.bench;
 
 import java.util.Arrays;
 import java.util.List;
+import org.apprentice.kd.ApprenticeTrainer;
 import org.apprentice.model.ResNetBuilder;
 import org.apprentice.model.ResNetConfig;
 import org.apprentice.runtime.Backend;
+import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -37,6 +41,20 @@ public final class TrainingStepBenchmark {
         double median = steps % 2 == 1 ? seconds[steps / 2] : (seconds[steps / 2 - 1] + seconds[steps / 2]) / 2;
         boolean helpers = Backend.helperReport(setup.net()).stream().noneMatch(line -> line.endsWith(": none"));
         return new Result(label, batch, median, seconds[0], helpers);
+    }
+
+    /**
+     * Images per second of a pass over {@code steps} random global minibatches of {@code batch} through the
+     * training loop with {@code replicas} data-parallel replicas, each taking {@code batch / replicas} images
+     * per step (1: the model itself); measured on the second pass, the first warms up.
+     */
+    public static double replicatedImagesPerSecond(ResNetConfig config, int batch, int replicas, int steps) {
+        Setup setup = Setup.of(config, batch * steps, 0);
+        ApprenticeTrainer trainer = ApprenticeTrainer.withoutTeacher(setup.net()).replicas(replicas);
+        DataSetIterator passes = new ListDataSetIterator<>(
+                new DataSet(setup.xs()[0], setup.ys()[0]).asList(), batch / replicas);
+        trainer.trainEpoch(0, passes);
+        return trainer.trainEpoch(1, passes).imagesPerSecond();
     }
 
     /** Where the time of {@code steps} training steps goes, after warm-up ({@link StepProfile}). */

@@ -48,6 +48,10 @@ final class BenchCommand {
             + "Recorder samples of the training thread)")
     boolean profile;
 
+    @Parameter(names = "--replicas", description = "Also time N data-parallel replicas (train --replicas N), each "
+            + "with batch/N images a step, against one model at the same batch, through the training loop")
+    int replicas = 0;
+
     @Parameter(names = "--no-torch", description = "Do not time PyTorch side by side (bin/torch-resnet-bench.py with "
             + "Debian's python3-torch, when installed)")
     boolean noTorch;
@@ -95,6 +99,9 @@ final class BenchCommand {
                         reference.parameters(), ours);
             }
         }
+        if (replicas > 0) {
+            replicas(out, presets, low);
+        }
         if (profile) {
             for (Preset p : presets) {
                 ResNetConfig config = ResNetConfig.of(p.model(), p.classes(), p.input());
@@ -105,6 +112,26 @@ final class BenchCommand {
             }
         }
         return 0;
+    }
+
+    /** One model against {@code replicas} replicas at the same global batch, fp32 and low precision. */
+    private void replicas(PrintStream out, List<Preset> presets, PrecisionSpec low) {
+        out.printf("%n%-46s %6s %16s %16s %9s%n", "training loop, " + steps + " steps a pass", "batch", "1 model im/s",
+                replicas + " replicas im/s", "ratio");
+        for (Preset p : presets) {
+            if (p.batch() % replicas != 0) {
+                throw new IllegalArgumentException("--replicas " + replicas + " does not divide " + p.model()
+                        + "'s batch " + p.batch());
+            }
+            ResNetConfig config = ResNetConfig.of(p.model(), p.classes(), p.input());
+            for (ResNetConfig c : low == null ? List.of(config) : List.of(config, config.withPrecision(low))) {
+                double one = TrainingStepBenchmark.replicatedImagesPerSecond(c, p.batch(), 1, steps);
+                double many = TrainingStepBenchmark.replicatedImagesPerSecond(c, p.batch(), replicas, steps);
+                out.printf("%-46s %6d %16.1f %16.1f %8.2fx%n", p.label() + " " + (c == config ? "fp32"
+                        : low.body().label()), p.batch(), one, many, many / one);
+                out.flush();
+            }
+        }
     }
 
     private void profile(PrintStream out, String label, ResNetConfig config, int batch) {

@@ -72,6 +72,11 @@ final class TrainCommand {
     @Parameter(names = "--batch", description = "Minibatch size")
     int batch = DEFAULTS.batch();
 
+    @Parameter(names = "--replicas", description = "Data-parallel replicas of the student (DL4J's ParallelWrapper, "
+            + "parameters and momenta averaged after every step), each taking batch/N images a step and "
+            + "cores/N threads; not for scheme A")
+    int replicas = DEFAULTS.replicas();
+
     @Parameter(names = "--lr", description = "Learning rate, SGD with Nesterov momentum 0.9 (default 0.1; 0.01 for scheme C, which fine-tunes)")
     Double lr;
 
@@ -135,7 +140,7 @@ final class TrainCommand {
                         : recorded != null && (teacher == null || teacher.equals(recorded.name())) ? recorded.width()
                         : DEFAULTS.teacherWidth()).teacherModel(teacherModel).studentInit(studentInit)
                 .data(dataOptions.spec()).trainSubset(trainSubset).imageSize(dataOptions.imageSize)
-                .workers(dataOptions.workers).skipBadImages(skipBadImages).epochs(epochs).pretrainEpochs(pretrainEpochs).batch(batch).learningRate(lr)
+                .workers(dataOptions.workers).replicas(replicas).skipBadImages(skipBadImages).epochs(epochs).pretrainEpochs(pretrainEpochs).batch(batch).learningRate(lr)
                 .schedule(Schedule.parse(schedule)).weightDecay(wd).alpha(alpha).beta(beta).gamma(gamma)
                 .temperature(temperature).target(ApprenticeLoss.Target.parse(target))
                 .cacheTeacherLogits(cacheTeacherLogits).seed(seed).out(out).resume(resume)

@@ -42,6 +42,7 @@ public final class ApprenticeTrainer {
     private final ApprenticeLoss loss;
     private final LogitsCapture studentLogits = new LogitsCapture();
     private final LogitsCapture teacherLogits = new LogitsCapture();
+    private int replicas = 1;
 
     private ApprenticeTrainer(Scheme scheme, ComputationGraph teacher, ComputationGraph student, ApprenticeLoss loss) {
         this.scheme = scheme;
@@ -90,6 +91,27 @@ public final class ApprenticeTrainer {
         return scheme;
     }
 
+    /**
+     * Trains through {@code n} data-parallel replicas of the student ({@link ReplicatedFit}), each taking
+     * one minibatch of the iterator per step; 1 trains the student itself. Scheme A is refused: its teacher
+     * steps with the student on every minibatch, which the replicas cannot share.
+     */
+    public ApprenticeTrainer replicas(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("--replicas must be at least 1, got " + n);
+        }
+        if (n > 1 && scheme == Scheme.A) {
+            throw new IllegalArgumentException("--replicas " + n + " is not available for scheme A: its teacher "
+                    + "trains with the student on each minibatch; use scheme B or C, or --replicas 1");
+        }
+        replicas = n;
+        return this;
+    }
+
+    public int replicas() {
+        return replicas;
+    }
+
     /** Told the running count of images after every minibatch (progress display). */
     @FunctionalInterface
     public interface Progress {
@@ -104,44 +126,81 @@ public final class ApprenticeTrainer {
     /** One pass over {@code data}, reporting progress after each minibatch. */
     public EpochMetrics trainEpoch(int epoch, DataSetIterator data, Progress progress) {
         long start = System.nanoTime();
-        double teacherCe = 0;
-        double studentCe = 0;
-        double distill = 0;
-        long images = 0;
-        long teacherForwards = 0;
-        long[] studentHits = new long[2];
-        long[] teacherHits = new long[2];
+        Totals totals = new Totals(progress);
         data.reset();
-        while (data.hasNext()) {
-            DataSet batch = data.next();
-            INDArray x = batch.getFeatures();
-            INDArray y = batch.getLabels();
-            long n = x.size(0);
+        if (replicas > 1) {
+            ReplicatedFit.fit(student, replicas, new LabelledBatches(data, batch -> labelled(batch, totals)),
+                    totals::student);
+        } else {
+            while (data.hasNext()) {
+                DataSet batch = labelled(data.next(), totals);
+                student.fit(new INDArray[] {batch.getFeatures()}, new INDArray[] {batch.getLabels()});
+                totals.student(batch.getLabels(), studentLogits.take());
+            }
+        }
+        student.incrementEpochCount(); // drives epoch-based learning-rate schedules
+        if (scheme == Scheme.A) {
+            teacher.incrementEpochCount();
+        }
+        return totals.metrics(epoch, (System.nanoTime() - start) / 1e9);
+    }
+
+    /**
+     * The minibatch with the labels the student trains on: one-hot without a teacher, else one-hot and the
+     * teacher's logits: from scheme A's teacher taking its own step, from labels that already carry them
+     * (precomputed with {@link #withTeacherLogits}), or from the frozen teacher in inference mode.
+     */
+    private DataSet labelled(DataSet batch, Totals totals) {
+        INDArray x = batch.getFeatures();
+        INDArray y = batch.getLabels();
+        if (scheme == Scheme.NONE || y.size(1) == 2 * classes()) {
+            return batch;
+        }
+        INDArray zT;
+        if (scheme == Scheme.A) {
+            teacher.fit(new INDArray[] {x}, new INDArray[] {y});
+            zT = teacherLogits.take();
+            totals.teacher(y, zT);
+        } else {
+            zT = frozenTeacherLogits(x);
+            totals.teacherForward();
+        }
+        return new org.nd4j.linalg.dataset.DataSet(x, ApprenticeLoss.labels(y, zT));
+    }
+
+    /** One epoch's running sums; replicas add to them from their own threads. */
+    private final class Totals {
+        private final Progress progress;
+        private double teacherCe;
+        private double studentCe;
+        private double distill;
+        private long images;
+        private long teacherForwards;
+        private final long[] studentHits = new long[2];
+        private final long[] teacherHits = new long[2];
+
+        Totals(Progress progress) {
+            this.progress = progress;
+        }
+
+        synchronized void teacher(INDArray y, INDArray zT) {
+            teacherCe += crossEntropy(y, zT) * y.size(0);
+            Ranks.countHits(y, zT, teacherHits);
+            teacherForwards++;
+        }
+
+        synchronized void teacherForward() {
+            teacherForwards++;
+        }
+
+        /** The student's pre-update logits {@code zA} on a minibatch trained with {@code labels}. */
+        synchronized void student(INDArray labels, INDArray zA) {
+            long n = zA.size(0);
             if (scheme == Scheme.NONE) {
-                student.fit(new INDArray[] {x}, new INDArray[] {y});
-                INDArray zA = studentLogits.take();
-                studentCe += crossEntropy(y, zA) * n;
-                Ranks.countHits(y, zA, studentHits);
+                studentCe += crossEntropy(labels, zA) * n;
+                Ranks.countHits(labels, zA, studentHits);
             } else {
-                INDArray zT;
-                if (scheme == Scheme.A) {
-                    teacher.fit(new INDArray[] {x}, new INDArray[] {y});
-                    zT = teacherLogits.take();
-                    teacherCe += crossEntropy(y, zT) * n;
-                    Ranks.countHits(y, zT, teacherHits);
-                    teacherForwards++;
-                } else if (y.size(1) == 2 * classes()) {
-                    // labels already carry the teacher's logits (precomputed with withTeacherLogits)
-                    zT = y.get(NDArrayIndex.all(), NDArrayIndex.interval(classes(), 2 * classes()));
-                    y = y.get(NDArrayIndex.all(), NDArrayIndex.interval(0, classes()));
-                } else {
-                    zT = frozenTeacherLogits(x);
-                    teacherForwards++;
-                }
-                INDArray labels = ApprenticeLoss.labels(y, zT);
-                student.fit(new INDArray[] {x}, new INDArray[] {labels});
-                INDArray zA = studentLogits.take();
-                Ranks.countHits(y, zA, studentHits);
+                Ranks.countHits(labels.get(NDArrayIndex.all(), NDArrayIndex.interval(0, classes())), zA, studentHits);
                 double[] terms = loss.terms(labels, zA);
                 studentCe += terms[0] * n;
                 distill += terms[1] * n;
@@ -149,18 +208,16 @@ public final class ApprenticeTrainer {
             images += n;
             progress.imagesDone(images);
         }
-        student.incrementEpochCount(); // drives epoch-based learning-rate schedules
-        if (scheme == Scheme.A) {
-            teacher.incrementEpochCount();
+
+        synchronized EpochMetrics metrics(int epoch, double seconds) {
+            double ce = studentCe / images;
+            double kd = distill / images;
+            double total = scheme == Scheme.NONE ? ce : loss.getBeta() * ce + loss.getGamma() * kd;
+            return new EpochMetrics(epoch, scheme == Scheme.A ? teacherCe / images : Double.NaN, ce,
+                    scheme == Scheme.NONE ? Double.NaN : kd, total, images, seconds, teacherForwards,
+                    (double) studentHits[0] / images, (double) studentHits[1] / images,
+                    scheme == Scheme.A ? (double) teacherHits[0] / images : Double.NaN);
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        double ce = studentCe / images;
-        double kd = distill / images;
-        double total = scheme == Scheme.NONE ? ce : loss.getBeta() * ce + loss.getGamma() * kd;
-        return new EpochMetrics(epoch, scheme == Scheme.A ? teacherCe / images : Double.NaN, ce,
-                scheme == Scheme.NONE ? Double.NaN : kd, total, images, seconds, teacherForwards,
-                (double) studentHits[0] / images, (double) studentHits[1] / images,
-                scheme == Scheme.A ? (double) teacherHits[0] / images : Double.NaN);
     }
 
     private long classes() {

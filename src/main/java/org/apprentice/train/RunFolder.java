@@ -298,11 +298,25 @@ public final class RunFolder {
     /** Reads a JSON file written by {@link #writeJson}; a one-line error names the file. */
     static <T> T readJson(Path file, Class<T> type) {
         try {
-            return JSON.readValue(file.toFile(), type);
+            return JSON.treeToValue(upgraded(JSON.readTree(file.toFile())), type);
         } catch (IOException | RuntimeException e) {
             String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
             throw new IllegalStateException(file + " cannot be read as " + type.getSimpleName() + ": " + why, e);
         }
+    }
+
+    /**
+     * {@code node} with the settings that files written by earlier versions lack set to the value those
+     * versions used: {@code replicas} 1 in every settings object (the one type with {@code workers}).
+     */
+    private static JsonNode upgraded(JsonNode node) {
+        if (node instanceof org.nd4j.shade.jackson.databind.node.ObjectNode object) {
+            if (object.has("workers") && !object.has("replicas")) {
+                object.put("replicas", 1);
+            }
+            object.forEach(RunFolder::upgraded);
+        }
+        return node;
     }
 
     /** The JSON tree of {@code value}, to compare two records field by field. */

@@ -24,6 +24,8 @@ import org.apprentice.model.StemShape;
  * @param trainSubset        training images kept (stratified, seeded); 0 keeps all
  * @param imageSize          input height and width for image folders
  * @param workers            image-decoding threads for image folders
+ * @param replicas           data-parallel replicas of the student, each taking batch/replicas images a step
+ *                           ({@link org.apprentice.kd.ApprenticeTrainer#replicas})
  * @param pretrainEpochs     epochs of a teacher or scheme-C starting point trained on the fly (not in the model
  *                           store); 0: the run's epochs
  * @param cacheTeacherLogits schemes B/C on in-memory data: the frozen teacher's logits computed once
@@ -34,7 +36,8 @@ import org.apprentice.model.StemShape;
  */
 public record RunSettings(Scheme scheme, String student, double studentWidth, PrecisionSpec precision,
                           String teacher, double teacherWidth, Path teacherModel, Path studentInit,
-                          DataSpec data, int trainSubset, int imageSize, int workers, boolean skipBadImages,
+                          DataSpec data, int trainSubset, int imageSize, int workers, int replicas,
+                          boolean skipBadImages,
                           int epochs, int pretrainEpochs, int batch, double learningRate, Schedule schedule,
                           double weightDecay,
                           double alpha, double beta, double gamma, double temperature, Target target,
@@ -56,6 +59,7 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
         atLeast("--train-subset", trainSubset, 0);
         atLeast("--image-size", imageSize, 1);
         atLeast("--workers", workers, 1);
+        atLeast("--replicas", replicas, 1);
         atLeast("--epochs", epochs, 1);
         atLeast("--pretrain-epochs", pretrainEpochs, 0);
         atLeast("--batch", batch, 1);
@@ -84,6 +88,14 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
         if (studentInit != null && scheme != Scheme.C) {
             throw new IllegalArgumentException("--student-init is for scheme C (lower a trained model); scheme "
                     + scheme.flag() + " trains its student from scratch");
+        }
+        if (batch % replicas != 0) {
+            throw new IllegalArgumentException("--batch " + batch + " does not split into --replicas " + replicas
+                    + " equal minibatches: give a batch that is a multiple of " + replicas);
+        }
+        if (replicas > 1 && scheme == Scheme.A) {
+            throw new IllegalArgumentException("--replicas " + replicas + " is not available for scheme A: its "
+                    + "teacher trains with the student on each minibatch; use scheme B or C, or --replicas 1");
         }
         if (resume && out == null) {
             throw new IllegalArgumentException("--resume needs --out DIR, the folder of the run to continue");
@@ -137,11 +149,12 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
 
     /**
      * The settings that must not change when a run is resumed: these settings without where and how it runs
-     * (folder, resume, stop-after, UI, decoding threads, the teacher-logit cache), none of which changes a number.
+     * (folder, resume, stop-after, UI, decoding threads, the teacher-logit cache), none of which changes a number,
+     * and the replicas, which keep the optimisation the same (batch norm then normalises each replica's share).
      */
     public RunSettings identity() {
-        return toBuilder().out(null).resume(false).stopAfterEpoch(0).uiPort(0).workers(1).skipBadImages(false)
-                .cacheTeacherLogits(false).build();
+        return toBuilder().out(null).resume(false).stopAfterEpoch(0).uiPort(0).workers(1).replicas(1)
+                .skipBadImages(false).cacheTeacherLogits(false).build();
     }
 
     /** The epochs of a full-precision model trained on the fly for this run (teacher, scheme-C starting point). */
@@ -178,6 +191,7 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
         b.trainSubset = trainSubset;
         b.imageSize = imageSize;
         b.workers = workers;
+        b.replicas = replicas;
         b.skipBadImages = skipBadImages;
         b.epochs = epochs;
         b.pretrainEpochs = pretrainEpochs;
@@ -234,6 +248,7 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
         /** null: {@link #defaultImageSize} of the data and networks. */
         private Integer imageSize;
         private int workers = 2;
+        private int replicas = 1;
         private boolean skipBadImages = false;
         private int epochs = 2;
         private int pretrainEpochs = 0;
@@ -291,7 +306,7 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
             double lr = learningRate != null ? learningRate : defaultLearningRate(scheme);
             int size = imageSize != null ? imageSize : defaultImageSize(data, student, scheme.needsTeacher() ? t : null);
             return new RunSettings(scheme, student, studentWidth, p, t, teacherWidth, teacherModel, studentInit, data,
-                    trainSubset, size, workers, skipBadImages, epochs, pretrainEpochs, batch, lr, schedule, weightDecay, alpha,
+                    trainSubset, size, workers, replicas, skipBadImages, epochs, pretrainEpochs, batch, lr, schedule, weightDecay, alpha,
                     beta, gamma, temperature, target, cacheTeacherLogits, seed, out, resume, stopAfterEpoch, uiPort);
         }
 
@@ -355,6 +370,11 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
 
         public Builder workers(int v) {
             workers = v;
+            return this;
+        }
+
+        public Builder replicas(int v) {
+            replicas = v;
             return this;
         }
 

@@ -245,6 +245,10 @@ public final class TrainingRun {
                 s.scheme().needsTeacher() ? ", teacher " + s.teacher() : "",
                 ModelSize.megabytes(ModelSize.of(nets.student()).lowPrecisionBytes()), data.description(),
                 data.trainExamples(), data.testExamples());
+        if (s.replicas() > 1) {
+            out.printf("%d data-parallel replicas of the student, %d images each per step of %d, parameters and "
+                    + "momenta averaged after every step%n", s.replicas(), s.batch() / s.replicas(), s.batch());
+        }
         if (s.uiPort() > 0) {
             TrainingUi.attach(s.uiPort(), nets.student(), out);
         }
@@ -284,7 +288,8 @@ public final class TrainingRun {
             EpochMetrics m;
             try (EpochProgress progress = new EpochProgress("epoch " + epoch + "/" + s.epochs(), data.trainExamples(),
                     out, EpochProgress.isTerminal())) {
-                m = nets.trainer().trainEpoch(epoch, data.train(epoch, s.batch(), s.seed()), progress);
+                m = nets.trainer().replicas(s.replicas())
+                        .trainEpoch(epoch, data.train(epoch, s.batch() / s.replicas(), s.seed()), progress);
             }
             epochs.add(m);
             requireFinite(epoch, m, nets);

@@ -109,6 +109,16 @@ class TrainCommandTest {
         assertEquals(2, csv.size());
         assertTrue(csv.get(0).startsWith("epoch,lr,teacher_ce,student_ce,distillation,loss,student_top1"));
         assertTrue(csv.get(1).startsWith("1,0.01,"), "scheme C fine-tunes at a smaller learning rate: " + csv.get(1));
+
+        Path replicated = dir.resolve("c-replicas");
+        assertEquals(0, train("--scheme", "C", "--width", "0.25", "--teacher", "resnet8", "--replicas", "2",
+                "--teacher-model", teacher.resolve("student.zip").toString(),
+                "--student-init", fpStudent.resolve("student.zip").toString(), "--out", replicated.toString()),
+                err.toString());
+        assertTrue(out().contains("2 data-parallel replicas of the student, 16 images each per step of 32"), out());
+        assertTrue(out().matches("(?s).*epoch 1/1: 100% \\(64/64 images.*"), "every image measured once: " + out());
+        assertEquals(2, new RunFolder(replicated).readSettings().replicas());
+        assertTrue(Files.isRegularFile(replicated.resolve("student.zip")));
     }
 
     @Test

@@ -47,6 +47,17 @@ class RunFolderTest {
     }
 
     @Test
+    void settingsWrittenBeforeReplicasExistedReadAsOneReplica() throws Exception {
+        RunFolder run = new RunFolder(dir);
+        run.writeSettings(RunSettings.defaults());
+        Path file = dir.resolve(RunFolder.SETTINGS);
+        String old = Files.readString(file).replaceAll("\\s*\"replicas\" : 1,", "");
+        assertTrue(!old.contains("replicas"), old);
+        Files.writeString(file, old);
+        assertEquals(RunSettings.defaults(), run.readSettings());
+    }
+
+    @Test
     void aHandEditedSettingsFileIsValidatedAndNamed() throws Exception {
         RunFolder run = new RunFolder(dir);
         run.writeSettings(RunSettings.defaults());

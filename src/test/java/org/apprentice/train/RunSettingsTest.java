@@ -82,6 +82,9 @@ class RunSettingsTest {
                 refused("--stop-after-epoch 5 is past --epochs 2", b -> b.stopAfterEpoch(5)),
                 refused("--width", b -> b.studentWidth(0)),
                 refused("--workers", b -> b.workers(0)),
+                refused("--replicas", b -> b.replicas(0)),
+                refused("--batch 100 does not split into --replicas 3", b -> b.batch(100).replicas(3)),
+                refused("--replicas 2 is not available for scheme A", b -> b.scheme(Scheme.A).replicas(2)),
                 refused("--ui-port", b -> b.uiPort(70000)),
                 refused("unknown model 'resnet19'", b -> b.student("resnet19")),
                 refused("unknown model 'vgg'", b -> b.scheme(Scheme.B).teacher("vgg")),
@@ -108,7 +111,7 @@ class RunSettingsTest {
     @Test
     void theIdentityLeavesOutWhereAndHowARunRuns() {
         RunSettings run = RunSettings.builder().scheme(Scheme.B).out(Path.of("runs/x")).resume(true).workers(8)
-                .uiPort(9000).stopAfterEpoch(1).cacheTeacherLogits(true).build();
+                .replicas(4).uiPort(9000).stopAfterEpoch(1).cacheTeacherLogits(true).build();
         assertEquals(RunSettings.builder().scheme(Scheme.B).workers(1).build(), run.identity());
         RunSettings otherSeed = run.toBuilder().seed(7).build();
         assertTrue(!otherSeed.identity().equals(run.identity()));
@@ -121,7 +124,7 @@ class RunSettingsTest {
                         .withOverride("layer1.0.conv1", new LayerPrecision(32, 8)))
                 .teacher("resnet32").teacherWidth(2).teacherModel(Path.of("t.zip")).studentInit(Path.of("s.zip"))
                 .data(DataSpec.parse("cifar10:datasets/cifar10")).trainSubset(100).imageSize(32).workers(3)
-                .skipBadImages(true).epochs(5).pretrainEpochs(7).batch(16).learningRate(0.02).schedule(Schedule.STEP).weightDecay(5e-4)
+                .replicas(2).skipBadImages(true).epochs(5).pretrainEpochs(7).batch(16).learningRate(0.02).schedule(Schedule.STEP).weightDecay(5e-4)
                 .beta(0.25).gamma(0.75).temperature(2).target(Target.LOGITS).cacheTeacherLogits(true).seed(9)
                 .out(Path.of("runs/all")).resume(true).stopAfterEpoch(2).uiPort(9001).build();
         assertEquals(all, all.toBuilder().build());
