@@ -77,6 +77,10 @@ final class TrainCommand {
             + "cores/N threads; not for scheme A")
     int replicas = DEFAULTS.replicas();
 
+    @Parameter(names = "--spark", description = "Train through Spark at this master (local[N] or a cluster URL), "
+            + "DL4J's parameter averaging after every step; needs the Spark build (APPRENTICE_SPARK=1); not for scheme A")
+    String spark;
+
     @Parameter(names = "--lr", description = "Learning rate, SGD with Nesterov momentum 0.9 (default 0.1; 0.01 for scheme C, which fine-tunes)")
     Double lr;
 
@@ -140,7 +144,7 @@ final class TrainCommand {
                         : recorded != null && (teacher == null || teacher.equals(recorded.name())) ? recorded.width()
                         : DEFAULTS.teacherWidth()).teacherModel(teacherModel).studentInit(studentInit)
                 .data(dataOptions.spec()).trainSubset(trainSubset).imageSize(dataOptions.imageSize)
-                .workers(dataOptions.workers).replicas(replicas).skipBadImages(skipBadImages).epochs(epochs).pretrainEpochs(pretrainEpochs).batch(batch).learningRate(lr)
+                .workers(dataOptions.workers).replicas(replicas).spark(spark).skipBadImages(skipBadImages).epochs(epochs).pretrainEpochs(pretrainEpochs).batch(batch).learningRate(lr)
                 .schedule(Schedule.parse(schedule)).weightDecay(wd).alpha(alpha).beta(beta).gamma(gamma)
                 .temperature(temperature).target(ApprenticeLoss.Target.parse(target))
                 .cacheTeacherLogits(cacheTeacherLogits).seed(seed).out(out).resume(resume)

@@ -43,6 +43,7 @@ public final class ApprenticeTrainer {
     private final LogitsCapture studentLogits = new LogitsCapture();
     private final LogitsCapture teacherLogits = new LogitsCapture();
     private int replicas = 1;
+    private SparkTraining spark;
 
     private ApprenticeTrainer(Scheme scheme, ComputationGraph teacher, ComputationGraph student, ApprenticeLoss loss) {
         this.scheme = scheme;
@@ -112,6 +113,20 @@ public final class ApprenticeTrainer {
         return replicas;
     }
 
+    /**
+     * Trains through Spark ({@link SparkTraining}) instead of in this JVM; the iterator then gives minibatches
+     * of batch / workers. Spark's workers keep their logits, so an epoch reports Spark's mean loss and no
+     * training accuracy or loss terms (NaN). Scheme A is refused as with replicas.
+     */
+    public ApprenticeTrainer spark(SparkTraining training) {
+        if (scheme == Scheme.A) {
+            throw new IllegalArgumentException("--spark is not available for scheme A: its teacher trains with the "
+                    + "student on each minibatch; use scheme B or C");
+        }
+        spark = training;
+        return this;
+    }
+
     /** Told the running count of images after every minibatch (progress display). */
     @FunctionalInterface
     public interface Progress {
@@ -128,7 +143,10 @@ public final class ApprenticeTrainer {
         long start = System.nanoTime();
         Totals totals = new Totals(progress);
         data.reset();
-        if (replicas > 1) {
+        if (spark != null) {
+            double loss = spark.fit(student, new LabelledBatches(data, batch -> totals.counted(labelled(batch, totals))));
+            totals.sparkLoss(loss);
+        } else if (replicas > 1) {
             ReplicatedFit.fit(student, replicas, new LabelledBatches(data, batch -> labelled(batch, totals)),
                     totals::student);
         } else {
@@ -176,6 +194,7 @@ public final class ApprenticeTrainer {
         private double distill;
         private long images;
         private long teacherForwards;
+        private double sparkLoss = Double.NaN;
         private final long[] studentHits = new long[2];
         private final long[] teacherHits = new long[2];
 
@@ -191,6 +210,17 @@ public final class ApprenticeTrainer {
 
         synchronized void teacherForward() {
             teacherForwards++;
+        }
+
+        /** A minibatch handed to Spark, whose workers keep the logits: counted, not measured. */
+        synchronized DataSet counted(DataSet batch) {
+            images += batch.getFeatures().size(0);
+            progress.imagesDone(images);
+            return batch;
+        }
+
+        synchronized void sparkLoss(double loss) {
+            sparkLoss = loss;
         }
 
         /** The student's pre-update logits {@code zA} on a minibatch trained with {@code labels}. */
@@ -210,6 +240,10 @@ public final class ApprenticeTrainer {
         }
 
         synchronized EpochMetrics metrics(int epoch, double seconds) {
+            if (spark != null) {
+                return new EpochMetrics(epoch, Double.NaN, Double.NaN, Double.NaN, sparkLoss, images, seconds,
+                        teacherForwards, Double.NaN, Double.NaN, Double.NaN);
+            }
             double ce = studentCe / images;
             double kd = distill / images;
             double total = scheme == Scheme.NONE ? ce : loss.getBeta() * ce + loss.getGamma() * kd;

@@ -26,6 +26,7 @@ import org.apprentice.model.StemShape;
  * @param workers            image-decoding threads for image folders
  * @param replicas           data-parallel replicas of the student, each taking batch/replicas images a step
  *                           ({@link org.apprentice.kd.ApprenticeTrainer#replicas})
+ * @param spark              a Spark master (local[N], or a cluster's URL) to train through, or null
  * @param pretrainEpochs     epochs of a teacher or scheme-C starting point trained on the fly (not in the model
  *                           store); 0: the run's epochs
  * @param cacheTeacherLogits schemes B/C on in-memory data: the frozen teacher's logits computed once
@@ -37,7 +38,7 @@ import org.apprentice.model.StemShape;
 public record RunSettings(Scheme scheme, String student, double studentWidth, PrecisionSpec precision,
                           String teacher, double teacherWidth, Path teacherModel, Path studentInit,
                           DataSpec data, int trainSubset, int imageSize, int workers, int replicas,
-                          boolean skipBadImages,
+                          String spark, boolean skipBadImages,
                           int epochs, int pretrainEpochs, int batch, double learningRate, Schedule schedule,
                           double weightDecay,
                           double alpha, double beta, double gamma, double temperature, Target target,
@@ -97,6 +98,12 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
             throw new IllegalArgumentException("--replicas " + replicas + " is not available for scheme A: its "
                     + "teacher trains with the student on each minibatch; use scheme B or C, or --replicas 1");
         }
+        if (spark != null && (spark.isBlank() || replicas > 1 || scheme == Scheme.A)) {
+            throw new IllegalArgumentException("--spark '" + spark + "': " + (spark.isBlank() ? "give a master, "
+                    + "e.g. local[2] or spark://host:7077" : replicas > 1 ? "Spark's workers are the replicas; "
+                    + "leave out --replicas" : "not available for scheme A: its teacher trains with the student on "
+                    + "each minibatch; use scheme B or C"));
+        }
         if (resume && out == null) {
             throw new IllegalArgumentException("--resume needs --out DIR, the folder of the run to continue");
         }
@@ -150,11 +157,11 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
     /**
      * The settings that must not change when a run is resumed: these settings without where and how it runs
      * (folder, resume, stop-after, UI, decoding threads, the teacher-logit cache), none of which changes a number,
-     * and the replicas, which keep the optimisation the same (batch norm then normalises each replica's share).
+     * and the replicas or Spark, which keep the optimisation the same (batch norm then normalises each replica's share).
      */
     public RunSettings identity() {
         return toBuilder().out(null).resume(false).stopAfterEpoch(0).uiPort(0).workers(1).replicas(1)
-                .skipBadImages(false).cacheTeacherLogits(false).build();
+                .spark(null).skipBadImages(false).cacheTeacherLogits(false).build();
     }
 
     /** The epochs of a full-precision model trained on the fly for this run (teacher, scheme-C starting point). */
@@ -192,6 +199,7 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
         b.imageSize = imageSize;
         b.workers = workers;
         b.replicas = replicas;
+        b.spark = spark;
         b.skipBadImages = skipBadImages;
         b.epochs = epochs;
         b.pretrainEpochs = pretrainEpochs;
@@ -249,6 +257,7 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
         private Integer imageSize;
         private int workers = 2;
         private int replicas = 1;
+        private String spark;
         private boolean skipBadImages = false;
         private int epochs = 2;
         private int pretrainEpochs = 0;
@@ -306,7 +315,7 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
             double lr = learningRate != null ? learningRate : defaultLearningRate(scheme);
             int size = imageSize != null ? imageSize : defaultImageSize(data, student, scheme.needsTeacher() ? t : null);
             return new RunSettings(scheme, student, studentWidth, p, t, teacherWidth, teacherModel, studentInit, data,
-                    trainSubset, size, workers, replicas, skipBadImages, epochs, pretrainEpochs, batch, lr, schedule, weightDecay, alpha,
+                    trainSubset, size, workers, replicas, spark, skipBadImages, epochs, pretrainEpochs, batch, lr, schedule, weightDecay, alpha,
                     beta, gamma, temperature, target, cacheTeacherLogits, seed, out, resume, stopAfterEpoch, uiPort);
         }
 
@@ -375,6 +384,11 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
 
         public Builder replicas(int v) {
             replicas = v;
+            return this;
+        }
+
+        public Builder spark(String master) {
+            spark = master;
             return this;
         }
 

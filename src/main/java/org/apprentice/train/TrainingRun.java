@@ -14,6 +14,7 @@ import org.apprentice.kd.ApprenticeTrainer;
 import org.apprentice.kd.ApprenticeTrainer.EpochMetrics;
 import org.apprentice.kd.Heads;
 import org.apprentice.kd.Scheme;
+import org.apprentice.kd.SparkTraining;
 import org.apprentice.model.ModelFiles;
 import org.apprentice.model.ModelSize;
 import org.apprentice.model.PrecisionSpec;
@@ -76,18 +77,36 @@ public final class TrainingRun {
         if (s.uiPort() > 0) {
             TrainingUi.requireFreePort(s.uiPort());
         }
-        try (DataSource data = DataSource.open(s.data(), home, s.imageSize(), s.trainSubset(), s.seed(), s.workers(),
-                s.skipBadImages())) {
-            return train(data);
+        if (s.spark() == null) {
+            return withData(null);
+        }
+        try (SparkTraining spark = SparkTraining.start(s.spark())) { // refused here in a build without Spark
+            requireSplit("Spark's " + spark.workers() + " workers (--spark " + s.spark() + ")", spark.workers());
+            return withData(spark);
         }
     }
 
-    private Result train(DataSource data) throws IOException {
+    private Result withData(SparkTraining spark) throws IOException {
+        try (DataSource data = DataSource.open(s.data(), home, s.imageSize(), s.trainSubset(), s.seed(), s.workers(),
+                s.skipBadImages())) {
+            return train(data, spark);
+        }
+    }
+
+    /** Trains in this JVM (with --replicas), or through {@code spark} when not null. */
+    private Result train(DataSource data, SparkTraining spark) throws IOException {
         String dataFingerprint = data.fingerprint();
         ISchedule learningRate = s.schedule().of(s.learningRate(), s.epochs());
         Networks nets = networks(data, learningRate);
         begin(nets, data);
-        Trained trained = trainEpochs(nets, data, learningRate);
+        int parts = s.replicas();
+        if (spark != null) {
+            out.printf("training through Spark at %s: %d workers, %d images each per step of %d%n", s.spark(),
+                    spark.workers(), s.batch() / spark.workers(), s.batch());
+            nets.trainer().spark(spark);
+            parts = spark.workers();
+        }
+        Trained trained = trainEpochs(nets, data, learningRate, parts);
         if (trained.stopped()) {
             return new Result(trained.student(), trained.teacher(), null, trained.epochs(), ModelSize.of(nets.student()));
         }
@@ -211,6 +230,7 @@ public final class TrainingRun {
                 .precision(PrecisionSpec.fullPrecision()).teacherModel(null).studentInit(null)
                 .epochs(s.epochsOfPretraining()).pretrainEpochs(0)
                 .learningRate(RunSettings.defaultLearningRate(Scheme.NONE)).cacheTeacherLogits(false).out(folder)
+                .spark(null) // in this JVM: one Spark context per process, and it is this run's
                 .resume(Files.isRegularFile(folder.resolve(Checkpoints.LATEST))).stopAfterEpoch(0).uiPort(0).build();
         out.printf("%s: no %s x%s for %s in the model store; training it first in %s (scheme none, full precision, "
                 + "%d epochs (--pretrain-epochs), lr %s, %s schedule)%n", role, model, width, key, folder,
@@ -279,7 +299,15 @@ public final class TrainingRun {
         }
     }
 
-    private Trained trainEpochs(Networks nets, DataSource data, ISchedule learningRate) throws IOException {
+    private void requireSplit(String what, int parts) {
+        if (s.batch() % parts != 0) {
+            throw new IllegalArgumentException("--batch " + s.batch() + " does not split evenly between " + what
+                    + ": give a multiple of " + parts);
+        }
+    }
+
+    /** The epochs from the last checkpoint on; each minibatch of --batch comes as {@code parts} equal shares. */
+    private Trained trainEpochs(Networks nets, DataSource data, ISchedule learningRate, int parts) throws IOException {
         List<EpochMetrics> epochs = new ArrayList<>();
         Accuracy student = nets.epochsDone() >= s.epochs() ? testAccuracy(nets.student(), data) : null;
         Accuracy teacher = null;
@@ -289,7 +317,7 @@ public final class TrainingRun {
             try (EpochProgress progress = new EpochProgress("epoch " + epoch + "/" + s.epochs(), data.trainExamples(),
                     out, EpochProgress.isTerminal())) {
                 m = nets.trainer().replicas(s.replicas())
-                        .trainEpoch(epoch, data.train(epoch, s.batch() / s.replicas(), s.seed()), progress);
+                        .trainEpoch(epoch, data.train(epoch, s.batch() / parts, s.seed()), progress);
             }
             epochs.add(m);
             requireFinite(epoch, m, nets);
@@ -324,8 +352,9 @@ public final class TrainingRun {
     }
 
     private void printEpoch(int epoch, double lr, EpochMetrics m, Accuracy student, Accuracy teacher) {
-        out.printf("epoch %d/%d  lr %.4g  loss %.4f  student CE %.4f%s%s  test top-1 %.2f%% top-5 %.2f%%%s  %.1f s (%.0f img/s)%n",
-                epoch, s.epochs(), lr, m.loss(), m.studentCrossEntropy(),
+        out.printf("epoch %d/%d  lr %.4g  loss %.4f%s%s%s  test top-1 %.2f%% top-5 %.2f%%%s  %.1f s (%.0f img/s)%n",
+                epoch, s.epochs(), lr, m.loss(),
+                Double.isNaN(m.studentCrossEntropy()) ? "" : String.format("  student CE %.4f", m.studentCrossEntropy()),
                 Double.isNaN(m.distillation()) ? "" : String.format("  distillation %.4f", m.distillation()),
                 Double.isNaN(m.teacherCrossEntropy()) ? "" : String.format("  teacher CE %.4f", m.teacherCrossEntropy()),
                 100 * student.top1(), 100 * student.top5(),

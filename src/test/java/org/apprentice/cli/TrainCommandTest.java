@@ -179,6 +179,17 @@ class TrainCommandTest {
     }
 
     @Test
+    void sparkWithoutTheSparkBuildIsRefusedInOneLineBeforeAnythingIsWritten() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.util.ServiceLoader.load(
+                org.apprentice.kd.SparkTraining.Provider.class).findFirst().isEmpty(), "this is the Spark build");
+        Path run = dir.resolve("spark");
+        assertEquals(Main.USAGE_ERROR, train("--scheme", "B", "--spark", "local[2]", "--out", run.toString()));
+        assertTrue(err.toString().contains("--spark local[2]: this build has no Spark; run with APPRENTICE_SPARK=1"),
+                err.toString());
+        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+    }
+
+    @Test
     void aDivergedRunStopsWithOneLineAndLeavesNoModel() throws Exception {
         Path run = dir.resolve("diverged");
         assertEquals(1, train("--width", "0.25", "--lr", "1e38", "--out", run.toString()));
