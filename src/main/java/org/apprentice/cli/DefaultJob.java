@@ -5,11 +5,13 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import org.apprentice.data.Augment;
 import org.apprentice.data.DataSpec;
 import org.apprentice.data.FashionMnistFiles;
 import org.apprentice.kd.Scheme;
 import org.apprentice.model.ModelSize;
 import org.apprentice.model.PrecisionSpec;
+import org.apprentice.model.WeightDecay;
 import org.apprentice.train.RunSettings;
 import org.apprentice.train.TrainingRun;
 
@@ -59,7 +61,10 @@ final class DefaultJob {
                                         Path out) {
         return RunSettings.builder().scheme(scheme).student(student).precision(precision).teacher(TEACHER)
                 .teacherModel(teacherZip == null ? null : teacherZip.toPath()).data(DataSpec.FASHION_MNIST)
-                .trainSubset(SUBSET).epochs(EPOCHS).batch(64).learningRate(0.1).cacheTeacherLogits(true).out(out)
+                .trainSubset(SUBSET).epochs(EPOCHS).batch(64).learningRate(0.1)
+                // the first study's protocol, until the second study picks the demo's comparison: no augmentation
+                // (so the teacher's logits are computed once) and DL4J's decoupled weight decay
+                .augment(Augment.NONE).weightDecayForm(WeightDecay.DECOUPLED).cacheTeacherLogits(true).out(out)
                 .build();
     }
 }

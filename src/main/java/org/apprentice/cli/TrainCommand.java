@@ -9,9 +9,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import org.apprentice.data.Augment;
 import org.apprentice.kd.ApprenticeLoss;
 import org.apprentice.kd.Scheme;
 import org.apprentice.model.ModelFiles;
+import org.apprentice.model.WeightDecay;
 import org.apprentice.train.RunSettings;
 import org.apprentice.train.Schedule;
 import org.apprentice.train.TrainingRun;
@@ -102,6 +104,19 @@ final class TrainCommand {
     @Parameter(names = "--wd", description = "L2 weight decay")
     double wd = DEFAULTS.weightDecay();
 
+    @Parameter(names = "--no-teacher", description = "With --scheme C: its control, the lowered model fine-tuned "
+            + "with the same schedule and no teacher, to tell what distillation adds from what the extra epochs add")
+    boolean noTeacher;
+
+    @Parameter(names = "--wd-form", description = "How --wd enters training: l2 (added to the gradient before "
+            + "the momentum step, as torch.optim.SGD's weight_decay) or decoupled (DL4J's WeightDecay, after the updater)")
+    String wdForm = DEFAULTS.weightDecayForm().flag();
+
+    @Parameter(names = "--augment", description = "Training augmentation: crop-flip (random crop after zero padding, "
+            + "2 px at 28x28 and 4 px at 32x32, and a horizontal flip; image folders: their random crop and flip) or "
+            + "none; never in evaluation")
+    String augment = DEFAULTS.augment().flag();
+
     @Parameter(names = "--alpha", description = "Weight of the teacher's cross-entropy H(y, p_T) (scheme A)")
     double alpha = DEFAULTS.alpha();
 
@@ -145,7 +160,8 @@ final class TrainCommand {
                         : DEFAULTS.teacherWidth()).teacherModel(teacherModel).studentInit(studentInit)
                 .data(dataOptions.spec()).trainSubset(trainSubset).imageSize(dataOptions.imageSize)
                 .workers(dataOptions.workers).replicas(replicas).spark(spark).skipBadImages(skipBadImages).epochs(epochs).pretrainEpochs(pretrainEpochs).batch(batch).learningRate(lr)
-                .schedule(Schedule.parse(schedule)).weightDecay(wd).alpha(alpha).beta(beta).gamma(gamma)
+                .schedule(Schedule.parse(schedule)).weightDecay(wd).weightDecayForm(WeightDecay.parse(wdForm))
+                .augment(Augment.parse(augment)).noTeacher(noTeacher).alpha(alpha).beta(beta).gamma(gamma)
                 .temperature(temperature).target(ApprenticeLoss.Target.parse(target))
                 .cacheTeacherLogits(cacheTeacherLogits).seed(seed).out(out).resume(resume)
                 .stopAfterEpoch(stopAfterEpoch).uiPort(ui ? uiPort : 0).build();

@@ -25,6 +25,8 @@ public final class DataSource implements AutoCloseable {
     private final boolean skipBadImages;
     /** Resizes in-memory minibatches to the input size; null when they are stored at it. */
     private final Resize resize;
+    /** The zero padding of in-memory images' random crop ({@link DataSpec#cropPadding()}). */
+    private int cropPadding;
     /** The open image-folder iterators (at most one training and one test iterator) and what closed ones skipped. */
     private ImageFolderIterator trainImages;
     private ImageFolderIterator testImages;
@@ -51,7 +53,7 @@ public final class DataSource implements AutoCloseable {
      */
     public static DataSource open(DataSpec spec, Path home, int imageSize, int trainSubset, long seed, int workers,
                                   boolean skipBadImages) {
-        return switch (spec.kind()) {
+        DataSource source = switch (spec.kind()) {
             case FASHION_MNIST -> inMemory("Fashion-MNIST", FashionMnist.SHAPE, FashionMnist.CLASS_NAMES,
                     FashionMnist.train(home, trainSubset, seed), FashionMnist.test(home), imageSize, workers);
             case SYNTHETIC -> synthetic(trainSubset, seed, imageSize, workers);
@@ -62,7 +64,10 @@ public final class DataSource implements AutoCloseable {
             }
             case IMAGE_FOLDER -> imageFolder(spec, home, imageSize, trainSubset, seed, workers, skipBadImages);
         };
+        source.cropPadding = spec.cropPadding();
+        return source;
     }
+
 
     private static DataSource synthetic(int trainSubset, long seed, int imageSize, int workers) {
         int classes = SyntheticImages.CLASS_NAMES.size();
@@ -138,16 +143,21 @@ public final class DataSource implements AutoCloseable {
     }
 
     /** Training minibatches for {@code epoch}, in an order fixed by the seed and the epoch. */
-    public DataSetIterator train(int epoch, int batch, long seed) {
+    public DataSetIterator train(int epoch, int batch, long seed, Augment augment) {
         if (trainSet != null) {
             // each epoch's order is a function of (seed, epoch) alone, from the canonical order, so a
             // resumed run sees the same minibatches as an uninterrupted one
             DataSet epochOrder = trainSet.copy();
             epochOrder.shuffle(seed + epoch);
-            return atInputSize(SyntheticImages.iterator(epochOrder, batch));
+            DataSetIterator stored = SyntheticImages.iterator(epochOrder, batch);
+            if (augment == Augment.NONE) {
+                return atInputSize(stored);
+            }
+            CropFlip cropFlip = new CropFlip(cropPadding, seed, epoch);
+            return new MappedBatches(stored, b -> atInputSize(cropFlip.apply(b)));
         }
-        trainImages = replace(trainImages, new ImageFolderIterator(trainFolder, shape.height(), true, batch, workers,
-                seed + 1_000L * epoch, skipBadImages));
+        trainImages = replace(trainImages, new ImageFolderIterator(trainFolder, shape.height(),
+                augment == Augment.CROP_FLIP, batch, workers, seed + 1_000L * epoch, skipBadImages));
         return trainImages;
     }
 
@@ -179,6 +189,14 @@ public final class DataSource implements AutoCloseable {
             }
         }
         return org.apprentice.io.Sha256.ofLines(lines);
+    }
+
+    /** An in-memory minibatch at the input size: resized in place when the images are stored at another size. */
+    private org.nd4j.linalg.dataset.api.DataSet atInputSize(org.nd4j.linalg.dataset.api.DataSet batch) {
+        if (resize != null) {
+            resize.preProcess(batch);
+        }
+        return batch;
     }
 
     private DataSetIterator atInputSize(DataSetIterator it) {

@@ -1,5 +1,6 @@
 package org.apprentice.kd;
 
+import org.apprentice.data.MappedBatches;
 import org.apprentice.eval.Ranks;
 import org.apprentice.model.ResNetBuilder;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
@@ -144,10 +145,10 @@ public final class ApprenticeTrainer {
         Totals totals = new Totals(progress);
         data.reset();
         if (spark != null) {
-            double loss = spark.fit(student, new LabelledBatches(data, batch -> totals.counted(labelled(batch, totals))));
+            double loss = spark.fit(student, new MappedBatches(data, batch -> totals.counted(labelled(batch, totals))));
             totals.sparkLoss(loss);
         } else if (replicas > 1) {
-            ReplicatedFit.fit(student, replicas, new LabelledBatches(data, batch -> labelled(batch, totals)),
+            ReplicatedFit.fit(student, replicas, new MappedBatches(data, batch -> labelled(batch, totals)),
                     totals::student);
         } else {
             while (data.hasNext()) {

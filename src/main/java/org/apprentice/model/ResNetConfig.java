@@ -9,41 +9,51 @@ import org.nd4j.linalg.learning.config.Nesterovs;
  * the numeric settings of its graph. Teacher and student are two instances of this record.
  *
  * @param widthMultiplier scales every layer's channel count (WRPN widens low-precision students)
- * @param weightDecay     L2 weight decay on convolution and dense weights (not on batch norm)
+ * @param weightDecay     weight decay on convolution and dense weights (not on biases nor batch norm)
+ * @param decay           how it enters training: L2 before the updater, or DL4J's decoupled form
  */
 public record ResNetConfig(ResNetArchitecture architecture, int numClasses, InputShape input,
                            double widthMultiplier, PrecisionSpec precision, long seed,
-                           DataType dataType, IUpdater updater, double weightDecay) {
+                           DataType dataType, IUpdater updater, double weightDecay, WeightDecay decay) {
+
+    public ResNetConfig {
+        decay = decay == null ? WeightDecay.L2 : decay;
+    }
 
     /** He et al.'s defaults: SGD with Nesterov momentum 0.9, learning rate 0.1, weight decay 1e-4. */
     public static ResNetConfig of(String modelName, int numClasses, InputShape input) {
         return new ResNetConfig(ModelRegistry.get(modelName), numClasses, input, 1.0,
-                PrecisionSpec.fullPrecision(), 42L, DataType.FLOAT, new Nesterovs(0.1, 0.9), 1e-4);
+                PrecisionSpec.fullPrecision(), 42L, DataType.FLOAT, new Nesterovs(0.1, 0.9), 1e-4, WeightDecay.L2);
     }
 
     public ResNetConfig withWidthMultiplier(double multiplier) {
         return new ResNetConfig(architecture, numClasses, input, multiplier, precision, seed, dataType,
-                updater, weightDecay);
+                updater, weightDecay, decay);
     }
 
     public ResNetConfig withPrecision(PrecisionSpec spec) {
         return new ResNetConfig(architecture, numClasses, input, widthMultiplier, spec, seed, dataType,
-                updater, weightDecay);
+                updater, weightDecay, decay);
     }
 
     public ResNetConfig withSeed(long newSeed) {
         return new ResNetConfig(architecture, numClasses, input, widthMultiplier, precision, newSeed,
-                dataType, updater, weightDecay);
+                dataType, updater, weightDecay, decay);
     }
 
     public ResNetConfig withDataType(DataType type) {
         return new ResNetConfig(architecture, numClasses, input, widthMultiplier, precision, seed, type,
-                updater, weightDecay);
+                updater, weightDecay, decay);
     }
 
     public ResNetConfig withUpdater(IUpdater newUpdater, double newWeightDecay) {
         return new ResNetConfig(architecture, numClasses, input, widthMultiplier, precision, seed,
-                dataType, newUpdater, newWeightDecay);
+                dataType, newUpdater, newWeightDecay, decay);
+    }
+
+    public ResNetConfig withWeightDecay(WeightDecay form) {
+        return new ResNetConfig(architecture, numClasses, input, widthMultiplier, precision, seed, dataType, updater,
+                weightDecay, form);
     }
 
     /** Throws a one-line error naming the offending value. */

@@ -1,10 +1,10 @@
 package org.apprentice.train;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -15,11 +15,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
+import org.apprentice.data.Augment;
 import org.apprentice.data.DataSpec;
 import org.apprentice.io.AtomicFiles;
 import org.apprentice.io.FileErrors;
 import org.apprentice.model.LayerPrecision;
 import org.apprentice.model.PrecisionSpec;
+import org.apprentice.model.WeightDecay;
 import org.apprentice.quant.KBitWeights;
 import org.nd4j.shade.jackson.core.JsonGenerator;
 import org.nd4j.shade.jackson.core.JsonParser;
@@ -306,13 +308,24 @@ public final class RunFolder {
     }
 
     /**
-     * {@code node} with the settings that files written by earlier versions lack set to the value those
-     * versions used: {@code replicas} 1 in every settings object (the one type with {@code workers}).
+     * {@code node} with the settings that files written by earlier versions lack set to what those versions
+     * did, in every settings object (the one type with {@code workers}): one replica, decoupled weight decay,
+     * and augmentation only for image folders. A checkpoint so upgraded then differs from a new run's
+     * defaults, and resuming it names the setting.
      */
     private static JsonNode upgraded(JsonNode node) {
         if (node instanceof org.nd4j.shade.jackson.databind.node.ObjectNode object) {
-            if (object.has("workers") && !object.has("replicas")) {
-                object.put("replicas", 1);
+            if (object.has("workers")) {
+                if (!object.has("replicas")) {
+                    object.put("replicas", 1);
+                }
+                if (!object.has("weightDecayForm")) {
+                    object.put("weightDecayForm", WeightDecay.DECOUPLED.name());
+                }
+                if (!object.has("augment")) {
+                    boolean inMemory = DataSpec.parse(object.path("data").asText("fashion-mnist")).inMemory();
+                    object.put("augment", (inMemory ? Augment.NONE : Augment.CROP_FLIP).name());
+                }
             }
             object.forEach(RunFolder::upgraded);
         }

@@ -2,14 +2,16 @@ package org.apprentice.train;
 
 import java.nio.file.Path;
 import java.util.Objects;
+import org.apprentice.data.Augment;
 import org.apprentice.data.DataSpec;
-import org.apprentice.kd.ApprenticeLoss;
 import org.apprentice.kd.ApprenticeLoss.Target;
+import org.apprentice.kd.ApprenticeLoss;
 import org.apprentice.kd.Scheme;
 import org.apprentice.model.LayerPrecision;
 import org.apprentice.model.ModelRegistry;
 import org.apprentice.model.PrecisionSpec;
 import org.apprentice.model.StemShape;
+import org.apprentice.model.WeightDecay;
 
 /**
  * Everything that fixes one training run, typed, valid by construction. Built with {@link #builder()},
@@ -27,6 +29,9 @@ import org.apprentice.model.StemShape;
  * @param replicas           data-parallel replicas of the student, each taking batch/replicas images a step
  *                           ({@link org.apprentice.kd.ApprenticeTrainer#replicas})
  * @param spark              a Spark master (local[N], or a cluster's URL) to train through, or null
+ * @param noTeacher          scheme C's control: the lowered model fine-tuned with the same schedule, no teacher
+ * @param augment            training-time augmentation (never in evaluation)
+ * @param weightDecayForm    how --wd enters training: L2 before the updater (default) or decoupled
  * @param pretrainEpochs     epochs of a teacher or scheme-C starting point trained on the fly (not in the model
  *                           store); 0: the run's epochs
  * @param cacheTeacherLogits schemes B/C on in-memory data: the frozen teacher's logits computed once
@@ -35,12 +40,12 @@ import org.apprentice.model.StemShape;
  * @param stopAfterEpoch     stop after this epoch (0: run to the end)
  * @param uiPort             the port of DL4J's training UI, or 0 for none
  */
-public record RunSettings(Scheme scheme, String student, double studentWidth, PrecisionSpec precision,
+public record RunSettings(Scheme scheme, boolean noTeacher, String student, double studentWidth, PrecisionSpec precision,
                           String teacher, double teacherWidth, Path teacherModel, Path studentInit,
                           DataSpec data, int trainSubset, int imageSize, int workers, int replicas,
-                          String spark, boolean skipBadImages,
+                          String spark, boolean skipBadImages, Augment augment,
                           int epochs, int pretrainEpochs, int batch, double learningRate, Schedule schedule,
-                          double weightDecay,
+                          double weightDecay, WeightDecay weightDecayForm,
                           double alpha, double beta, double gamma, double temperature, Target target,
                           boolean cacheTeacherLogits, long seed,
                           Path out, boolean resume, int stopAfterEpoch, int uiPort) {
@@ -51,8 +56,19 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(schedule, "schedule");
         Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(augment, "augment");
+        Objects.requireNonNull(weightDecayForm, "weightDecayForm");
         student = ModelRegistry.get(student).name(); // "ResNet20" is resnet20
-        if (scheme.needsTeacher()) {
+        if (noTeacher && scheme != Scheme.C) {
+            throw new IllegalArgumentException("--no-teacher is scheme C's control (the lowered model fine-tuned "
+                    + "without a teacher); scheme " + scheme.flag() + (scheme == Scheme.NONE ? " has no teacher anyway"
+                    : " trains with one"));
+        }
+        if (noTeacher && teacherModel != null) {
+            throw new IllegalArgumentException("--teacher-model with --no-teacher: the control has no teacher; leave "
+                    + "out one of them");
+        }
+        if (scheme.needsTeacher() && !noTeacher) {
             teacher = ModelRegistry.get(teacher).name();
         }
         positive("--width", studentWidth);
@@ -77,7 +93,7 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
         if (uiPort < 0 || uiPort > 65535) {
             throw new IllegalArgumentException("--ui-port " + uiPort + " is not a port (1..65535)");
         }
-        if (scheme.needsTeacher() && beta + gamma == 0) {
+        if (scheme.needsTeacher() && !noTeacher && beta + gamma == 0) {
             throw new IllegalArgumentException("--beta and --gamma are both 0: scheme " + scheme
                     + "'s student would learn nothing");
         }
@@ -103,6 +119,10 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
                     + "e.g. local[2] or spark://host:7077" : replicas > 1 ? "Spark's workers are the replicas; "
                     + "leave out --replicas" : "not available for scheme A: its teacher trains with the student on "
                     + "each minibatch; use scheme B or C"));
+        }
+        if (cacheTeacherLogits && augment != Augment.NONE && (scheme == Scheme.B || scheme == Scheme.C) && !noTeacher) {
+            throw new IllegalArgumentException("--cache-teacher-logits needs --augment none: with augmentation the "
+                    + "frozen teacher must see each minibatch as the student sees it, and the images differ every epoch");
         }
         if (resume && out == null) {
             throw new IllegalArgumentException("--resume needs --out DIR, the folder of the run to continue");
@@ -164,6 +184,17 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
                 .spark(null).skipBadImages(false).cacheTeacherLogits(false).build();
     }
 
+    /** What the run trains, in words: the scheme's description, or scheme C's control. */
+    public String description() {
+        return noTeacher ? "lower a trained model, then fine-tune without a teacher: scheme C's control"
+                : scheme.description();
+    }
+
+    /** A teacher guides this run's student (schemes A, B, C; not C's control). */
+    public boolean usesTeacher() {
+        return scheme.needsTeacher() && !noTeacher;
+    }
+
     /** The epochs of a full-precision model trained on the fly for this run (teacher, scheme-C starting point). */
     public int epochsOfPretraining() {
         return pretrainEpochs > 0 ? pretrainEpochs : epochs;
@@ -200,6 +231,9 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
         b.workers = workers;
         b.replicas = replicas;
         b.spark = spark;
+        b.noTeacher = noTeacher;
+        b.augment = augment;
+        b.weightDecayForm = weightDecayForm;
         b.skipBadImages = skipBadImages;
         b.epochs = epochs;
         b.pretrainEpochs = pretrainEpochs;
@@ -258,6 +292,9 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
         private int workers = 2;
         private int replicas = 1;
         private String spark;
+        private boolean noTeacher;
+        private Augment augment = Augment.CROP_FLIP;
+        private WeightDecay weightDecayForm = WeightDecay.L2;
         private boolean skipBadImages = false;
         private int epochs = 2;
         private int pretrainEpochs = 0;
@@ -289,7 +326,7 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
             RunSettings given = make();
             Builder used = given.toBuilder();
             Builder defaults = new Builder();
-            if (scheme == Scheme.NONE) {
+            if (scheme == Scheme.NONE || noTeacher) {
                 used.teacher = null;
                 used.teacherWidth = defaults.teacherWidth;
                 used.beta = defaults.beta;
@@ -304,6 +341,9 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
                 used.cacheTeacherLogits = false;
                 used.pretrainEpochs = defaults.pretrainEpochs;
             }
+            if (noTeacher) {
+                used.cacheTeacherLogits = false;
+            }
             return used.make();
         }
 
@@ -311,11 +351,13 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
             int weightBits = defaultWeightBits(scheme);
             PrecisionSpec p = precision != null ? precision
                     : PrecisionSpec.of(weightBits, defaultActivationBits(weightBits));
-            String t = teacher != null || scheme == Scheme.NONE ? teacher : defaultTeacher(student);
+            String t = teacher != null || scheme == Scheme.NONE || noTeacher ? teacher : defaultTeacher(student);
             double lr = learningRate != null ? learningRate : defaultLearningRate(scheme);
-            int size = imageSize != null ? imageSize : defaultImageSize(data, student, scheme.needsTeacher() ? t : null);
-            return new RunSettings(scheme, student, studentWidth, p, t, teacherWidth, teacherModel, studentInit, data,
-                    trainSubset, size, workers, replicas, spark, skipBadImages, epochs, pretrainEpochs, batch, lr, schedule, weightDecay, alpha,
+            int size = imageSize != null ? imageSize : defaultImageSize(data, student,
+                    scheme.needsTeacher() && !noTeacher ? t : null);
+            return new RunSettings(scheme, noTeacher, student, studentWidth, p, t, teacherWidth, teacherModel, studentInit, data,
+                    trainSubset, size, workers, replicas, spark, skipBadImages, augment, epochs, pretrainEpochs, batch, lr, schedule, weightDecay,
+                    weightDecayForm, alpha,
                     beta, gamma, temperature, target, cacheTeacherLogits, seed, out, resume, stopAfterEpoch, uiPort);
         }
 
@@ -389,6 +431,21 @@ public record RunSettings(Scheme scheme, String student, double studentWidth, Pr
 
         public Builder spark(String master) {
             spark = master;
+            return this;
+        }
+
+        public Builder noTeacher(boolean v) {
+            noTeacher = v;
+            return this;
+        }
+
+        public Builder augment(Augment v) {
+            augment = Objects.requireNonNull(v);
+            return this;
+        }
+
+        public Builder weightDecayForm(WeightDecay v) {
+            weightDecayForm = Objects.requireNonNull(v);
             return this;
         }
 

@@ -10,13 +10,14 @@ import java.util.List;
 import org.apprentice.data.DataSource;
 import org.apprentice.eval.Accuracy;
 import org.apprentice.kd.ApprenticeLoss;
-import org.apprentice.kd.ApprenticeTrainer;
 import org.apprentice.kd.ApprenticeTrainer.EpochMetrics;
+import org.apprentice.kd.ApprenticeTrainer;
 import org.apprentice.kd.Heads;
 import org.apprentice.kd.Scheme;
 import org.apprentice.kd.SparkTraining;
 import org.apprentice.model.ModelFiles;
 import org.apprentice.model.ModelSize;
+import org.apprentice.model.OutputHead;
 import org.apprentice.model.PrecisionSpec;
 import org.apprentice.model.ResNetBuilder;
 import org.apprentice.model.ResNetConfig;
@@ -119,7 +120,7 @@ public final class TrainingRun {
     private Networks networks(DataSource data, ISchedule learningRate) throws IOException {
         ResNetConfig studentConfig = ResNetConfig.of(s.student(), data.classes(), data.shape())
                 .withWidthMultiplier(s.studentWidth()).withPrecision(s.precision()).withSeed(s.seed())
-                .withUpdater(new Nesterovs(learningRate, 0.9), s.weightDecay());
+                .withUpdater(new Nesterovs(learningRate, 0.9), s.weightDecay()).withWeightDecay(s.weightDecayForm());
         Checkpoints.Restored restored = s.resume() ? Checkpoints.load(s.out(), s, s.scheme() == Scheme.A) : null;
         int done = restored == null ? 0 : restored.epoch();
         if (s.scheme() == Scheme.NONE) {
@@ -127,9 +128,12 @@ public final class TrainingRun {
             return new Networks(student, studentConfig, null, null, ApprenticeTrainer.withoutTeacher(student), done,
                     null, null);
         }
+        if (s.noTeacher()) {
+            return loweredWithoutTeacher(studentConfig, restored);
+        }
         ResNetConfig teacherConfig = ResNetConfig.of(s.teacher(), data.classes(), data.shape())
                 .withWidthMultiplier(s.teacherWidth()).withSeed(s.seed() + 1)
-                .withUpdater(new Nesterovs(learningRate, 0.9), s.weightDecay());
+                .withUpdater(new Nesterovs(learningRate, 0.9), s.weightDecay()).withWeightDecay(s.weightDecayForm());
         ApprenticeLoss loss = new ApprenticeLoss(s.beta(), s.gamma(), s.temperature(), s.target());
         if (s.scheme() == Scheme.A) {
             ComputationGraph teacher = restored != null ? restored.teacher()
@@ -140,6 +144,23 @@ public final class TrainingRun {
                     ApprenticeTrainer.jointly(teacher, student), done, null, null);
         }
         return fromTrainedTeacher(data, studentConfig, teacherConfig, loss, restored);
+    }
+
+    /** Scheme C's control: the trained full-precision student lowered, then fine-tuned on the labels alone. */
+    private Networks loweredWithoutTeacher(ResNetConfig studentConfig, Checkpoints.Restored restored)
+            throws IOException {
+        Path initZip = s.studentInit() != null ? s.studentInit() : restored != null ? stored(s.student(), s.studentWidth())
+                : storedOrTrained(s.student(), s.studentWidth(), "full-precision student");
+        ComputationGraph student;
+        if (restored != null) {
+            student = restored.student();
+        } else {
+            requireArchitecture(initZip, s.student(), s.studentWidth(), "--student-init", "--student");
+            ComputationGraph init = ModelFiles.load(initZip.toFile(), "full-precision student model");
+            student = ModelFiles.lowerPrecision(init, initZip.toFile(), studentConfig, OutputHead.softmaxCrossEntropy());
+        }
+        return new Networks(student, studentConfig, null, null, ApprenticeTrainer.withoutTeacher(student),
+                restored == null ? 0 : restored.epoch(), null, initZip);
     }
 
     /** Schemes B and C: a trained teacher, frozen; C also starts from a trained full-precision student. */
@@ -226,7 +247,7 @@ public final class TrainingRun {
         }
         Path folder = s.out().resolve(model + "-fp32");
         // trained from scratch as a full-precision model is: its own epochs and the from-scratch learning rate
-        RunSettings first = s.toBuilder().scheme(Scheme.NONE).student(model).studentWidth(width)
+        RunSettings first = s.toBuilder().scheme(Scheme.NONE).noTeacher(false).student(model).studentWidth(width)
                 .precision(PrecisionSpec.fullPrecision()).teacherModel(null).studentInit(null)
                 .epochs(s.epochsOfPretraining()).pretrainEpochs(0)
                 .learningRate(RunSettings.defaultLearningRate(Scheme.NONE)).cacheTeacherLogits(false).out(folder)
@@ -261,8 +282,8 @@ public final class TrainingRun {
         requireSpace(nets);
         folder.writeSettings(s);
         out.printf("scheme %s (%s): student %s %s%s, %s; %s: %d training images, %d test images%n",
-                s.scheme().flag(), s.scheme().description(), s.student(), s.precisionLabel(),
-                s.scheme().needsTeacher() ? ", teacher " + s.teacher() : "",
+                s.scheme().flag(), s.description(), s.student(), s.precisionLabel(),
+                s.usesTeacher() ? ", teacher " + s.teacher() : "",
                 ModelSize.megabytes(ModelSize.of(nets.student()).lowPrecisionBytes()), data.description(),
                 data.trainExamples(), data.testExamples());
         if (s.replicas() > 1) {
@@ -317,7 +338,7 @@ public final class TrainingRun {
             try (EpochProgress progress = new EpochProgress("epoch " + epoch + "/" + s.epochs(), data.trainExamples(),
                     out, EpochProgress.isTerminal())) {
                 m = nets.trainer().replicas(s.replicas())
-                        .trainEpoch(epoch, data.train(epoch, s.batch() / parts, s.seed()), progress);
+                        .trainEpoch(epoch, data.train(epoch, s.batch() / parts, s.seed(), s.augment()), progress);
             }
             epochs.add(m);
             requireFinite(epoch, m, nets);

@@ -35,7 +35,7 @@ class ReproduceCommandTest {
         System.setProperty("apprentice.home", home.toString());
         Path recipes = Files.createDirectories(home.resolve("resnets/recipes"));
         String common = "data = synthetic\nbatch = 32\nstudent = resnet8\nteacher = resnet8\nteacher-width = 0.5\n"
-                + "cache-teacher-logits = true\n";
+                + "cache-teacher-logits = true\naugment = none\n";
         Files.writeString(recipes.resolve("t.properties"), common + "scheme = none\nwidth = 0.5\n");
         Files.writeString(recipes.resolve("fp.properties"), common + "scheme = none\nwidth = 0.25\n");
         for (String scheme : List.of("none", "A", "B", "C")) {

@@ -88,7 +88,7 @@ class TrainCommandTest {
         assertTrue(out().matches("(?s).*epoch 1/1: \\d+% \\(\\d+/64 images, \\d+ img/s, ETA \\d+ s\\).*"), out());
 
         Path b = dir.resolve("b");
-        assertEquals(0, train("--scheme", "B", "--width", "0.25", "--teacher", "resnet8", "--cache-teacher-logits",
+        assertEquals(0, train("--scheme", "B", "--width", "0.25", "--teacher", "resnet8", "--cache-teacher-logits", "--augment", "none",
                 "--teacher-model", teacher.resolve("student.zip").toString(), "--out", b.toString()), err.toString());
         assertTrue(out().contains("teacher logits computed once for 64 training images"), out());
         assertEquals(0.5, new RunFolder(b).readSettings().teacherWidth(), "the width recorded in the teacher's zip");
@@ -109,6 +109,15 @@ class TrainCommandTest {
         assertEquals(2, csv.size());
         assertTrue(csv.get(0).startsWith("epoch,lr,teacher_ce,student_ce,distillation,loss,student_top1"));
         assertTrue(csv.get(1).startsWith("1,0.01,"), "scheme C fine-tunes at a smaller learning rate: " + csv.get(1));
+
+        Path control = dir.resolve("c-control");
+        assertEquals(0, train("--scheme", "C", "--no-teacher", "--width", "0.25",
+                "--student-init", fpStudent.resolve("student.zip").toString(), "--out", control.toString()),
+                err.toString());
+        assertTrue(out().contains("scheme C (lower a trained model, then fine-tune without a teacher: scheme C's "
+                + "control): student resnet8 w2a8,") && !out().contains("distillation "), out());
+        assertEquals(fpStudent.resolve("student.zip"),
+                new RunFolder(control).readProvenance("student.zip").inputs().studentInit());
 
         Path replicated = dir.resolve("c-replicas");
         assertEquals(0, train("--scheme", "C", "--width", "0.25", "--teacher", "resnet8", "--replicas", "2",
@@ -140,7 +149,7 @@ class TrainCommandTest {
         // scheme C also finds (or makes) its full-precision starting point: trained as a full-precision model,
         // at lr 0.1 for --pretrain-epochs, not with the fine-tuning settings
         assertEquals(0, train("--scheme", "C", "--width", "0.25", "--teacher", "resnet8", "--teacher-width", "0.5",
-                "--pretrain-epochs", "2", "--out", dir.resolve("c").toString()), err.toString());
+                "--pretrain-epochs", "2", "--augment", "none", "--out", dir.resolve("c").toString()), err.toString());
         assertTrue(out().contains("full-precision student: no resnet8 x0.25"), out());
         assertTrue(out().contains("2 epochs (--pretrain-epochs), lr 0.1, cosine schedule"), out());
         RunSettings pretrained = new RunFolder(dir.resolve("c/resnet8-fp32")).readSettings();

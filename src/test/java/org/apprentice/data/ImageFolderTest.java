@@ -216,7 +216,7 @@ class ImageFolderTest {
         long before = decoderThreads();
         try (DataSource data = DataSource.open(DataSpec.parse(root.toString()), root, 16, 0, 1, 2, false)) {
             for (int epoch = 1; epoch <= 6; epoch++) {
-                var it = data.train(epoch, 2, 1);
+                var it = data.train(epoch, 2, 1, org.apprentice.data.Augment.CROP_FLIP);
                 while (it.hasNext()) {
                     it.next();
                 }

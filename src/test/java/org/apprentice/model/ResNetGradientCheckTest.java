@@ -4,10 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.HashSet;
 import java.util.Set;
+import org.apprentice.testing.DoublePrecision;
 import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.apprentice.testing.DoublePrecision;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -35,7 +35,7 @@ class ResNetGradientCheckTest {
         ResNetArchitecture bottlenecks = new ResNetArchitecture("bottleneck-mini", StemShape.SMALL_IMAGE,
                 BlockType.BOTTLENECK, new int[] {1, 1, 1});
         ResNetConfig config = new ResNetConfig(bottlenecks, 3, new InputShape(2, 8, 8), 1.0 / 16,
-                PrecisionSpec.fullPrecision(), 7L, DataType.DOUBLE, new NoOp(), 0);
+                PrecisionSpec.fullPrecision(), 7L, DataType.DOUBLE, new NoOp(), 0, WeightDecay.L2);
         ComputationGraph net = ResNetBuilder.build(config);
         assertTrue(net.getConfiguration().getVertices().containsKey("layer1.0.conv3"));
         assertTrue(check(net, config.input()), "gradient check failed");

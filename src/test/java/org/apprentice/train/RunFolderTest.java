@@ -8,11 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.apprentice.data.Augment;
 import org.apprentice.data.DataSpec;
 import org.apprentice.kd.ApprenticeLoss.Target;
 import org.apprentice.kd.Scheme;
 import org.apprentice.model.LayerPrecision;
 import org.apprentice.model.PrecisionSpec;
+import org.apprentice.model.WeightDecay;
 import org.apprentice.quant.KBitWeights;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,7 +33,7 @@ class RunFolderTest {
                 .studentInit(Path.of("/abs/s.zip")).data(DataSpec.parse("cifar10:datasets/cifar10")).trainSubset(100)
                 .imageSize(32).workers(3).skipBadImages(true).epochs(5).pretrainEpochs(7).batch(16).learningRate(0.02)
                 .schedule(Schedule.STEP).weightDecay(5e-4).beta(0.25).gamma(0.75).temperature(2).target(Target.LOGITS)
-                .cacheTeacherLogits(true).seed(9).out(Path.of("runs/all")).resume(true).stopAfterEpoch(2).uiPort(9001)
+                .augment(Augment.NONE).cacheTeacherLogits(true).seed(9).out(Path.of("runs/all")).resume(true).stopAfterEpoch(2).uiPort(9001)
                 .build();
     }
 
@@ -47,14 +49,15 @@ class RunFolderTest {
     }
 
     @Test
-    void settingsWrittenBeforeReplicasExistedReadAsOneReplica() throws Exception {
+    void settingsWrittenByEarlierVersionsReadAsWhatTheyDid() throws Exception {
         RunFolder run = new RunFolder(dir);
         run.writeSettings(RunSettings.defaults());
         Path file = dir.resolve(RunFolder.SETTINGS);
-        String old = Files.readString(file).replaceAll("\\s*\"replicas\" : 1,", "");
-        assertTrue(!old.contains("replicas"), old);
+        String old = Files.readString(file).replaceAll("\\s*\"(replicas|augment|weightDecayForm)\" : [^,]*,", "");
+        assertTrue(!old.contains("replicas") && !old.contains("augment") && !old.contains("weightDecayForm"), old);
         Files.writeString(file, old);
-        assertEquals(RunSettings.defaults(), run.readSettings());
+        assertEquals(RunSettings.defaults().toBuilder().augment(Augment.NONE).weightDecayForm(WeightDecay.DECOUPLED)
+                .build(), run.readSettings(), "one replica, no augmentation of in-memory data, decoupled decay");
     }
 
     @Test

@@ -8,11 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
+import org.apprentice.data.Augment;
 import org.apprentice.data.DataSpec;
 import org.apprentice.kd.ApprenticeLoss.Target;
 import org.apprentice.kd.Scheme;
 import org.apprentice.model.LayerPrecision;
 import org.apprentice.model.PrecisionSpec;
+import org.apprentice.model.WeightDecay;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -60,7 +62,13 @@ class RunSettingsTest {
         RunSettings none = RunSettings.builder().teacher("resnet32").alpha(3).beta(0.1).temperature(4)
                 .cacheTeacherLogits(true).build();
         assertEquals(RunSettings.defaults(), none);
-        RunSettings b = RunSettings.builder().scheme(Scheme.B).alpha(3).temperature(4).cacheTeacherLogits(true).build();
+        RunSettings control = RunSettings.builder().scheme(Scheme.C).noTeacher(true).teacher("resnet44").gamma(0.9)
+                .cacheTeacherLogits(true).build();
+        assertEquals(null, control.teacher(), "scheme C's control has no teacher");
+        assertEquals(RunSettings.defaults().gamma(), control.gamma());
+        assertTrue(!control.cacheTeacherLogits() && !control.usesTeacher());
+        RunSettings b = RunSettings.builder().scheme(Scheme.B).alpha(3).temperature(4).augment(Augment.NONE)
+                .cacheTeacherLogits(true).build();
         assertEquals(1.0, b.alpha(), "alpha weighs scheme A's teacher only");
         assertEquals(4.0, b.temperature());
         assertTrue(b.cacheTeacherLogits());
@@ -88,6 +96,10 @@ class RunSettingsTest {
                 refused("--spark 'local[2]': Spark's workers are the replicas", b -> b.spark("local[2]").replicas(2)),
                 refused("--spark 'local[2]': not available for scheme A", b -> b.scheme(Scheme.A).spark("local[2]")),
                 refused("--spark ' ': give a master", b -> b.spark(" ")),
+                refused("--no-teacher is scheme C's control", b -> b.scheme(Scheme.B).noTeacher(true)),
+                refused("--teacher-model with --no-teacher", b -> b.scheme(Scheme.C).noTeacher(true)
+                        .teacherModel(Path.of("t.zip"))),
+                refused("--cache-teacher-logits needs --augment none", b -> b.scheme(Scheme.B).cacheTeacherLogits(true)),
                 refused("--ui-port", b -> b.uiPort(70000)),
                 refused("unknown model 'resnet19'", b -> b.student("resnet19")),
                 refused("unknown model 'vgg'", b -> b.scheme(Scheme.B).teacher("vgg")),
@@ -114,8 +126,8 @@ class RunSettingsTest {
     @Test
     void theIdentityLeavesOutWhereAndHowARunRuns() {
         RunSettings run = RunSettings.builder().scheme(Scheme.B).out(Path.of("runs/x")).resume(true).workers(8)
-                .replicas(4).uiPort(9000).stopAfterEpoch(1).cacheTeacherLogits(true).build();
-        assertEquals(RunSettings.builder().scheme(Scheme.B).workers(1).build(), run.identity());
+                .replicas(4).uiPort(9000).stopAfterEpoch(1).augment(Augment.NONE).cacheTeacherLogits(true).build();
+        assertEquals(RunSettings.builder().scheme(Scheme.B).augment(Augment.NONE).workers(1).build(), run.identity());
         RunSettings otherSeed = run.toBuilder().seed(7).build();
         assertTrue(!otherSeed.identity().equals(run.identity()));
     }
@@ -128,7 +140,8 @@ class RunSettingsTest {
                 .teacher("resnet32").teacherWidth(2).teacherModel(Path.of("t.zip")).studentInit(Path.of("s.zip"))
                 .data(DataSpec.parse("cifar10:datasets/cifar10")).trainSubset(100).imageSize(32).workers(3)
                 .replicas(2).skipBadImages(true).epochs(5).pretrainEpochs(7).batch(16).learningRate(0.02).schedule(Schedule.STEP).weightDecay(5e-4)
-                .beta(0.25).gamma(0.75).temperature(2).target(Target.LOGITS).cacheTeacherLogits(true).seed(9)
+                .beta(0.25).gamma(0.75).temperature(2).target(Target.LOGITS).augment(Augment.NONE)
+                .weightDecayForm(WeightDecay.DECOUPLED).cacheTeacherLogits(true).seed(9)
                 .out(Path.of("runs/all")).resume(true).stopAfterEpoch(2).uiPort(9001).build();
         assertEquals(all, all.toBuilder().build());
     }

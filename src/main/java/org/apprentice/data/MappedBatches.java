@@ -1,4 +1,4 @@
-package org.apprentice.kd;
+package org.apprentice.data;
 
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -7,22 +7,22 @@ import org.nd4j.linalg.dataset.api.DataSetPreProcessor;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 
 /**
- * The minibatches of another iterator with the labels the student trains on (one-hot, or one-hot and
- * the teacher's logits), made on the consumer's thread as each minibatch is taken.
+ * The minibatches of another iterator, each passed through a function on the consumer's thread as it is
+ * taken, in order: e.g. augmented, or given the labels a student trains on (one-hot and a teacher's logits).
  */
-final class LabelledBatches implements DataSetIterator {
+public final class MappedBatches implements DataSetIterator {
     private final DataSetIterator source;
-    private final UnaryOperator<org.nd4j.linalg.dataset.api.DataSet> label;
+    private final UnaryOperator<org.nd4j.linalg.dataset.api.DataSet> map;
 
-    LabelledBatches(DataSetIterator source, UnaryOperator<org.nd4j.linalg.dataset.api.DataSet> label) {
+    public MappedBatches(DataSetIterator source, UnaryOperator<org.nd4j.linalg.dataset.api.DataSet> map) {
         this.source = source;
-        this.label = label;
+        this.map = map;
     }
 
     @Override
     public DataSet next() {
-        org.nd4j.linalg.dataset.api.DataSet labelled = label.apply(source.next());
-        return new DataSet(labelled.getFeatures(), labelled.getLabels());
+        org.nd4j.linalg.dataset.api.DataSet mapped = map.apply(source.next());
+        return new DataSet(mapped.getFeatures(), mapped.getLabels());
     }
 
     @Override
@@ -52,7 +52,7 @@ final class LabelledBatches implements DataSetIterator {
 
     @Override
     public boolean asyncSupported() {
-        return false; // the teacher runs where the minibatch is taken, not in a prefetch thread
+        return false; // the function runs where the minibatch is taken, not in a prefetch thread
     }
 
     @Override
