@@ -48,7 +48,9 @@ final class ReproduceCommand {
         String invocation = "bin/apprentice reproduce " + study.name() + (quick ? " --quick" : "")
                 + (out != null ? " --out " + StudyRunner.shown(home, folder.toString()) : "")
                 + (results != null ? " --results " + StudyRunner.shown(home, resultsFile.toString()) : "");
-        StudyRunner runner = new StudyRunner(home, study, quick, folder, resultsFile, invocation);
+        // finished steps are kept beside the results file, to be committed: a later session continues from them
+        Path kept = quick ? null : resultsFile.resolveSibling(tag);
+        StudyRunner runner = new StudyRunner(home, study, quick, folder, resultsFile, invocation, kept);
         String report = runner.run((step, args) -> new TrainingRun(train(args, home, step).settings(home), home, stdout)
                 .run(), stdout, reportOnly);
         stdout.printf("%nresults: %s%n", resultsFile);

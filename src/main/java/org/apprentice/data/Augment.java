@@ -1,7 +1,6 @@
 package org.apprentice.data;
 
-import java.util.Arrays;
-import java.util.stream.Collectors;
+import org.apprentice.io.FlagValues;
 
 /** Training-time augmentation ({@code --augment}); evaluation never augments. */
 public enum Augment {
@@ -20,12 +19,6 @@ public enum Augment {
     }
 
     public static Augment parse(String text) {
-        for (Augment a : values()) {
-            if (a.flag().equalsIgnoreCase(text == null ? "" : text.trim())) {
-                return a;
-            }
-        }
-        throw new IllegalArgumentException("--augment '" + text + "' is not one of "
-                + Arrays.stream(values()).map(Augment::flag).collect(Collectors.joining(", ")));
+        return FlagValues.parse("--augment", text, values(), Augment::flag);
     }
 }

@@ -1,6 +1,7 @@
 package org.apprentice.kd;
 
 import java.util.Objects;
+import org.apprentice.io.FlagValues;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -42,12 +43,7 @@ public final class ApprenticeLoss implements ILossFunction {
 
         /** Parses softmax or logits (any case); the error names the allowed values. */
         public static Target parse(String text) {
-            for (Target t : values()) {
-                if (t.flag().equalsIgnoreCase(text == null ? "" : text.trim())) {
-                    return t;
-                }
-            }
-            throw new IllegalArgumentException("--target '" + text + "' is not one of softmax, logits");
+            return FlagValues.parse("--target", text, values(), Target::flag);
         }
     }
 

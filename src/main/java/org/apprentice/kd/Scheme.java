@@ -1,7 +1,6 @@
 package org.apprentice.kd;
 
-import java.util.Arrays;
-import java.util.stream.Collectors;
+import org.apprentice.io.FlagValues;
 
 /** The paper's three ways of distilling into a low-precision apprentice, and plain training. */
 public enum Scheme {
@@ -35,12 +34,6 @@ public enum Scheme {
 
     /** Parses A, B, C or none (any case); the error lists the allowed values. */
     public static Scheme parse(String text) {
-        for (Scheme s : values()) {
-            if (s.name().equalsIgnoreCase(text == null ? "" : text.trim())) {
-                return s;
-            }
-        }
-        throw new IllegalArgumentException("unknown scheme '" + text + "'; allowed: "
-                + Arrays.stream(values()).map(Scheme::flag).collect(Collectors.joining(", ")));
+        return FlagValues.parse("--scheme", text, values(), Scheme::flag);
     }
 }

@@ -1,7 +1,6 @@
 package org.apprentice.model;
 
-import java.util.Arrays;
-import java.util.stream.Collectors;
+import org.apprentice.io.FlagValues;
 
 /** How {@code --wd} enters training ({@code --wd-form}). */
 public enum WeightDecay {
@@ -21,12 +20,6 @@ public enum WeightDecay {
     }
 
     public static WeightDecay parse(String text) {
-        for (WeightDecay w : values()) {
-            if (w.flag().equalsIgnoreCase(text == null ? "" : text.trim())) {
-                return w;
-            }
-        }
-        throw new IllegalArgumentException("--wd-form '" + text + "' is not one of "
-                + Arrays.stream(values()).map(WeightDecay::flag).collect(Collectors.joining(", ")));
+        return FlagValues.parse("--wd-form", text, values(), WeightDecay::flag);
     }
 }

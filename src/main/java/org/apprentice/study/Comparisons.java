@@ -27,11 +27,58 @@ final class Comparisons {
         }
     }
 
-    /** One row of the main table: the results of one configuration, by scheme (complete or not). */
-    record Row(Config config, Map<Scheme, StepResult> byScheme) {
-        /** The complete result of {@code scheme}, or null. */
-        StepResult complete(Scheme scheme) {
-            return Comparisons.complete(byScheme.get(scheme));
+    /** One row of the main table: the first result of one configuration, by column (complete or not). */
+    record Row(Config config, Map<Column, StepResult> byColumn) {
+        /** The complete result of {@code column}, or null. */
+        StepResult complete(Column column) {
+            return Comparisons.complete(byColumn.get(column));
+        }
+    }
+
+    /** The complete runs of one configuration and column, one per seed: their mean and spread of final top-1. */
+    record Cell(Config config, Column column, List<StepResult> runs) {
+        int n() {
+            return runs.size();
+        }
+
+        double[] finals() {
+            return runs.stream().mapToDouble(StepResult::finalTop1).toArray();
+        }
+
+        double mean() {
+            return java.util.Arrays.stream(finals()).average().orElse(Double.NaN);
+        }
+
+        /** The sample standard deviation (n - 1), NaN for a single run. */
+        double sd() {
+            return n() < 2 ? Double.NaN : Math.sqrt(new org.apache.commons.math3.stat.descriptive.moment.Variance()
+                    .evaluate(finals()));
+        }
+    }
+
+    /**
+     * A column's gain over its control (A and B over no distillation, C over C's control, C also over no
+     * distillation) across seeds: the difference of means, Welch's t and its two-sided p-value. A finding
+     * only when both cells have at least two seeds and p < 0.05.
+     */
+    record SeedGain(Cell cell, Cell control, double difference, double t, double p) {
+        boolean singleSeed() {
+            return cell.n() < 2 || control.n() < 2;
+        }
+
+        boolean finding() {
+            return !singleSeed() && p < 0.05;
+        }
+
+        static SeedGain of(Cell cell, Cell control) {
+            double difference = cell.mean() - control.mean();
+            if (cell.n() < 2 || control.n() < 2) {
+                return new SeedGain(cell, control, difference, Double.NaN, Double.NaN);
+            }
+            var test = new org.apache.commons.math3.stat.inference.TTest();
+            double t = test.t(cell.finals(), control.finals());
+            double p = Double.isFinite(t) ? test.tTest(cell.finals(), control.finals()) : Double.NaN;
+            return new SeedGain(cell, control, difference, t, p);
         }
     }
 
@@ -54,7 +101,7 @@ final class Comparisons {
     record Repeat(String step, double worst, boolean identical) {
     }
 
-    static final Scheme[] DISTILLATION = {Scheme.A, Scheme.B, Scheme.C};
+    static final Column[] DISTILLATION = {Column.A, Column.B, Column.C};
 
     private final Study study;
     private final Map<String, StepResult> results = new LinkedHashMap<>();
@@ -72,7 +119,7 @@ final class Comparisons {
                 this.results.put(s.name(), r);
             }
         }
-        this.mainTemperature = this.results.values().stream().filter(r -> r.scheme() != Scheme.NONE)
+        this.mainTemperature = this.results.values().stream().filter(r -> r.settings().usesTeacher())
                 .mapToDouble(StepResult::temperature).findFirst().orElse(1.0);
     }
 
@@ -123,29 +170,72 @@ final class Comparisons {
         return study.steps().stream().filter(s -> done(s.name()) != null).count();
     }
 
-    /** The main table's rows (main-teacher runs at the main temperature), in step order. */
+    /** The main table's rows (main-teacher runs at the main temperature, first seed), in step order. */
     List<Row> rows() {
+        List<Row> rows = new ArrayList<>();
+        cells().forEach((config, byColumn) -> {
+            Map<Column, StepResult> first = new EnumMap<>(Column.class);
+            byColumn.forEach((column, runs) -> first.put(column, runs.get(0)));
+            rows.add(new Row(config, first));
+        });
+        return rows;
+    }
+
+    /** Every main-table run (main teacher, main temperature), all seeds, by configuration and column. */
+    private Map<Config, Map<Column, List<StepResult>>> cells() {
         String mainTeacher = teacher() != null ? teacher().model() : null;
-        Map<Config, Map<Scheme, StepResult>> table = new LinkedHashMap<>();
+        Map<Config, Map<Column, List<StepResult>>> table = new LinkedHashMap<>();
         for (Study.Step s : study.steps()) {
             StepResult r = results.get(s.name());
             if (r == null || s.name().equals(study.teacherStep())) {
                 continue;
             }
-            boolean withMainTeacher = r.scheme() == Scheme.NONE || r.scheme() == Scheme.A
-                    || r.teacherModel().equals(mainTeacher);
-            if (!withMainTeacher || (r.scheme() != Scheme.NONE && r.temperature() != mainTemperature)) {
+            boolean teacherless = !r.settings().usesTeacher();
+            boolean withMainTeacher = teacherless || r.scheme() == Scheme.A || r.teacherModel().equals(mainTeacher);
+            if (!withMainTeacher || (!teacherless && r.temperature() != mainTemperature)) {
                 continue;
             }
             if (r.scheme() == Scheme.NONE && r.fullPrecision() && !s.name().equals(study.fpStudentStep())) {
                 continue; // another full-precision model (a sweep teacher)
             }
-            table.computeIfAbsent(new Config(r.model(), r.precision()), k -> new EnumMap<>(Scheme.class))
-                    .putIfAbsent(r.scheme(), r);
+            table.computeIfAbsent(new Config(r.model(), r.precision()), k -> new EnumMap<>(Column.class))
+                    .computeIfAbsent(Column.of(r), k -> new ArrayList<>()).add(r);
         }
-        List<Row> rows = new ArrayList<>();
-        table.forEach((config, byScheme) -> rows.add(new Row(config, byScheme)));
-        return rows;
+        return table;
+    }
+
+    /** The low-precision main-table cells of complete runs, all seeds, by configuration and column. */
+    Map<Config, Map<Column, Cell>> seedCells() {
+        Map<Config, Map<Column, Cell>> cells = new LinkedHashMap<>();
+        cells().forEach((config, byColumn) -> byColumn.forEach((column, runs) -> {
+            List<StepResult> complete = runs.stream().filter(StepResult::complete).toList();
+            if (!config.fullPrecision() && !complete.isEmpty()) {
+                cells.computeIfAbsent(config, k -> new EnumMap<>(Column.class))
+                        .put(column, new Cell(config, column, complete));
+            }
+        }));
+        return cells;
+    }
+
+    /** Each distillation column against its control, across seeds, where both have complete runs. */
+    List<SeedGain> seedGains() {
+        List<SeedGain> gains = new ArrayList<>();
+        seedCells().forEach((config, byColumn) -> {
+            for (Column column : DISTILLATION) {
+                Cell cell = byColumn.get(column);
+                if (cell == null) {
+                    continue;
+                }
+                Cell control = byColumn.get(column.control());
+                if (control != null) {
+                    gains.add(SeedGain.of(cell, control));
+                }
+                if (column == Column.C && byColumn.get(Column.NONE) != null) {
+                    gains.add(SeedGain.of(cell, byColumn.get(Column.NONE)));
+                }
+            }
+        });
+        return gains;
     }
 
     /** The low-precision rows against their no-distillation students. */
@@ -155,12 +245,12 @@ final class Comparisons {
             if (row.config().fullPrecision()) {
                 continue;
             }
-            StepResult none = row.complete(Scheme.NONE);
+            StepResult none = row.complete(Column.NONE);
             StepResult best = null;
             List<String> winners = new ArrayList<>();
             List<String> losers = new ArrayList<>();
-            for (Scheme scheme : DISTILLATION) {
-                StepResult r = row.complete(scheme);
+            for (Column column : DISTILLATION) {
+                StepResult r = row.complete(column);
                 if (r == null) {
                     continue;
                 }
@@ -168,7 +258,7 @@ final class Comparisons {
                     best = r;
                 }
                 if (none != null) {
-                    (r.finalTop1() > none.finalTop1() ? winners : losers).add(scheme.flag());
+                    (r.finalTop1() > none.finalTop1() ? winners : losers).add(column.flag());
                 }
             }
             gains.add(new Gain(row, none, best, winners, losers));
@@ -179,8 +269,8 @@ final class Comparisons {
     /** The largest change of test top-1 over the last epoch among a row's complete runs, in [0, 1]. */
     static double lastEpochSwing(Row row) {
         double swing = 0;
-        for (Scheme scheme : Scheme.values()) {
-            StepResult r = row.complete(scheme);
+        for (Column column : Column.values()) {
+            StepResult r = row.complete(column);
             if (r != null && r.top1().length > 1) {
                 swing = Math.max(swing, Math.abs(r.finalTop1() - r.top1()[r.top1().length - 2]));
             }
@@ -195,12 +285,12 @@ final class Comparisons {
         rows().forEach(r -> rows.put(r.config(), r));
         List<Variant> variants = new ArrayList<>();
         for (StepResult r : results.values()) {
-            boolean variant = r.complete() && r.scheme() != Scheme.NONE && r.temperature() != mainTemperature
+            boolean variant = r.complete() && r.settings().usesTeacher() && r.temperature() != mainTemperature
                     && (r.scheme() == Scheme.A || r.teacherModel().equals(mainTeacher));
             if (variant) {
                 Row row = rows.get(new Config(r.model(), r.precision()));
-                variants.add(new Variant(r, row == null ? null : row.complete(Scheme.NONE),
-                        row == null ? null : row.complete(r.scheme())));
+                variants.add(new Variant(r, row == null ? null : row.complete(Column.NONE),
+                        row == null ? null : row.complete(Column.of(r))));
             }
         }
         return variants;

@@ -40,7 +40,8 @@ public record StepResult(String step, RunSettings settings, List<EpochRecord> ep
                 return null;
             }
             Path zip = folder.resolve("student.zip");
-            ModelSize size = Files.isRegularFile(zip) ? ModelSize.of(ModelFiles.load(zip.toFile(), "study step model")) : null;
+            ModelSize size = Files.isRegularFile(zip) ? ModelSize.of(ModelFiles.load(zip.toFile(), "study step model"))
+                    : run.readSize(); // a step kept without its model (StepArchive)
             return new StepResult(folder.getFileName().toString(), settings, epochs, size);
         } catch (RuntimeException e) {
             throw new IllegalStateException("study step " + folder + " cannot be read: " + e.getMessage(), e);

@@ -2,7 +2,6 @@ package org.apprentice.study;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.apprentice.kd.Scheme;
 import org.apprentice.study.Comparisons.Gain;
 import org.apprentice.study.Comparisons.Row;
 import org.apprentice.study.Comparisons.Sweep;
@@ -30,6 +29,9 @@ final class StudyFindings {
         for (Gain g : c.gains()) {
             gains(g, c.fpStudent(), findings);
         }
+        for (Comparisons.SeedGain g : c.seedGains()) {
+            seeds(g, findings);
+        }
         for (Row row : c.rows()) {
             convergence(row, findings);
         }
@@ -53,7 +55,7 @@ final class StudyFindings {
         if (best != null && fp != null) {
             double gap = 100 * (fp.finalTop1() - best.finalTop1());
             findings.add(String.format("%s: the best scheme (%s, %.2f%%) is %s the fp32 student (%.2f%%): %s.",
-                    config, best.scheme().flag(), 100 * best.finalTop1(),
+                    config, Column.of(best).flag(), 100 * best.finalTop1(),
                     gap <= 0 ? String.format("%.2f points above", -gap) : String.format("%.2f points below", gap),
                     100 * fp.finalTop1(), gap <= PAPER_GAP_POINTS ? "within 1 point, as the paper finds"
                             : "NOT within 1 point of full precision"));
@@ -81,12 +83,12 @@ final class StudyFindings {
     private static void noise(Gain g, List<String> findings) {
         double swing = Comparisons.lastEpochSwing(g.row());
         List<String> small = new ArrayList<>();
-        for (Scheme scheme : Comparisons.DISTILLATION) {
-            StepResult r = g.row().complete(scheme);
+        for (Column column : Comparisons.DISTILLATION) {
+            StepResult r = g.row().complete(column);
             if (r != null) {
                 double gain = r.finalTop1() - g.none().finalTop1();
                 if (Math.abs(gain) < LAST_EPOCH_NOTE_POINTS / 100.0) {
-                    small.add(scheme.flag() + " " + signed(gain));
+                    small.add(column.flag() + " " + signed(gain));
                 }
             }
         }
@@ -97,19 +99,30 @@ final class StudyFindings {
         }
     }
 
+    /** A gain across seeds: a finding only when it clears the seeds' noise (Welch's t, p < 0.05). */
+    private static void seeds(Comparisons.SeedGain g, List<String> findings) {
+        if (g.singleSeed()) {
+            return;
+        }
+        findings.add(String.format("%s: %s vs %s over %d and %d seeds: %s points (%s vs %s; Welch's t %.2f, p %.3f): %s.",
+                g.cell().config(), g.cell().column().flag(), g.control().column().flag(), g.cell().n(), g.control().n(),
+                signed(g.difference()), StudyReport.meanSd(g.cell()), StudyReport.meanSd(g.control()), g.t(), g.p(),
+                g.finding() ? "a finding, clear of the seeds' noise" : "within the seeds' noise, NOT a finding"));
+    }
+
     private static void convergence(Row row, List<String> findings) {
-        StepResult b = row.complete(Scheme.B);
+        StepResult b = row.complete(Column.B);
         if (row.config().fullPrecision() || b == null) {
             return;
         }
         List<String> others = new ArrayList<>();
-        for (Scheme scheme : List.of(Scheme.NONE, Scheme.A)) {
-            StepResult r = row.complete(scheme);
+        for (Column column : List.of(Column.NONE, Column.A)) {
+            StepResult r = row.complete(column);
             if (r != null) {
-                others.add(String.format("%s %d", scheme.flag(), r.epochsToWithin(WITHIN_POINTS)));
+                others.add(String.format("%s %d", column.flag(), r.epochsToWithin(WITHIN_POINTS)));
             }
         }
-        StepResult a = row.complete(Scheme.A);
+        StepResult a = row.complete(Column.A);
         findings.add(String.format("%s: scheme B came within %.1f points of its final accuracy after %d epochs "
                         + "(%s)%s.", row.config(), WITHIN_POINTS, b.epochsToWithin(WITHIN_POINTS),
                 others.isEmpty() ? "nothing to compare" : String.join(", ", others),

@@ -9,7 +9,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.apprentice.kd.Scheme;
 import org.apprentice.model.ModelSize;
 import org.apprentice.study.Comparisons.Gain;
 import org.apprentice.study.Comparisons.Repeat;
@@ -79,24 +78,33 @@ public final class StudyReport {
                 .append("\n\n");
     }
 
+    /** The table's columns: no distillation, A, B, C, and C's control where the study ran it. */
+    private List<Column> columns() {
+        boolean control = c.rows().stream().anyMatch(r -> r.byColumn().containsKey(Column.C_CONTROL));
+        return java.util.Arrays.stream(Column.values()).filter(col -> col != Column.C_CONTROL || control).toList();
+    }
+
     private void accuracies(StringBuilder md) {
+        List<Column> columns = columns();
         md.append("## Test top-1 (error) on the whole test split\n\n");
-        md.append("| student | precision | no distillation | scheme A | scheme B | scheme C |\n|---|---|---|---|---|---|\n");
+        md.append("| student | precision");
+        columns.forEach(col -> md.append(" | ").append(col.header()));
+        md.append(" |\n|---|---").append("|---".repeat(columns.size())).append("|\n");
         StepResult teacher = c.teacher();
         if (teacher != null) {
             md.append("| ").append(teacher.model()).append(" (teacher) | fp32 | ").append(accuracy(teacher))
-                    .append(" | | | |\n");
+                    .append(" |".repeat(columns.size() - 1)).append(" |\n");
         }
         List<String> jointTeachers = new ArrayList<>();
         for (Row row : c.rows()) {
             md.append("| ").append(row.config().model()).append(" | ").append(row.config().precision());
-            for (Scheme scheme : Scheme.values()) {
-                StepResult r = row.byScheme().get(scheme);
+            for (Column column : columns) {
+                StepResult r = row.byColumn().get(column);
                 md.append(" | ").append(r == null
-                        ? (row.config().fullPrecision() && scheme != Scheme.NONE ? "" : "not run") : accuracy(r));
+                        ? (row.config().fullPrecision() && column != Column.NONE ? "" : "not run") : accuracy(r));
             }
             md.append(" |\n");
-            StepResult a = row.complete(Scheme.A);
+            StepResult a = row.complete(Column.A);
             if (a != null && !Double.isNaN(a.teacherTop1())) {
                 jointTeachers.add(String.format("%.2f%% (with the %s student)", 100 * a.teacherTop1(), a.precision()));
             }
@@ -106,23 +114,64 @@ public final class StudyReport {
     }
 
     private void gains(StringBuilder md) {
+        boolean control = columns().contains(Column.C_CONTROL);
         md.append("## Gain over the no-distillation student (top-1 points)\n\n");
-        md.append("| student | precision | no distillation | scheme A | scheme B | scheme C | best | best vs fp32 student |\n"
-                + "|---|---|---|---|---|---|---|---|\n");
+        md.append("| student | precision | no distillation | scheme A | scheme B | scheme C | best | best vs fp32 student |"
+                + (control ? " C vs its control |" : "") + "\n|---|---|---|---|---|---|---|---|"
+                + (control ? "---|" : "") + "\n");
         StepResult fp = c.fpStudent();
         for (Gain g : c.gains()) {
             StepResult none = g.none();
             md.append("| ").append(g.row().config().model()).append(" | ").append(g.row().config().precision())
                     .append(" | ").append(none == null ? "not run" : pct(none.finalTop1()));
-            for (Scheme scheme : Comparisons.DISTILLATION) {
-                StepResult r = g.row().complete(scheme);
+            for (Column column : Comparisons.DISTILLATION) {
+                StepResult r = g.row().complete(column);
                 md.append(" | ").append(r == null || none == null ? "not run" : signed(r.finalTop1() - none.finalTop1()));
             }
-            md.append(" | ").append(g.best() == null ? "" : g.best().scheme().flag());
+            md.append(" | ").append(g.best() == null ? "" : Column.of(g.best()).flag());
             md.append(" | ").append(g.best() == null || fp == null ? "" : signed(g.best().finalTop1() - fp.finalTop1()));
+            if (control) {
+                StepResult cc = g.row().complete(Column.C);
+                StepResult ctl = g.row().complete(Column.C_CONTROL);
+                md.append(" | ").append(cc == null || ctl == null ? "not run" : signed(cc.finalTop1() - ctl.finalTop1()));
+            }
             md.append(" |\n");
         }
         md.append('\n');
+        seeds(md);
+    }
+
+    /** Cells run with several seeds: mean ± sd, and each gain over its control with Welch's t and p. */
+    private void seeds(StringBuilder md) {
+        var cells = c.seedCells();
+        boolean several = cells.values().stream().flatMap(m -> m.values().stream()).anyMatch(cell -> cell.n() > 1);
+        if (!several) {
+            return;
+        }
+        md.append("## Across seeds\n\n");
+        md.append("Final test top-1 over the seeds each cell ran with: mean ± sample standard deviation. A gain is the "
+                + "difference of the two cells' means; Welch's t-test (unequal variances) gives its two-sided p-value. "
+                + "A gain counts as a finding only with at least two seeds on each side and p < 0.05; single-seed cells "
+                + "are marked.\n\n");
+        md.append("| student | precision | cell | seeds | final top-1 |\n|---|---|---|---|---|\n");
+        cells.forEach((config, byColumn) -> byColumn.forEach((column, cell) -> md.append(String.format(
+                "| %s | %s | %s | %d | %s |%n", config.model(), config.precision(), column.header(), cell.n(),
+                meanSd(cell)))));
+        md.append("\n| student | precision | gain | difference (points) | Welch's t | p | verdict |\n"
+                 + "|---|---|---|---|---|---|---|\n");
+        for (Comparisons.SeedGain g : c.seedGains()) {
+            md.append(String.format("| %s | %s | %s vs %s | %s | %s | %s | %s |%n", g.cell().config().model(),
+                    g.cell().config().precision(), g.cell().column().flag(), g.control().column().flag(),
+                    signed(g.difference()), Double.isNaN(g.t()) ? "" : String.format("%.2f", g.t()),
+                    Double.isNaN(g.p()) ? "" : String.format("%.3f", g.p()),
+                    g.singleSeed() ? "single seed: not tested" : g.finding() ? "finding" : "within noise"));
+        }
+        md.append('\n');
+    }
+
+    static String meanSd(Comparisons.Cell cell) {
+        return cell.n() < 2 ? pct(cell.mean()) + " (1 seed)"
+                : String.format("%.2f%% ± %.2f", 100 * cell.mean(), 100 * cell.sd());
     }
 
     private void sizes(StringBuilder md) {
@@ -153,7 +202,7 @@ public final class StudyReport {
                 curve.append(curve.length() == 0 ? "" : " ").append(String.format("%.1f", 100 * v));
             }
             md.append(String.format("| %s | %s | %s | %s | %s | %d of %d | %s | %s | %s | %.0f s |%n", r.step(), r.model(),
-                    r.precision(), r.scheme().flag(), r.scheme() == Scheme.NONE ? "" : r.teacherModel(),
+                    r.precision(), Column.of(r).flag(), r.settings().usesTeacher() ? r.teacherModel() : "",
                     r.top1().length, r.epochsPlanned(), pct(r.finalTop1()),
                     r.complete() ? String.valueOf(r.epochsToWithin(StudyFindings.WITHIN_POINTS)) : "", curve,
                     r.trainSeconds()));

@@ -41,19 +41,24 @@ public final class StudyRunner {
     private final Path folder;
     private final Path resultsFile;
     private final String invocation;
+    /** Where finished steps are kept across sessions ({@link StepArchive}), or null. */
+    private final Path kept;
 
     /**
      * @param folder      the study's run folder
      * @param resultsFile the Markdown results file
      * @param invocation  the command that runs the study, as the user would type it (for the results file)
+     * @param kept        where finished steps are kept for later sessions ({@link StepArchive}), or null
      */
-    public StudyRunner(Path home, Study study, boolean quick, Path folder, Path resultsFile, String invocation) {
+    public StudyRunner(Path home, Study study, boolean quick, Path folder, Path resultsFile, String invocation,
+                       Path kept) {
         this.home = home;
         this.study = study;
         this.quick = quick;
         this.folder = folder;
         this.resultsFile = resultsFile;
         this.invocation = invocation;
+        this.kept = kept;
     }
 
     private List<String> flags() {
@@ -101,6 +106,9 @@ public final class StudyRunner {
                             PrintStream out) throws IOException {
         Path dir = folder.resolve(name);
         Path done = dir.resolve(DONE);
+        if (kept != null && StepArchive.restore(kept.resolve(name), dir)) {
+            out.printf("[%d/%d] %s: restored from %s%n", i, of, name, shown(kept.resolve(name).toString()));
+        }
         if (Files.isRegularFile(done)) {
             String previous = Files.readString(done, StandardCharsets.UTF_8).trim();
             if (!previous.equals(command)) {
@@ -118,7 +126,15 @@ public final class StudyRunner {
         out.printf("%n[%d/%d] %s: %s%n", i, of, name, command);
         trainer.train(name, stepArgs);
         AtomicFiles.writeString(done, command + "\n");
+        if (kept != null) {
+            StepArchive.keep(dir, kept.resolve(name), usedLater(name));
+        }
         return true;
+    }
+
+    /** Whether a step's model is used by another step ({@code @NAME}): then it is kept with the step. */
+    private boolean usedLater(String name) {
+        return study.steps().stream().anyMatch(s -> s.uses().contains(name));
     }
 
     private String writeReport(String commit, Map<String, String> commands) throws IOException {

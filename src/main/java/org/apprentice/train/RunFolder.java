@@ -21,6 +21,7 @@ import org.apprentice.io.AtomicFiles;
 import org.apprentice.io.FileErrors;
 import org.apprentice.model.LayerPrecision;
 import org.apprentice.model.PrecisionSpec;
+import org.apprentice.model.ModelSize;
 import org.apprentice.model.WeightDecay;
 import org.apprentice.quant.KBitWeights;
 import org.nd4j.shade.jackson.core.JsonGenerator;
@@ -46,6 +47,8 @@ import org.nd4j.shade.jackson.databind.node.ObjectNode;
 public final class RunFolder {
     public static final String SETTINGS = "run.json";
     public static final String METRICS = "metrics.csv";
+    /** The student's size, beside or instead of {@code student.zip} (a study keeps it without the model). */
+    public static final String SIZE = "size.json";
     private static final String LOCK = ".lock";
 
     private static final ObjectMapper JSON = mapper();
@@ -288,6 +291,18 @@ public final class RunFolder {
     public Provenance readProvenance(String model) {
         Path file = provenanceFileOf(dir.resolve(model));
         return Files.isRegularFile(file) ? readJson(file, Provenance.class) : null;
+    }
+
+    // ---- the student's size
+
+    public void writeSize(ModelSize size) throws IOException {
+        writeJson(dir.resolve(SIZE), size);
+    }
+
+    /** The size recorded by {@link #writeSize}, or null. */
+    public ModelSize readSize() {
+        Path file = dir.resolve(SIZE);
+        return Files.isRegularFile(file) ? readJson(file, ModelSize.class) : null;
     }
 
     // ---- JSON

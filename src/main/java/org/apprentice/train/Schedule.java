@@ -1,9 +1,8 @@
 package org.apprentice.train;
 
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.stream.Collectors;
+import org.apprentice.io.FlagValues;
 import org.nd4j.linalg.schedule.ISchedule;
 import org.nd4j.linalg.schedule.MapSchedule;
 import org.nd4j.linalg.schedule.ScheduleType;
@@ -47,12 +46,6 @@ public enum Schedule {
 
     /** Parses constant, step or cosine (any case); the error names the allowed values. */
     public static Schedule parse(String text) {
-        for (Schedule s : values()) {
-            if (s.flag().equalsIgnoreCase(text == null ? "" : text.trim())) {
-                return s;
-            }
-        }
-        throw new IllegalArgumentException("--schedule '" + text + "' is not one of "
-                + Arrays.stream(values()).map(Schedule::flag).collect(Collectors.joining(", ")));
+        return FlagValues.parse("--schedule", text, values(), Schedule::flag);
     }
 }

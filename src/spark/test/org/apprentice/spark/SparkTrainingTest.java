@@ -11,21 +11,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apprentice.cli.Main;
 import org.apprentice.data.SyntheticImages;
-import org.apprentice.kd.ApprenticeLoss;
 import org.apprentice.kd.ApprenticeTrainer;
-import org.apprentice.kd.Heads;
 import org.apprentice.kd.Scheme;
 import org.apprentice.kd.SparkTraining;
-import org.apprentice.model.InputShape;
-import org.apprentice.model.PrecisionSpec;
-import org.apprentice.model.ResNetBuilder;
-import org.apprentice.model.ResNetConfig;
+import org.apprentice.testing.TinySchemeB;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
-import org.nd4j.linalg.learning.config.Nesterovs;
 
 /** DL4J's Spark module (1.0.0-M2) training this project's graphs (1.0.0-M2.1) in local mode. */
 class SparkTrainingTest {
@@ -35,13 +29,10 @@ class SparkTrainingTest {
 
     @Test
     void aTernaryStudentLearnsFromAFrozenTeacherThroughSparkLocal2() {
-        InputShape shape = new InputShape(1, 12, 12);
-        DataSet train = SyntheticImages.generate(shape, 3, 48, 1);
-        ResNetConfig config = ResNetConfig.of("resnet8", 3, shape).withWidthMultiplier(0.25).withSeed(12)
-                .withUpdater(new Nesterovs(0.05, 0.9), 1e-4);
-        ComputationGraph teacher = ResNetBuilder.build(config.withSeed(11));
-        ComputationGraph student = ResNetBuilder.build(config.withPrecision(PrecisionSpec.of(2, 4)),
-                Heads.apprentice(new ApprenticeLoss()));
+        TinySchemeB tiny = TinySchemeB.create();
+        ComputationGraph teacher = tiny.teacher();
+        ComputationGraph student = tiny.student();
+        DataSet train = tiny.train();
         INDArray before = student.params().dup();
         try (SparkTraining spark = SparkTraining.start("local[2]")) {
             assertEquals(2, spark.workers());

@@ -135,6 +135,22 @@ class ReproduceCommandTest {
         assertFalse(stdout().contains("epoch 1/"), stdout());
         assertEquals(first, tables(results));
 
+        // a fresh machine: only what the study kept for later sessions (resnets/results/tiny/, committed) is
+        // there; every step is restored, nothing is trained again, the same numbers
+        Path kept = home.resolve("resnets/results/tiny");
+        assertTrue(Files.isRegularFile(kept.resolve("t/student.zip")) && Files.isRegularFile(kept.resolve("fp/student.zip")),
+                "the models later steps use are kept");
+        assertFalse(Files.exists(kept.resolve("none/student.zip")), "the others are not");
+        assertTrue(Files.isRegularFile(kept.resolve("none/metrics.csv")) && Files.isRegularFile(kept.resolve("none/size.json")));
+        try (var walk = Files.walk(runs)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+        assertEquals(0, reproduce("tiny"), err.toString());
+        assertTrue(stdout().contains("[1/7] t: restored from resnets/results/tiny/t"), stdout());
+        assertTrue(stdout().contains("[7/7] b-repeat: done, skipped"), stdout());
+        assertFalse(stdout().contains("epoch 1/"), stdout());
+        assertEquals(first, tables(results));
+
         // a step folder left by another command is not silently reused
         Files.writeString(runs.resolve("b").resolve(org.apprentice.study.StudyRunner.DONE), "bin/apprentice train --something-else\n");
         assertEquals(Main.USAGE_ERROR, reproduce("tiny"));

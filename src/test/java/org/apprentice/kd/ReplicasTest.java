@@ -9,10 +9,10 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apprentice.data.SyntheticImages;
 import org.apprentice.model.InputShape;
-import org.apprentice.model.PrecisionSpec;
 import org.apprentice.model.ResNetBuilder;
 import org.apprentice.model.ResNetConfig;
 import org.apprentice.testing.DoublePrecision;
+import org.apprentice.testing.TinySchemeB;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -86,13 +86,10 @@ class ReplicasTest {
 
     @Test
     void schemeBThroughTwoReplicasMeasuresEveryImageAndKeepsTheStudentsListeners() {
-        InputShape shape = new InputShape(1, 12, 12);
-        DataSet train = SyntheticImages.generate(shape, 3, 48, 1);
-        ResNetConfig config = ResNetConfig.of("resnet8", 3, shape).withWidthMultiplier(0.25).withSeed(12)
-                .withUpdater(new Nesterovs(0.05, 0.9), 1e-4);
-        ComputationGraph teacher = ResNetBuilder.build(config.withSeed(11));
-        ComputationGraph student = ResNetBuilder.build(config.withPrecision(PrecisionSpec.of(2, 4)),
-                Heads.apprentice(new ApprenticeLoss()));
+        TinySchemeB tiny = TinySchemeB.create();
+        ComputationGraph teacher = tiny.teacher();
+        ComputationGraph student = tiny.student();
+        DataSet train = tiny.train();
         ScoreIterationListener ui = new ScoreIterationListener(1000);
         student.addListeners(ui);
         INDArray before = student.params().dup();

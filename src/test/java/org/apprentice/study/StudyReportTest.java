@@ -161,4 +161,56 @@ class StudyReportTest {
         assertTrue(e.getMessage().contains("no study 'nope'") && e.getMessage().contains("studies: bad, s"),
                 e.getMessage());
     }
+
+    /** Scheme C's control: the lowered model fine-tuned without a teacher. */
+    private static StepResult control(String step, double... top1) {
+        StepResult c = result(step, "C", "resnet20", "w2a4", "resnet32", top1);
+        return new StepResult(step, c.settings().toBuilder().teacher(null).noTeacher(true).build(), c.epochs(), c.size());
+    }
+
+    @Test
+    void cellsRunWithSeveralSeedsReportMeanSdAndWelchsVerdict() throws IOException {
+        Files.createDirectories(Study.recipesFolder(home));
+        Files.createDirectories(Study.studiesFolder(home));
+        Files.writeString(Study.recipesFolder(home).resolve("r.properties"), "scheme = none\n");
+        Files.writeString(Study.studiesFolder(home).resolve("seeds.properties"), String.join("\n",
+                "title = Seeds", "flags = --epochs 3", "teacher = t", "fp-student = fp",
+                "steps = t, fp, none, a, b, c, cc, none2, b2, c2, cc2, none3, b3", "step.t = r", "step.fp = r",
+                "step.none = r", "step.a = r", "step.b = r", "step.c = r", "step.cc = r", "step.none2 = r",
+                "step.b2 = r", "step.c2 = r", "step.cc2 = r", "step.none3 = r", "step.b3 = r"));
+        Study study = Study.load(home, "seeds");
+        Map<String, StepResult> r = new java.util.HashMap<>();
+        r.put("t", result("t", "NONE", "resnet32", "fp32", "", 0.80, 0.88, 0.90));
+        r.put("fp", result("fp", "NONE", "resnet20", "fp32", "", 0.80, 0.87, 0.89));
+        r.put("a", result("a", "A", "resnet20", "w2a4", "resnet32", 0.7, 0.8, 0.845));
+        double[][] none = {{0.7, 0.8, 0.830}, {0.7, 0.8, 0.832}, {0.7, 0.8, 0.828}};
+        double[][] b = {{0.7, 0.8, 0.841}, {0.7, 0.8, 0.843}, {0.7, 0.8, 0.839}};
+        String[] suffix = {"", "2", "3"};
+        for (int s = 0; s < 3; s++) {
+            r.put("none" + suffix[s], result("none" + suffix[s], "NONE", "resnet20", "w2a4", "", none[s]));
+            r.put("b" + suffix[s], result("b" + suffix[s], "B", "resnet20", "w2a4", "resnet32", b[s]));
+        }
+        r.put("c", result("c", "C", "resnet20", "w2a4", "resnet32", 0.86, 0.87, 0.873));
+        r.put("c2", result("c2", "C", "resnet20", "w2a4", "resnet32", 0.86, 0.87, 0.871));
+        r.put("cc", control("cc", 0.86, 0.87, 0.872));
+        r.put("cc2", control("cc2", 0.86, 0.87, 0.870));
+        String md = new StudyReport(study, r).render(List.of("header line"), Map.of());
+
+        // the main table shows the first seed, with C's control in its own column
+        has(md, "| student | precision | no distillation | scheme A | scheme B | scheme C | C's control |");
+        has(md, "| resnet20 | w2a4 | 83.00% (17.00) | 84.50% (15.50) | 84.10% (15.90) | 87.30% (12.70) | 87.20% (12.80) |");
+        has(md, "## Across seeds");
+        has(md, "| resnet20 | w2a4 | no distillation | 3 | 83.00% ± 0.20 |");
+        has(md, "| resnet20 | w2a4 | scheme B | 3 | 84.10% ± 0.20 |");
+        has(md, "| resnet20 | w2a4 | scheme A | 1 | 84.50% (1 seed) |");
+        // B vs none: +1.10 points, se = sqrt(0.2²/3 + 0.2²/3) = 0.163, t = 6.74
+        has(md, "| resnet20 | w2a4 | B vs none | +1.10 | 6.74 |");
+        assertTrue(md.matches("(?s).*\\| B vs none \\| \\+1\\.10 \\| 6\\.74 \\| 0\\.00\\d \\| finding \\|.*"), md);
+        // C vs its control: +0.10 points on 2 seeds each, t = 0.71: noise
+        assertTrue(md.matches("(?s).*\\| C vs C's control \\| \\+0\\.10 \\| 0\\.71 \\| 0\\.\\d+ \\| within noise \\|.*"), md);
+        has(md, "| A vs none | +1.50 |  |  | single seed: not tested |");
+        has(md, "resnet20 w2a4: C vs C's control over 2 and 2 seeds: +0.10 points");
+        has(md, "within the seeds' noise, NOT a finding");
+        has(md, "resnet20 w2a4: B vs none over 3 and 3 seeds: +1.10 points");
+    }
 }
