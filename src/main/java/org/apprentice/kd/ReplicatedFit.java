@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BiConsumer;
 import org.deeplearning4j.nn.api.Model;
@@ -38,6 +40,8 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * own pre-update logits to {@code measured}, which must be thread-safe.
  */
 final class ReplicatedFit extends ParallelWrapper {
+    /** The first failure of any replica (an exception or an error such as running out of memory). */
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
     private ReplicatedFit(ComputationGraph student, int replicas, int threadsPerReplica,
                           BiConsumer<INDArray, INDArray> measured) {
@@ -47,7 +51,7 @@ final class ReplicatedFit extends ParallelWrapper {
         reportScore = false;
         isMQ = Nd4j.getAffinityManager().getNumberOfDevices() > 1;
         workspaceMode = WorkspaceMode.ENABLED;
-        trainerContext = new MeasuringContext(measured, new CountDownLatch(replicas), threadsPerReplica);
+        trainerContext = new MeasuringContext(measured, new CountDownLatch(replicas), threadsPerReplica, failure);
         init();
     }
 
@@ -70,17 +74,25 @@ final class ReplicatedFit extends ParallelWrapper {
         try {
             wrapper.setListeners(shared);
             wrapper.fit(batches);
+        } catch (RuntimeException e) {
+            Throwable cause = wrapper.failure.get() != null ? wrapper.failure.get() : e;
+            while (cause.getCause() != null && cause.getCause() != cause) {
+                cause = cause.getCause();
+            }
+            throw new IllegalStateException("a data-parallel replica failed (" + cause.getClass().getSimpleName()
+                    + (cause.getMessage() == null ? "" : ": " + cause.getMessage().lines().findFirst().orElse(""))
+                    + "); try --replicas 1", e);
         } finally {
-            wrapper.shutdown();
             student.setListeners(own);
             Nd4j.getEnvironment().setMaxThreads(threads);
             Nd4j.getEnvironment().setMaxMasterThreads(masterThreads);
+            wrapper.shutdown();
         }
     }
 
     /** Makes {@link MeasuringTrainer}s, the DL4J default trainer plus the per-minibatch measurement. */
-    private record MeasuringContext(BiConsumer<INDArray, INDArray> measured, CountDownLatch ready, int threads)
-            implements TrainerContext {
+    private record MeasuringContext(BiConsumer<INDArray, INDArray> measured, CountDownLatch ready, int threads,
+                                    AtomicReference<Throwable> failure) implements TrainerContext {
         @Override
         public void init(Model model, Object... args) {
         }
@@ -88,7 +100,7 @@ final class ReplicatedFit extends ParallelWrapper {
         @Override
         public Trainer create(String uuid, int threadId, Model model, int rootDevice, boolean useMDS,
                               ParallelWrapper wrapper, WorkspaceMode mode, int averagingFrequency) {
-            MeasuringTrainer trainer = new MeasuringTrainer(measured, ready, threads, model, threadId, wrapper, mode, useMDS,
+            MeasuringTrainer trainer = new MeasuringTrainer(measured, ready, threads, failure, model, threadId, wrapper, mode, useMDS,
                     uuid + "_thread_" + threadId, averagingFrequency);
             trainer.setName("replica " + threadId);
             trainer.setDaemon(true);
@@ -110,12 +122,15 @@ final class ReplicatedFit extends ParallelWrapper {
         private final BiConsumer<INDArray, INDArray> measured;
         private final CountDownLatch ready;
         private final int threads;
+        private final AtomicReference<Throwable> failure;
 
-        MeasuringTrainer(BiConsumer<INDArray, INDArray> measured, CountDownLatch ready, int threads, Model model, int threadId, ParallelWrapper wrapper,
+        MeasuringTrainer(BiConsumer<INDArray, INDArray> measured, CountDownLatch ready, int threads,
+                         AtomicReference<Throwable> failure, Model model, int threadId, ParallelWrapper wrapper,
                          WorkspaceMode mode, boolean useMDS, String uuid, int averagingFrequency) {
             this.measured = measured;
             this.ready = ready;
             this.threads = threads;
+            this.failure = failure;
             this.originalModel = model;
             this.replicatedModel = model;
             this.threadId = threadId;
@@ -150,14 +165,36 @@ final class ReplicatedFit extends ParallelWrapper {
                 if (thrownException != null) {
                     throw new RuntimeException(thrownException);
                 }
+                if (failure.get() != null) {
+                    throw new IllegalStateException("a replica failed", failure.get());
+                }
                 LockSupport.parkNanos(500_000L);
+            }
+        }
+
+        /**
+         * DL4J's trainer thread, with any failure (an error included, which DL4J's loop does not catch) kept
+         * for the coordinator, and the start-up latch released so that no replica waits for a dead one.
+         */
+        @Override
+        public void run() {
+            try {
+                super.run();
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+            } finally {
+                ready.countDown();
             }
         }
 
         @Override
         protected void fit(DataSet dataSet) {
             try {
-                ready.await();
+                while (!ready.await(100, TimeUnit.MILLISECONDS) || failure.get() != null) {
+                    if (failure.get() != null) {
+                        throw new IllegalStateException("another replica failed", failure.get());
+                    }
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while the replicas were starting", e);

@@ -52,6 +52,9 @@ public final class RunFolder {
     private static final String LOCK = ".lock";
 
     private static final ObjectMapper JSON = mapper();
+    /** The default settings as JSON: what an absent key of a file written by an earlier version means. */
+    private static final org.nd4j.shade.jackson.databind.node.ObjectNode DEFAULT_SETTINGS = JSON.valueToTree(
+            RunSettings.defaults());
 
     private final Path dir;
 
@@ -325,8 +328,9 @@ public final class RunFolder {
     /**
      * {@code node} with the settings that files written by earlier versions lack set to what those versions
      * did, in every settings object (the one type with {@code workers}): one replica, decoupled weight decay,
-     * and augmentation only for image folders. A checkpoint so upgraded then differs from a new run's
-     * defaults, and resuming it names the setting.
+     * and augmentation only for image folders; any other absent key takes its default (no teacher-less
+     * control, no Spark, ...). A checkpoint so upgraded then differs from a new run's defaults, and resuming
+     * it names the setting.
      */
     private static JsonNode upgraded(JsonNode node) {
         if (node instanceof org.nd4j.shade.jackson.databind.node.ObjectNode object) {
@@ -341,6 +345,12 @@ public final class RunFolder {
                     boolean inMemory = DataSpec.parse(object.path("data").asText("fashion-mnist")).inMemory();
                     object.put("augment", (inMemory ? Augment.NONE : Augment.CROP_FLIP).name());
                 }
+                // any other setting added since: the value that keeps the earlier behaviour is its default
+                DEFAULT_SETTINGS.fields().forEachRemaining(e -> {
+                    if (!object.has(e.getKey())) {
+                        object.set(e.getKey(), e.getValue());
+                    }
+                });
             }
             object.forEach(RunFolder::upgraded);
         }

@@ -120,7 +120,8 @@ public record RunSettings(Scheme scheme, boolean noTeacher, String student, doub
                     + "leave out --replicas" : "not available for scheme A: its teacher trains with the student on "
                     + "each minibatch; use scheme B or C"));
         }
-        if (cacheTeacherLogits && augment != Augment.NONE && (scheme == Scheme.B || scheme == Scheme.C) && !noTeacher) {
+        if (cacheTeacherLogits && augment != Augment.NONE && data.inMemory() && (scheme == Scheme.B || scheme == Scheme.C)
+                && !noTeacher) {
             throw new IllegalArgumentException("--cache-teacher-logits needs --augment none: with augmentation the "
                     + "frozen teacher must see each minibatch as the student sees it, and the images differ every epoch");
         }

@@ -212,7 +212,8 @@ public final class TrainingRun {
 
     private void cacheTeacherLogits(DataSource data, ComputationGraph teacher) {
         if (data.trainSet() == null) {
-            out.println("--cache-teacher-logits ignored: image folders are augmented, inputs never repeat");
+            out.println("--cache-teacher-logits ignored: image folders are streamed from their files, not held in "
+                    + "memory, so the teacher runs on every minibatch");
             return;
         }
         long start = System.nanoTime();

@@ -116,4 +116,22 @@ class ReplicasTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> trainer.replicas(2));
         assertTrue(e.getMessage().contains("scheme A"), e.getMessage());
     }
+
+    /** A replica that fails stops the epoch with one line naming the cause, instead of hanging the run. */
+    @Test
+    @org.junit.jupiter.api.Timeout(120)
+    void aFailingReplicaStopsTheEpochWithItsCause() {
+        ComputationGraph net = denseNet();
+        ScoreIterationListener listener = new ScoreIterationListener(1000);
+        net.addListeners(listener);
+        int threads = Nd4j.getEnvironment().maxThreads();
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> ReplicatedFit.fit(net, 2,
+                new ListDataSetIterator<>(data(32).asList(), 4), (labels, logits) -> {
+                    throw new IllegalArgumentException("boom");
+                }));
+        assertTrue(e.getMessage().startsWith("a data-parallel replica failed (IllegalArgumentException: boom)"),
+                e.getMessage());
+        assertTrue(net.getListeners().contains(listener), "the student's listeners are back");
+        assertEquals(threads, Nd4j.getEnvironment().maxThreads(), "the thread setting is restored");
+    }
 }

@@ -53,8 +53,11 @@ class RunFolderTest {
         RunFolder run = new RunFolder(dir);
         run.writeSettings(RunSettings.defaults());
         Path file = dir.resolve(RunFolder.SETTINGS);
-        String old = Files.readString(file).replaceAll("\\s*\"(replicas|augment|weightDecayForm)\" : [^,]*,", "");
-        assertTrue(!old.contains("replicas") && !old.contains("augment") && !old.contains("weightDecayForm"), old);
+        String old = Files.readString(file)
+                .replaceAll("\\s*\"(replicas|augment|weightDecayForm|noTeacher|spark)\" : [^,]*,", "");
+        for (String key : new String[] {"replicas", "augment", "weightDecayForm", "noTeacher", "spark"}) {
+            assertTrue(!old.contains("\"" + key + "\""), old);
+        }
         Files.writeString(file, old);
         assertEquals(RunSettings.defaults().toBuilder().augment(Augment.NONE).weightDecayForm(WeightDecay.DECOUPLED)
                 .build(), run.readSettings(), "one replica, no augmentation of in-memory data, decoupled decay");
