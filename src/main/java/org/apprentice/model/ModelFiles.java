@@ -214,4 +214,22 @@ public final class ModelFiles {
             Files.deleteIfExists(temp.toPath());
         }
     }
+
+    /**
+     * A copy of the model zip {@code from} without its updater state (about half the size: what a trained
+     * teacher or starting point needs), with Apprentice's records, written atomically.
+     */
+    public static void copyWithoutUpdater(File from, File to) throws IOException {
+        ComputationGraph model = load(from, "model");
+        File parent = to.getAbsoluteFile().getParentFile();
+        Files.createDirectories(parent.toPath());
+        File temp = File.createTempFile(to.getName(), ".part", parent);
+        try {
+            ModelSerializer.writeModel(model, temp, false);
+            copyRecords(from, temp);
+            Files.move(temp.toPath(), to.toPath(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(temp.toPath());
+        }
+    }
 }

@@ -1,9 +1,11 @@
 package org.apprentice.study;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
 import java.util.List;
 import org.apprentice.model.ModelFiles;
 import org.apprentice.model.ModelSize;
@@ -12,9 +14,10 @@ import org.apprentice.train.RunFolder;
 /**
  * What a study keeps of each finished step so that it can continue in a later session on a fresh machine:
  * the step's settings, metrics, provenance, its model's size and its done marker, and the model itself
- * only for the steps that later steps use (the teacher, the full-precision starting point). Kept in a
- * folder meant to be committed ({@code resnets/results/NAME/STEP/}); a step whose run folder is missing or
- * empty is restored from there, and then counts as done.
+ * (without its updater state) only for the steps that later steps use (the teacher, the full-precision
+ * starting point). Kept in a folder meant to be committed ({@code resnets/results/NAME/STEP/}); a step
+ * whose run folder is missing or empty is restored from there, and then counts as done. Both directions
+ * write a temporary folder and move it into place, so an interrupted copy never looks finished.
  */
 final class StepArchive {
     /** The files kept of every step; the model is kept only where a later step uses it. */
@@ -31,36 +34,70 @@ final class StepArchive {
         if (Files.isRegularFile(model) && !Files.isRegularFile(run.resolve(RunFolder.SIZE))) {
             new RunFolder(run).writeSize(ModelSize.of(ModelFiles.load(model.toFile(), "study step model")));
         }
-        Files.createDirectories(kept);
-        for (String name : withModel ? concat(FILES, MODEL) : FILES) {
+        Path part = kept.resolveSibling(kept.getFileName() + ".part");
+        delete(part);
+        Files.createDirectories(part);
+        for (String name : FILES) {
             if (Files.isRegularFile(run.resolve(name))) {
-                Files.copy(run.resolve(name), kept.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(run.resolve(name), part.resolve(name));
             }
         }
+        if (withModel && Files.isRegularFile(model)) {
+            ModelFiles.copyWithoutUpdater(model.toFile(), part.resolve(MODEL).toFile());
+        }
+        delete(kept);
+        Files.move(part, kept, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /**
-     * Restores a kept step into {@code run} when the run folder is absent or empty and {@code kept} holds a
-     * finished step; true when it did. A run folder with anything in it is left alone: it resumes or is done.
+     * Restores a kept step into {@code run} when the run folder is absent or empty and {@code kept} holds the
+     * step finished by {@code command}; true when it did. A run folder with anything in it is left alone (it
+     * resumes, or is done); a kept step finished by another command is refused, naming both folders.
      */
-    static boolean restore(Path kept, Path run) throws IOException {
-        if (!Files.isRegularFile(kept.resolve(StudyRunner.DONE))) {
+    static boolean restore(Path kept, Path run, String command) throws IOException {
+        Path done = kept.resolve(StudyRunner.DONE);
+        if (!Files.isRegularFile(done) || !isEmptyOrAbsent(run)) {
             return false;
         }
-        if (Files.isDirectory(run)) {
-            try (var files = Files.list(run)) {
-                if (files.findAny().isPresent()) {
-                    return false;
+        String keptCommand = Files.readString(done, StandardCharsets.UTF_8).trim();
+        if (!keptCommand.equals(command)) {
+            throw new IllegalArgumentException("study step " + kept + " was kept from another command ("
+                    + keptCommand + "); remove that folder to run the step again into " + run);
+        }
+        Path part = run.resolveSibling(run.getFileName() + ".restoring");
+        delete(part);
+        Files.createDirectories(part);
+        for (String name : concat(FILES, MODEL)) {
+            if (Files.isRegularFile(kept.resolve(name))) {
+                Files.copy(kept.resolve(name), part.resolve(name));
+            }
+        }
+        delete(run);
+        Files.move(part, run, StandardCopyOption.ATOMIC_MOVE);
+        return true;
+    }
+
+    static boolean kept(Path kept) {
+        return Files.isRegularFile(kept.resolve(StudyRunner.DONE));
+    }
+
+    private static boolean isEmptyOrAbsent(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return !Files.exists(dir);
+        }
+        try (var files = Files.list(dir)) {
+            return files.findAny().isEmpty();
+        }
+    }
+
+    private static void delete(Path dir) throws IOException {
+        if (Files.isDirectory(dir)) {
+            try (var walk = Files.walk(dir)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
                 }
             }
         }
-        Files.createDirectories(run);
-        for (String name : concat(FILES, MODEL)) {
-            if (Files.isRegularFile(kept.resolve(name))) {
-                Files.copy(kept.resolve(name), run.resolve(name));
-            }
-        }
-        return true;
     }
 
     private static List<String> concat(List<String> names, String more) {

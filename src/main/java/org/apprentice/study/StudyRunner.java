@@ -106,7 +106,7 @@ public final class StudyRunner {
                             PrintStream out) throws IOException {
         Path dir = folder.resolve(name);
         Path done = dir.resolve(DONE);
-        if (kept != null && StepArchive.restore(kept.resolve(name), dir)) {
+        if (kept != null && StepArchive.restore(kept.resolve(name), dir, command)) {
             out.printf("[%d/%d] %s: restored from %s%n", i, of, name, shown(kept.resolve(name).toString()));
         }
         if (Files.isRegularFile(done)) {
@@ -116,6 +116,9 @@ public final class StudyRunner {
                         + "); remove that folder or give another --out");
             }
             out.printf("[%d/%d] %s: done, skipped%n", i, of, name);
+            if (kept != null && !StepArchive.kept(kept.resolve(name))) {
+                StepArchive.keep(dir, kept.resolve(name), usedLater(name)); // finished before steps were kept
+            }
             return false;
         }
         List<String> stepArgs = new ArrayList<>(args);

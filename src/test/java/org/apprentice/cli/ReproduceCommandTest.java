@@ -69,6 +69,12 @@ class ReproduceCommandTest {
                 new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
+    private static boolean zipHas(Path zip, String entry) throws IOException {
+        try (java.util.zip.ZipFile z = new java.util.zip.ZipFile(zip.toFile())) {
+            return z.getEntry(entry) != null;
+        }
+    }
+
     private String stdout() {
         return out.toString(StandardCharsets.UTF_8);
     }
@@ -155,6 +161,26 @@ class ReproduceCommandTest {
         Files.writeString(runs.resolve("b").resolve(org.apprentice.study.StudyRunner.DONE), "bin/apprentice train --something-else\n");
         assertEquals(Main.USAGE_ERROR, reproduce("tiny"));
         assertTrue(err.toString().contains("was run by another command") && err.toString().contains("runs/reproduce/tiny/b"),
+                err.toString());
+
+        // kept models have no updater state (smaller); a step finished before steps were kept is kept when skipped
+        assertTrue(zipHas(home.resolve("again/t/student.zip"), "updaterState.bin"), "a trained model has its updater");
+        assertFalse(zipHas(kept.resolve("t/student.zip"), "updaterState.bin"), "its kept copy does not");
+        try (var walk = Files.walk(kept.resolve("none"))) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+        Files.writeString(runs.resolve("b").resolve(org.apprentice.study.StudyRunner.DONE),
+                Files.readString(kept.resolve("b").resolve(org.apprentice.study.StudyRunner.DONE)));
+        assertEquals(0, reproduce("tiny"), err.toString());
+        assertTrue(Files.isRegularFile(kept.resolve("none").resolve(org.apprentice.study.StudyRunner.DONE)));
+
+        // a kept step finished by another command is refused, naming it, not restored
+        Files.writeString(kept.resolve("fp").resolve(org.apprentice.study.StudyRunner.DONE), "bin/apprentice train --other\n");
+        try (var walk = Files.walk(runs.resolve("fp"))) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+        assertEquals(Main.USAGE_ERROR, reproduce("tiny"));
+        assertTrue(err.toString().contains("was kept from another command") && err.toString().contains("resnets/results/tiny/fp"),
                 err.toString());
     }
 
