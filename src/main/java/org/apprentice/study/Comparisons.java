@@ -58,10 +58,12 @@ final class Comparisons {
 
     /**
      * A column's gain over its control (A and B over no distillation, C over C's control, C also over no
-     * distillation) across seeds: the difference of means, Welch's t and its two-sided p-value. A finding
+     * distillation) across seeds: the difference of means, the t statistic and its two-sided p-value. When
+     * both cells ran the same seeds the runs are paired by seed (a seed fixes the subset, the initialisation
+     * and the augmentation draws of both) and a paired t-test is used; otherwise Welch's t-test. A finding
      * only when both cells have at least two seeds and p < 0.05.
      */
-    record SeedGain(Cell cell, Cell control, double difference, double t, double p) {
+    record SeedGain(Cell cell, Cell control, double difference, double t, double p, boolean paired) {
         boolean singleSeed() {
             return cell.n() < 2 || control.n() < 2;
         }
@@ -70,15 +72,36 @@ final class Comparisons {
             return !singleSeed() && p < 0.05;
         }
 
+        String test() {
+            return singleSeed() ? "" : paired ? "paired t" : "Welch's t";
+        }
+
         static SeedGain of(Cell cell, Cell control) {
             double difference = cell.mean() - control.mean();
             if (cell.n() < 2 || control.n() < 2) {
-                return new SeedGain(cell, control, difference, Double.NaN, Double.NaN);
+                return new SeedGain(cell, control, difference, Double.NaN, Double.NaN, false);
             }
             var test = new org.apache.commons.math3.stat.inference.TTest();
-            double t = test.t(cell.finals(), control.finals());
-            double p = Double.isFinite(t) ? test.tTest(cell.finals(), control.finals()) : Double.NaN;
-            return new SeedGain(cell, control, difference, t, p);
+            double[][] pairs = bySeed(cell, control);
+            boolean paired = pairs != null;
+            double t = paired ? test.pairedT(pairs[0], pairs[1]) : test.t(cell.finals(), control.finals());
+            // no spread at all (every seed gave the same difference, or the same accuracy): certain either way
+            double p = Double.isNaN(t) ? 1.0 : Double.isInfinite(t) ? 0.0
+                    : paired ? test.pairedTTest(pairs[0], pairs[1]) : test.tTest(cell.finals(), control.finals());
+            return new SeedGain(cell, control, difference, t, p, paired);
+        }
+
+        /** The two cells' final top-1 in the same seed order, or null when they ran different seeds. */
+        private static double[][] bySeed(Cell a, Cell b) {
+            Map<Long, Double> x = new java.util.TreeMap<>();
+            Map<Long, Double> y = new java.util.TreeMap<>();
+            a.runs().forEach(r -> x.put(r.settings().seed(), r.finalTop1()));
+            b.runs().forEach(r -> y.put(r.settings().seed(), r.finalTop1()));
+            if (x.size() != a.n() || y.size() != b.n() || !x.keySet().equals(y.keySet())) {
+                return null;
+            }
+            return new double[][] {x.values().stream().mapToDouble(Double::doubleValue).toArray(),
+                    y.values().stream().mapToDouble(Double::doubleValue).toArray()};
         }
     }
 

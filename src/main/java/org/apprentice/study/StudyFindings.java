@@ -99,14 +99,15 @@ final class StudyFindings {
         }
     }
 
-    /** A gain across seeds: a finding only when it clears the seeds' noise (Welch's t, p < 0.05). */
+    /** A gain across seeds: a finding only when it clears the seeds' noise (paired or Welch's t, p < 0.05). */
     private static void seeds(Comparisons.SeedGain g, List<String> findings) {
         if (g.singleSeed()) {
             return;
         }
-        findings.add(String.format("%s: %s vs %s over %d and %d seeds: %s points (%s vs %s; Welch's t %.2f, p %.3f): %s.",
+        findings.add(String.format("%s: %s vs %s over %d and %d seeds: %s points (%s vs %s; %s %.2f, p %.3f): %s.",
                 g.cell().config(), g.cell().column().flag(), g.control().column().flag(), g.cell().n(), g.control().n(),
-                signed(g.difference()), StudyReport.meanSd(g.cell()), StudyReport.meanSd(g.control()), g.t(), g.p(),
+                signed(g.difference()), StudyReport.meanSd(g.cell()), StudyReport.meanSd(g.control()), g.test(), g.t(),
+                g.p(),
                 g.finding() ? "a finding, clear of the seeds' noise" : "within the seeds' noise, NOT a finding"));
     }
 

@@ -141,7 +141,7 @@ public final class StudyReport {
         seeds(md);
     }
 
-    /** Cells run with several seeds: mean ± sd, and each gain over its control with Welch's t and p. */
+    /** Cells run with several seeds: mean ± sd, and each gain over its control with its t-test. */
     private void seeds(StringBuilder md) {
         var cells = c.seedCells();
         boolean several = cells.values().stream().flatMap(m -> m.values().stream()).anyMatch(cell -> cell.n() > 1);
@@ -150,19 +150,21 @@ public final class StudyReport {
         }
         md.append("## Across seeds\n\n");
         md.append("Final test top-1 over the seeds each cell ran with: mean ± sample standard deviation. A gain is the "
-                + "difference of the two cells' means; Welch's t-test (unequal variances) gives its two-sided p-value. "
+                + "difference of the two cells' means. Where both cells ran the same seeds, the runs are paired by seed "
+                + "(a seed fixes the training subset, the initialisation and the augmentation of both) and a paired "
+                + "t-test gives the two-sided p-value; otherwise Welch's t-test (unequal variances). "
                 + "A gain counts as a finding only with at least two seeds on each side and p < 0.05; single-seed cells "
                 + "are marked.\n\n");
         md.append("| student | precision | cell | seeds | final top-1 |\n|---|---|---|---|---|\n");
         cells.forEach((config, byColumn) -> byColumn.forEach((column, cell) -> md.append(String.format(
                 "| %s | %s | %s | %d | %s |%n", config.model(), config.precision(), column.header(), cell.n(),
                 meanSd(cell)))));
-        md.append("\n| student | precision | gain | difference (points) | Welch's t | p | verdict |\n"
-                 + "|---|---|---|---|---|---|---|\n");
+        md.append("\n| student | precision | gain | difference (points) | test | t | p | verdict |\n"
+                + "|---|---|---|---|---|---|---|---|\n");
         for (Comparisons.SeedGain g : c.seedGains()) {
-            md.append(String.format("| %s | %s | %s vs %s | %s | %s | %s | %s |%n", g.cell().config().model(),
+            md.append(String.format("| %s | %s | %s vs %s | %s | %s | %s | %s | %s |%n", g.cell().config().model(),
                     g.cell().config().precision(), g.cell().column().flag(), g.control().column().flag(),
-                    signed(g.difference()), Double.isNaN(g.t()) ? "" : String.format("%.2f", g.t()),
+                    signed(g.difference()), g.test(), Double.isNaN(g.t()) ? "" : String.format("%.2f", g.t()),
                     Double.isNaN(g.p()) ? "" : String.format("%.3f", g.p()),
                     g.singleSeed() ? "single seed: not tested" : g.finding() ? "finding" : "within noise"));
         }

@@ -50,11 +50,14 @@ public final class SparkEpochs implements SparkTraining {
     @Override
     public double fit(ComputationGraph student, DataSetIterator labelledBatches) {
         int perWorker = labelledBatches.batch();
+        int epoch = student.getConfiguration().getEpochCount();
+        // the split of each round between the workers is drawn from the run's seed and the epoch, not the clock
+        long seed = 31L * student.getConfiguration().getDefaultConfiguration().getSeed() + epoch;
         ParameterAveragingTrainingMaster master = new ParameterAveragingTrainingMaster.Builder(perWorker)
                 .batchSizePerWorker(perWorker).averagingFrequency(1).saveUpdater(true).workerPrefetchNumBatches(0)
-                .rddTrainingApproach(RDDTrainingApproach.Direct).repartionData(Repartition.Never).build();
+                .rddTrainingApproach(RDDTrainingApproach.Direct).repartionData(Repartition.Never).rngSeed(seed)
+                .build();
         SparkComputationGraph spark = new SparkComputationGraph(context, student, master);
-        int epoch = student.getConfiguration().getEpochCount();
         double lossSum = 0;
         int rounds = 0;
         List<DataSet> round = new ArrayList<>();
