@@ -1,7 +1,5 @@
 package org.apprentice.study;
 
-import org.apprentice.kd.Scheme;
-
 /** A column of a study's tables: no distillation, a scheme, or scheme C's no-teacher control. */
 enum Column {
     NONE("no distillation"),
@@ -41,9 +39,5 @@ enum Column {
             case B -> B;
             case C -> r.settings().noTeacher() ? C_CONTROL : C;
         };
-    }
-
-    static Column of(Scheme scheme) {
-        return valueOf(scheme.name());
     }
 }
