@@ -77,6 +77,16 @@ final class StudyFindings {
                 + " did NOT beat the no-distillation student" + (g.winners().isEmpty() ? "." : "; "
                 + String.join(", ", g.winners()) + " did.")));
         noise(g, findings);
+        StepResult c = g.row().complete(Column.C);
+        StepResult control = g.row().complete(Column.C_CONTROL);
+        if (c != null && control != null) {
+            double gain = c.finalTop1() - control.finalTop1();
+            findings.add(String.format("%s: scheme C is %s points %s its control, the same lowered model fine-tuned "
+                    + "as long without a teacher (%s vs %s, first seed): %s.", config, signed(Math.abs(gain)).substring(1),
+                    gain >= 0 ? "above" : "below", pct(c.finalTop1()), pct(control.finalTop1()), gain > 0
+                            ? "distillation adds to what the extra epochs add"
+                            : "the extra epochs, not distillation, account for scheme C's result here"));
+        }
     }
 
     /** How much the last epoch alone moved these runs: differences below that are not evidence. */
