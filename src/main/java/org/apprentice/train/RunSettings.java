@@ -59,15 +59,7 @@ public record RunSettings(Scheme scheme, boolean noTeacher, String student, doub
         Objects.requireNonNull(augment, "augment");
         Objects.requireNonNull(weightDecayForm, "weightDecayForm");
         student = ModelRegistry.get(student).name(); // "ResNet20" is resnet20
-        if (noTeacher && scheme != Scheme.C) {
-            throw new IllegalArgumentException("--no-teacher is scheme C's control (the lowered model fine-tuned "
-                    + "without a teacher); scheme " + scheme.flag() + (scheme == Scheme.NONE ? " has no teacher anyway"
-                    : " trains with one"));
-        }
-        if (noTeacher && teacherModel != null) {
-            throw new IllegalArgumentException("--teacher-model with --no-teacher: the control has no teacher; leave "
-                    + "out one of them");
-        }
+        requireControl(scheme, noTeacher, teacherModel);
         if (scheme.needsTeacher() && !noTeacher) {
             teacher = ModelRegistry.get(teacher).name();
         }
@@ -106,6 +98,32 @@ public record RunSettings(Scheme scheme, boolean noTeacher, String student, doub
             throw new IllegalArgumentException("--student-init is for scheme C (lower a trained model); scheme "
                     + scheme.flag() + " trains its student from scratch");
         }
+        requireParallel(scheme, batch, replicas, spark);
+        if (cacheTeacherLogits && augment != Augment.NONE && data.inMemory() && (scheme == Scheme.B || scheme == Scheme.C)
+                && !noTeacher) {
+            throw new IllegalArgumentException("--cache-teacher-logits needs --augment none: with augmentation the "
+                    + "frozen teacher must see each minibatch as the student sees it, and the images differ every epoch");
+        }
+        if (resume && out == null) {
+            throw new IllegalArgumentException("--resume needs --out DIR, the folder of the run to continue");
+        }
+    }
+
+    /** Scheme C's control (--no-teacher) is for scheme C only, and has no teacher model. */
+    private static void requireControl(Scheme scheme, boolean noTeacher, Path teacherModel) {
+        if (noTeacher && scheme != Scheme.C) {
+            throw new IllegalArgumentException("--no-teacher is scheme C's control (the lowered model fine-tuned "
+                    + "without a teacher); scheme " + scheme.flag() + (scheme == Scheme.NONE ? " has no teacher anyway"
+                    : " trains with one"));
+        }
+        if (noTeacher && teacherModel != null) {
+            throw new IllegalArgumentException("--teacher-model with --no-teacher: the control has no teacher; leave "
+                    + "out one of them");
+        }
+    }
+
+    /** Replicas share the batch evenly; neither they nor Spark can train scheme A's teacher with its student. */
+    private static void requireParallel(Scheme scheme, int batch, int replicas, String spark) {
         if (batch % replicas != 0) {
             throw new IllegalArgumentException("--batch " + batch + " does not split into --replicas " + replicas
                     + " equal minibatches: give a batch that is a multiple of " + replicas);
@@ -119,14 +137,6 @@ public record RunSettings(Scheme scheme, boolean noTeacher, String student, doub
                     + "e.g. local[2] or spark://host:7077" : replicas > 1 ? "Spark's workers are the replicas; "
                     + "leave out --replicas" : "not available for scheme A: its teacher trains with the student on "
                     + "each minibatch; use scheme B or C"));
-        }
-        if (cacheTeacherLogits && augment != Augment.NONE && data.inMemory() && (scheme == Scheme.B || scheme == Scheme.C)
-                && !noTeacher) {
-            throw new IllegalArgumentException("--cache-teacher-logits needs --augment none: with augmentation the "
-                    + "frozen teacher must see each minibatch as the student sees it, and the images differ every epoch");
-        }
-        if (resume && out == null) {
-            throw new IllegalArgumentException("--resume needs --out DIR, the folder of the run to continue");
         }
     }
 
