@@ -5,6 +5,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
 import java.util.Map;
+import org.apprentice.model.pretrained.Pretrained;
+import org.apprentice.model.pretrained.TorchNames;
 import org.apprentice.quant.QuantizedActivation;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
@@ -22,13 +24,23 @@ public final class ModelFiles {
     private ModelFiles() {
     }
 
-    /** Reads a DL4J zip that must hold a ComputationGraph; {@code role} names it in errors ("teacher model"). */
+    /**
+     * Reads a DL4J zip that must hold a ComputationGraph, or a pretrained PyTorch ResNet ({@code .safetensors} under
+     * torchvision's names, or {@code .onnx}; see {@link Pretrained}); {@code role} names it in errors ("teacher model").
+     */
     public static ComputationGraph load(File zip, String role) {
         if (zip.isDirectory()) {
             throw new IllegalArgumentException(role + " " + zip + " is a folder, not a model zip");
         }
         if (!zip.isFile()) {
             throw new IllegalArgumentException(role + " " + zip + " does not exist");
+        }
+        if (Pretrained.handles(zip)) {
+            try {
+                return Pretrained.load(zip).graph();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(role + " " + e.getMessage());
+            }
         }
         try {
             return ModelSerializer.restoreComputationGraph(zip, true);
@@ -117,6 +129,9 @@ public final class ModelFiles {
 
     /** The input shape recorded in the zip by {@link #save(ComputationGraph, ResNetConfig, File)}, or null. */
     public static InputShape recordedInput(File zip) {
+        if (Pretrained.handles(zip)) {
+            return Pretrained.input(zip);
+        }
         String text = recorded(zip, INPUT_ENTRY);
         return text == null ? null : parsed(zip, INPUT_ENTRY, () -> InputShape.parse(text));
     }
@@ -126,6 +141,10 @@ public final class ModelFiles {
 
     /** The architecture recorded in the zip, or null (zips saved before it was recorded). */
     public static Architecture recordedArchitecture(File zip) {
+        if (Pretrained.handles(zip)) {
+            TorchNames.Shape shape = Pretrained.shape(zip);
+            return new Architecture(shape.architecture().name(), shape.width());
+        }
         String text = recorded(zip, ARCHITECTURE_ENTRY);
         return text == null ? null : parsed(zip, ARCHITECTURE_ENTRY, () -> Architecture.parse(text));
     }
@@ -142,6 +161,9 @@ public final class ModelFiles {
 
     /** An entry Apprentice added to a model zip, or null when absent; one line naming zip and entry when unreadable. */
     private static <T> T recorded(File zip, String entry) {
+        if (Pretrained.handles(zip)) {
+            return null;
+        }
         try {
             return ModelSerializer.listObjectsInFile(zip).contains(entry) ? ModelSerializer.getObjectFromFile(zip, entry)
                     : null;

@@ -1,0 +1,294 @@
+package org.apprentice.model.pretrained;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import onnx.Onnx;
+import org.apprentice.model.InputShape;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Reads an ONNX file of a ResNet (as {@code torch.onnx.export} writes torchvision's, or as Apprentice's export
+ * writes a full-precision one) back into torchvision's state-dict names, by walking the graph: stem
+ * convolution, blocks (each ends in Add then Relu; a block whose shortcut has its own convolution starts a
+ * new stage), global average pooling and the Gemm classifier. Batch norm may be its own node or folded into
+ * the convolution's bias, as PyTorch's exporter does in evaluation mode; a folded one becomes an identity
+ * batch norm with that bias. The ONNX protobuf classes are the ones ND4J ships ({@code onnx.Onnx}).
+ */
+public final class OnnxResNet {
+    private static final float BN_EPS = 1e-5f;
+
+    /** The state dict the graph holds and, when the graph's input has fixed dimensions, its input shape. */
+    public record Result(Map<String, INDArray> stateDict, InputShape input, Map<String, Geometry> convolutions) {
+    }
+
+    /** A convolution's kernel, stride and padding as the file states them (square, as in every ResNet). */
+    public record Geometry(long kernel, long stride, long padding) {
+    }
+
+    private final File file;
+    private final Map<String, INDArray> constants = new HashMap<>();
+    private final Map<String, List<Onnx.NodeProto>> consumers = new HashMap<>();
+    private final Map<String, INDArray> stateDict = new LinkedHashMap<>();
+    private final Map<String, Geometry> geometry = new LinkedHashMap<>();
+
+    private OnnxResNet(File file, Onnx.GraphProto graph) {
+        this.file = file;
+        for (Onnx.TensorProto t : graph.getInitializerList()) {
+            constants.put(t.getName(), tensor(t));
+        }
+        for (Onnx.NodeProto node : graph.getNodeList()) {
+            if (node.getOpType().equals("Constant") && node.getAttributeCount() > 0 && node.getAttribute(0).hasT()) {
+                constants.put(node.getOutput(0), tensor(node.getAttribute(0).getT()));
+            }
+            for (String input : node.getInputList()) {
+                consumers.computeIfAbsent(input, k -> new ArrayList<>()).add(node);
+            }
+        }
+    }
+
+    /** Parses the file; one-line errors name it and the node where the graph stops looking like a ResNet. */
+    public static Result read(File file) {
+        Onnx.ModelProto model;
+        try (InputStream in = Files.newInputStream(file.toPath())) {
+            model = Onnx.ModelProto.parseFrom(in);
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + " is not a readable ONNX model: " + e.getMessage());
+        }
+        Onnx.GraphProto graph = model.getGraph();
+        if (graph.getNodeCount() == 0) {
+            throw new IllegalArgumentException(file + " is not an ONNX model with a graph");
+        }
+        OnnxResNet reader = new OnnxResNet(file, graph);
+        Onnx.ValueInfoProto input = reader.dataInput(graph);
+        reader.walk(input.getName());
+        return new Result(reader.stateDict, shapeOf(input), reader.geometry);
+    }
+
+    private Onnx.ValueInfoProto dataInput(Onnx.GraphProto graph) {
+        List<Onnx.ValueInfoProto> inputs = graph.getInputList().stream()
+                .filter(v -> !constants.containsKey(v.getName())).toList();
+        if (inputs.size() != 1) {
+            throw new IllegalArgumentException(file + " has " + inputs.size() + " data inputs; a ResNet has one");
+        }
+        return inputs.get(0);
+    }
+
+    private static InputShape shapeOf(Onnx.ValueInfoProto input) {
+        List<Onnx.TensorShapeProto.Dimension> dims = input.getType().getTensorType().getShape().getDimList();
+        if (dims.size() != 4 || dims.stream().skip(1).anyMatch(d -> !d.hasDimValue() || d.getDimValue() <= 0)) {
+            return null;
+        }
+        return new InputShape((int) dims.get(1).getDimValue(), (int) dims.get(2).getDimValue(),
+                (int) dims.get(3).getDimValue());
+    }
+
+    private void walk(String input) {
+        String x = convBn(only(input, "Conv"), "conv1", "bn1");
+        x = only(x, "Relu").getOutput(0);
+        List<Onnx.NodeProto> next = consumers.getOrDefault(x, List.of());
+        if (next.size() == 1 && next.get(0).getOpType().equals("MaxPool")) {
+            x = next.get(0).getOutput(0);
+        }
+        int stage = 1;
+        int block = 0;
+        boolean first = true;
+        while (!isPooling(x)) {
+            Block b = block(x);
+            if (b.downsample != null && !first) {
+                stage++;
+                block = 0;
+            }
+            String prefix = "layer" + stage + "." + block + ".";
+            for (int i = 0; i < b.main.size(); i++) {
+                take(b.main.get(i), prefix + "conv" + (i + 1), prefix + "bn" + (i + 1));
+            }
+            if (b.downsample != null) {
+                take(b.downsample, prefix + "downsample.0", prefix + "downsample.1");
+            }
+            x = b.output;
+            block++;
+            first = false;
+        }
+        head(x);
+    }
+
+    /** One residual block: its main-path convolutions in order, its shortcut convolution or null, its output. */
+    private record Block(List<Onnx.NodeProto> main, Onnx.NodeProto downsample, String output) {
+    }
+
+    private Block block(String x) {
+        List<Onnx.NodeProto> main = new ArrayList<>();
+        Onnx.NodeProto downsample = null;
+        Onnx.NodeProto add = null;
+        for (Onnx.NodeProto node : consumers.getOrDefault(x, List.of())) {
+            if (node.getOpType().equals("Add")) {
+                add = node;
+            } else if (node.getOpType().equals("Conv")) {
+                String out = afterBn(node.getOutput(0));
+                Onnx.NodeProto consumer = only(out, null);
+                if (consumer.getOpType().equals("Add")) {
+                    downsample = node;
+                } else {
+                    main.add(node);
+                }
+            } else {
+                throw unexpected(node, "a block's Conv or Add");
+            }
+        }
+        if (main.size() != 1) {
+            throw new IllegalArgumentException(file + ": the block reading '" + x + "' has " + main.size()
+                    + " main-path convolutions where a ResNet block has one");
+        }
+        String t = afterBn(main.get(0).getOutput(0));
+        while (true) {
+            Onnx.NodeProto n = only(t, null);
+            if (n.getOpType().equals("Add")) {
+                add = n;
+                break;
+            }
+            if (!n.getOpType().equals("Relu")) {
+                throw unexpected(n, "Relu or Add");
+            }
+            Onnx.NodeProto conv = only(n.getOutput(0), "Conv");
+            main.add(conv);
+            t = afterBn(conv.getOutput(0));
+        }
+        return new Block(main, downsample, only(add.getOutput(0), "Relu").getOutput(0));
+    }
+
+    private boolean isPooling(String x) {
+        List<Onnx.NodeProto> next = consumers.getOrDefault(x, List.of());
+        return next.size() == 1 && (next.get(0).getOpType().equals("GlobalAveragePool")
+                || next.get(0).getOpType().equals("ReduceMean"));
+    }
+
+    private void head(String x) {
+        String pooled = only(x, null).getOutput(0);
+        Onnx.NodeProto n = only(pooled, null);
+        while (n.getOpType().equals("Flatten") || n.getOpType().equals("Reshape") || n.getOpType().equals("Squeeze")) {
+            n = only(n.getOutput(0), null);
+        }
+        if (!n.getOpType().equals("Gemm")) {
+            throw unexpected(n, "Gemm (the classifier)");
+        }
+        INDArray weight = constant(n, 1);
+        boolean transposed = attributeInt(n, "transB", 0) == 1;
+        stateDict.put("fc.weight", transposed ? weight : weight.transpose().dup('c'));
+        stateDict.put("fc.bias", n.getInputCount() > 2 ? constant(n, 2).reshape(-1) : Nd4j.zeros(weight.dataType(),
+                transposed ? weight.size(0) : weight.size(1)));
+    }
+
+    /** The tensor after the convolution's batch norm (or the convolution's own output when it is folded). */
+    private String afterBn(String convOut) {
+        List<Onnx.NodeProto> next = consumers.getOrDefault(convOut, List.of());
+        return next.size() == 1 && next.get(0).getOpType().equals("BatchNormalization") ? next.get(0).getOutput(0) : convOut;
+    }
+
+    private String convBn(Onnx.NodeProto conv, String convName, String bnName) {
+        take(conv, convName, bnName);
+        return afterBn(conv.getOutput(0));
+    }
+
+    /** Stores a convolution's weight and its batch norm (a node, or folded into the convolution's bias). */
+    private void take(Onnx.NodeProto conv, String convName, String bnName) {
+        INDArray weight = constant(conv, 1);
+        stateDict.put(convName + ".weight", weight);
+        geometry.put(convName, new Geometry(weight.size(3), attributeFirst(conv, "strides", 1),
+                attributeFirst(conv, "pads", 0)));
+        long channels = weight.size(0);
+        List<Onnx.NodeProto> next = consumers.getOrDefault(conv.getOutput(0), List.of());
+        INDArray bias = conv.getInputCount() > 2 ? constant(conv, 2).reshape(-1) : Nd4j.zeros(weight.dataType(), channels);
+        if (next.size() == 1 && next.get(0).getOpType().equals("BatchNormalization")) {
+            Onnx.NodeProto bn = next.get(0);
+            float eps = attributeFloat(bn, "epsilon", BN_EPS);
+            INDArray mean = constant(bn, 3).reshape(-1);
+            // a convolution bias before batch norm only shifts the mean it subtracts
+            stateDict.put(bnName + ".weight", constant(bn, 1).reshape(-1));
+            stateDict.put(bnName + ".bias", constant(bn, 2).reshape(-1));
+            stateDict.put(bnName + ".running_mean", mean.sub(bias));
+            stateDict.put(bnName + ".running_var", constant(bn, 4).reshape(-1).add(eps - BN_EPS));
+        } else {
+            stateDict.put(bnName + ".weight", Nd4j.ones(weight.dataType(), channels));
+            stateDict.put(bnName + ".bias", bias);
+            stateDict.put(bnName + ".running_mean", Nd4j.zeros(weight.dataType(), channels));
+            stateDict.put(bnName + ".running_var", Nd4j.ones(weight.dataType(), channels).subi(BN_EPS));
+        }
+    }
+
+    /** The single node reading {@code tensor}, which must be of type {@code op} (any type when null). */
+    private Onnx.NodeProto only(String tensor, String op) {
+        List<Onnx.NodeProto> next = consumers.getOrDefault(tensor, List.of());
+        if (next.size() != 1) {
+            throw new IllegalArgumentException(file + ": tensor '" + tensor + "' is read by " + next.size()
+                    + " nodes where a ResNet has one" + (op == null ? "" : " (" + op + ")"));
+        }
+        if (op != null && !next.get(0).getOpType().equals(op)) {
+            throw unexpected(next.get(0), op);
+        }
+        return next.get(0);
+    }
+
+    private IllegalArgumentException unexpected(Onnx.NodeProto node, String expected) {
+        return new IllegalArgumentException(file + ": node '" + node.getName() + "' is " + node.getOpType()
+                + " where a ResNet has " + expected);
+    }
+
+    private INDArray constant(Onnx.NodeProto node, int input) {
+        INDArray value = input < node.getInputCount() ? constants.get(node.getInput(input)) : null;
+        if (value == null) {
+            throw new IllegalArgumentException(file + ": input " + input + " of " + node.getOpType() + " node '"
+                    + node.getName() + "' is not a constant weight");
+        }
+        return value;
+    }
+
+    private static long attributeInt(Onnx.NodeProto node, String name, long otherwise) {
+        return node.getAttributeList().stream().filter(a -> a.getName().equals(name)).findFirst()
+                .map(Onnx.AttributeProto::getI).orElse(otherwise);
+    }
+
+    private static long attributeFirst(Onnx.NodeProto node, String name, long otherwise) {
+        return node.getAttributeList().stream().filter(a -> a.getName().equals(name) && a.getIntsCount() > 0)
+                .findFirst().map(a -> a.getInts(0)).orElse(otherwise);
+    }
+
+    private static float attributeFloat(Onnx.NodeProto node, String name, float otherwise) {
+        return node.getAttributeList().stream().filter(a -> a.getName().equals(name)).findFirst()
+                .map(Onnx.AttributeProto::getF).orElse(otherwise);
+    }
+
+    private INDArray tensor(Onnx.TensorProto t) {
+        long[] shape = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
+        int n = 1;
+        for (long d : shape) {
+            n *= (int) d;
+        }
+        float[] values = new float[n];
+        if (t.getDataType() == Onnx.TensorProto.DataType.FLOAT.getNumber() && !t.getRawData().isEmpty()) {
+            ByteBuffer raw = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            raw.asFloatBuffer().get(values);
+        } else if (t.getDataType() == Onnx.TensorProto.DataType.FLOAT.getNumber()) {
+            for (int i = 0; i < n; i++) {
+                values[i] = t.getFloatData(i);
+            }
+        } else if (t.getDataType() == Onnx.TensorProto.DataType.INT64.getNumber()) {
+            ByteBuffer raw = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < n; i++) {
+                values[i] = t.getRawData().isEmpty() ? t.getInt64Data(i) : raw.getLong();
+            }
+        } else {
+            return Nd4j.empty();
+        }
+        return shape.length == 0 ? Nd4j.scalar(values.length == 0 ? 0f : values[0]) : Nd4j.create(values, shape, 'c');
+    }
+}

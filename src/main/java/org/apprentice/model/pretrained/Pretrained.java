@@ -1,0 +1,107 @@
+package org.apprentice.model.pretrained;
+
+import java.io.File;
+import java.util.Arrays;
+import java.util.Map;
+import org.apprentice.model.InputShape;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * Pretrained ResNets from outside DL4J: a PyTorch state dict saved as {@code .safetensors} (torchvision's names)
+ * or an {@code .onnx} file of the same network. Each becomes a full-precision graph of the registry; the
+ * number of classes and the input channels come from the file, and the input height and width too where the
+ * file states them (an ONNX input with fixed dimensions, or an {@code input_shape} "C,H,W" entry in the
+ * safetensors metadata). Zips stay with {@link org.apprentice.model.ModelFiles}, which sends these files here.
+ */
+public final class Pretrained {
+    /** Metadata key of a safetensors file that records the input shape "C,H,W" (optional). */
+    public static final String INPUT_METADATA = "input_shape";
+
+    private Pretrained() {
+    }
+
+    /** A loaded file: the graph, what its names and shapes say it is, and its stated input shape or null. */
+    public record Model(ComputationGraph graph, TorchNames.Shape shape, InputShape input) {
+    }
+
+    /** Whether {@code file} is one of the formats read here (by its extension). */
+    public static boolean handles(File file) {
+        String name = file.getName().toLowerCase();
+        return name.endsWith(".safetensors") || name.endsWith(".onnx");
+    }
+
+    private static boolean onnx(File file) {
+        return file.getName().toLowerCase().endsWith(".onnx");
+    }
+
+    /** The network with its weights. */
+    public static Model load(File file) {
+        if (onnx(file)) {
+            OnnxResNet.Result read = OnnxResNet.read(file);
+            TorchNames.Shape shape = TorchNames.shape(TorchNames.shapesOf(read.stateDict()), file);
+            ComputationGraph graph = TorchNames.network(read.stateDict(), shape, buildInput(shape, read.input()), file);
+            requireGeometry(graph, read.convolutions(), file);
+            return new Model(graph, shape, read.input());
+        }
+        Map<String, INDArray> tensors = Safetensors.read(file);
+        TorchNames.Shape shape = TorchNames.shape(TorchNames.shapesOf(tensors), file);
+        InputShape input = metadataInput(Safetensors.header(file).metadata(), file);
+        return new Model(TorchNames.network(tensors, shape, buildInput(shape, input), file), shape, input);
+    }
+
+    /** What the file's names and shapes say the network is, reading a safetensors file's header only. */
+    public static TorchNames.Shape shape(File file) {
+        if (onnx(file)) {
+            return TorchNames.shape(TorchNames.shapesOf(OnnxResNet.read(file).stateDict()), file);
+        }
+        Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
+        Safetensors.header(file).tensors().forEach((k, v) -> shapes.put(k, v.shape()));
+        return TorchNames.shape(shapes, file);
+    }
+
+    /** The input shape the file states, or null. */
+    public static InputShape input(File file) {
+        return onnx(file) ? OnnxResNet.read(file).input() : metadataInput(Safetensors.header(file).metadata(), file);
+    }
+
+    private static InputShape metadataInput(Map<String, String> metadata, File file) {
+        String text = metadata.get(INPUT_METADATA);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return InputShape.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": metadata " + INPUT_METADATA + ": " + e.getMessage());
+        }
+    }
+
+    /** The stated input, else the file's channels at the shape's design size (layers do not depend on it). */
+    private static InputShape buildInput(TorchNames.Shape shape, InputShape stated) {
+        if (stated != null) {
+            if (stated.channels() != shape.channels()) {
+                throw new IllegalArgumentException("input shape " + stated + " has " + stated.channels()
+                        + " channels, conv1 takes " + shape.channels());
+            }
+            return stated;
+        }
+        int size = shape.architecture().shape().defaultImageSize();
+        return new InputShape(shape.channels(), size, size);
+    }
+
+    /** Every convolution of the file has the kernel, stride and padding of the registry's network. */
+    private static void requireGeometry(ComputationGraph graph, Map<String, OnnxResNet.Geometry> convolutions, File file) {
+        convolutions.forEach((name, g) -> {
+            ConvolutionLayer conv = (ConvolutionLayer) graph.getLayer(name).conf().getLayer();
+            OnnxResNet.Geometry ours = new OnnxResNet.Geometry(conv.getKernelSize()[1], conv.getStride()[1], conv.getPadding()[1]);
+            if (!ours.equals(g)) {
+                throw new IllegalArgumentException(file + ": convolution " + name + " has kernel " + g.kernel() + ", stride "
+                        + g.stride() + ", padding " + g.padding() + "; the registry's network has " + ours.kernel() + ", "
+                        + ours.stride() + ", " + ours.padding() + " (torchvision puts a bottleneck's stride on conv2)");
+            }
+        });
+    }
+
+}
