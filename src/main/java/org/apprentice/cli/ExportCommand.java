@@ -10,13 +10,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apprentice.export.Exporter;
+import org.apprentice.export.OnnxExport;
 import org.apprentice.export.PackedModel;
 import org.apprentice.model.ModelFiles;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 
-/** {@code apprentice export}: the deployable DL4J zip and the packed low-bit file of a trained student. */
-@Parameters(commandDescription = "Export a trained student: a DL4J zip with the quantized weights stored, and a packed low-bit file, with a size table")
+/** {@code apprentice export}: the deployable DL4J zip, the packed low-bit file and the ONNX file of a trained student. */
+@Parameters(commandDescription = "Export a trained student: a DL4J zip with the quantized weights stored, a packed low-bit file (with a size table) and an ONNX file")
 final class ExportCommand {
     @Parameter(names = "--model", description = "The student zip written by train", required = true)
     File model;
@@ -30,11 +31,13 @@ final class ExportCommand {
         String base = model.getName().replaceAll("\\.zip$", "");
         File deployable = folder.resolve(base + "-deploy.zip").toFile();
         File packed = folder.resolve(base + ".packed").toFile();
+        File onnx = folder.resolve(base + ".onnx").toFile();
         java.nio.file.Files.createDirectories(folder);
         ModelSerializer.writeModel(Exporter.deployable(student), deployable, false);
         ModelFiles.copyRecords(model, deployable);
         List<PackedModel.Entry> table = PackedModel.write(student, ModelFiles.recordedInput(model),
                 ModelFiles.recordedClasses(model), packed);
+        OnnxExport.write(student, ModelFiles.recordedInput(model), ModelFiles.recordedClasses(model), onnx);
 
         Map<String, long[]> perLayer = new LinkedHashMap<>();
         Map<String, String> encodings = new LinkedHashMap<>();
@@ -64,6 +67,8 @@ final class ExportCommand {
                 packed, packed.length(), packed.length() - payload);
         stdout.printf("DL4J zip %s: %,d bytes (quantized weights stored as float32; loads with ModelSerializer)%n",
                 deployable, deployable.length());
+        stdout.printf("ONNX %s: %,d bytes (opset %d: quantized weights as float32, k-bit activations as Clip/Mul/Round/Div)%n",
+                onnx, onnx.length(), OnnxExport.OPSET);
         return 0;
     }
 }
