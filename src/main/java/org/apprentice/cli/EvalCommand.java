@@ -20,7 +20,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
  */
 @Parameters(commandDescription = "Evaluate a model zip (or .packed file): top-1, top-5 and per-class accuracy on the test split")
 final class EvalCommand {
-    @Parameter(names = "--model", description = "A model zip (train/export output) or a .packed file", required = true)
+    @Parameter(names = "--model", description = "A model zip (train/export output), a .packed file, or a PyTorch ResNet as .safetensors or .onnx", required = true)
     File model;
 
     @ParametersDelegate

@@ -48,10 +48,10 @@ final class TrainCommand {
     @Parameter(names = "--teacher-width", description = "Teacher width multiplier (default: recorded in --teacher-model, else 1.0)")
     Double teacherWidth;
 
-    @Parameter(names = "--teacher-model", description = "Trained full-precision teacher zip (schemes B and C; default: the model store, else trained first)")
+    @Parameter(names = "--teacher-model", description = "Trained full-precision teacher: a zip, or a PyTorch ResNet as .safetensors (torchvision names) or .onnx (schemes B and C; default: the model store, else trained first)")
     Path teacherModel;
 
-    @Parameter(names = "--student-init", description = "Trained full-precision student zip to lower (scheme C; default: the model store, else trained first)")
+    @Parameter(names = "--student-init", description = "Trained full-precision student to lower: a zip, .safetensors or .onnx (scheme C; default: the model store, else trained first)")
     Path studentInit;
 
     @ParametersDelegate
