@@ -144,8 +144,7 @@ public final class StudyReport {
     /** Cells run with several seeds: mean ± sd, and each gain over its control with its t-test. */
     private void seeds(StringBuilder md) {
         var cells = c.seedCells();
-        boolean several = cells.values().stream().flatMap(m -> m.values().stream()).anyMatch(cell -> cell.n() > 1);
-        if (!several) {
+        if (!severalSeeds()) {
             return;
         }
         md.append("## Across seeds\n\n");
@@ -169,6 +168,11 @@ public final class StudyReport {
                     g.singleSeed() ? "single seed: not tested" : g.finding() ? "finding" : "within noise"));
         }
         md.append('\n');
+    }
+
+    /** Whether any cell ran with more than one seed. */
+    private boolean severalSeeds() {
+        return c.seedCells().values().stream().flatMap(m -> m.values().stream()).anyMatch(cell -> cell.n() > 1);
     }
 
     static String meanSd(Comparisons.Cell cell) {
@@ -259,9 +263,12 @@ public final class StudyReport {
             md.append("The repeat of step ").append(study.repeatStep()).append(" (a determinism check) has not run yet. ");
         }
         md.append("Multi-threaded CPU reductions (oneDNN, OpenMP) may add in a different order on another machine or "
-                + "thread count, which can move the last digits and, through training, more. No other seed was tried: "
-                + "the per-epoch column above shows how much test top-1 still moves between epochs, the better guide to "
-                + "which differences between schemes mean anything.\n\n");
+                + "thread count, which can move the last digits and, through training, more. ");
+        md.append(severalSeeds()
+                ? "Cells run with several seeds have their spread and t-tests in \"Across seeds\" above; for single-seed "
+                        + "cells the per-epoch column shows how much test top-1 still moves between epochs.\n\n"
+                : "No other seed was tried: the per-epoch column above shows how much test top-1 still moves between "
+                        + "epochs, the better guide to which differences between schemes mean anything.\n\n");
     }
 
     private void commands(StringBuilder md, Map<String, String> commands) {

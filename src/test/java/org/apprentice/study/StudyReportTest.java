@@ -71,6 +71,7 @@ class StudyReportTest {
         String md = new StudyReport(study, r).render(List.of("header line"), Map.of("b", "bin/apprentice train b"));
 
         has(md, "| resnet32 (teacher) | fp32 | 90.00% (10.00) |");
+        has(md, "No other seed was tried");
         has(md, "| resnet20 | w2a4 | 85.00% (15.00) | 86.20% (13.80) | 87.40% (12.60) | 84.50% (15.50) |");
         // gains over no distillation, best scheme, best vs the fp32 student
         has(md, "| resnet20 | w2a4 | 85.00% | +1.20 | +2.40 | -0.50 | B | -1.60 |");
@@ -222,5 +223,7 @@ class StudyReportTest {
         has(md, "a finding, clear of the seeds' noise");
         has(md, "resnet20 w2a4: scheme C is 0.05 points above its control, the same lowered model fine-tuned as long "
                 + "without a teacher (87.30% vs 87.25%, first seed): distillation adds to what the extra epochs add.");
+        has(md, "Cells run with several seeds have their spread and t-tests in \"Across seeds\" above");
+        assertFalse(md.contains("No other seed was tried"), md);
     }
 }
