@@ -4,7 +4,9 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import org.apprentice.quant.ActivationMethod;
 import org.apprentice.quant.KBitWeights;
+import org.apprentice.quant.WeightMethod;
 
 /**
  * The precision of every layer of a network: one precision for the body, full precision for the
@@ -18,10 +20,21 @@ public final class PrecisionSpec {
     private final Map<String, LayerPrecision> overrides;
     private final KBitWeights.Scaling weightScaling;
     private final boolean roundingEnabled;
+    private final WeightMethod weights;
+    private final ActivationMethod activations;
 
     private PrecisionSpec(LayerPrecision body, boolean quantizeFirst, boolean quantizeLast,
                           Map<String, LayerPrecision> overrides, KBitWeights.Scaling weightScaling,
                           boolean roundingEnabled) {
+        this(body, quantizeFirst, quantizeLast, overrides, weightScaling, roundingEnabled, WeightMethod.FIXED,
+                ActivationMethod.FIXED);
+    }
+
+    private PrecisionSpec(LayerPrecision body, boolean quantizeFirst, boolean quantizeLast,
+                          Map<String, LayerPrecision> overrides, KBitWeights.Scaling weightScaling,
+                          boolean roundingEnabled, WeightMethod weights, ActivationMethod activations) {
+        this.weights = weights;
+        this.activations = activations;
         this.roundingEnabled = roundingEnabled;
         this.body = body;
         this.quantizeFirst = quantizeFirst;
@@ -43,14 +56,14 @@ public final class PrecisionSpec {
 
     /** Also quantize the first (stem) convolution and/or the last (classifier) layer. */
     public PrecisionSpec withQuantizedEnds(boolean first, boolean last) {
-        return new PrecisionSpec(body, first, last, overrides, weightScaling, roundingEnabled);
+        return new PrecisionSpec(body, first, last, overrides, weightScaling, roundingEnabled, weights, activations);
     }
 
     /** The layer named {@code layerName} gets {@code precision}, whatever its role. */
     public PrecisionSpec withOverride(String layerName, LayerPrecision precision) {
         Map<String, LayerPrecision> copy = new LinkedHashMap<>(overrides);
         copy.put(layerName, precision);
-        return new PrecisionSpec(body, quantizeFirst, quantizeLast, copy, weightScaling, roundingEnabled);
+        return new PrecisionSpec(body, quantizeFirst, quantizeLast, copy, weightScaling, roundingEnabled, weights, activations);
     }
 
     /**
@@ -58,7 +71,7 @@ public final class PrecisionSpec {
      * WRPN's unscaled rule rounds most He-initialised weights to zero (see {@link KBitWeights}).
      */
     public PrecisionSpec withWeightScaling(KBitWeights.Scaling scaling) {
-        return new PrecisionSpec(body, quantizeFirst, quantizeLast, overrides, scaling, roundingEnabled);
+        return new PrecisionSpec(body, quantizeFirst, quantizeLast, overrides, scaling, roundingEnabled, weights, activations);
     }
 
     /**
@@ -66,7 +79,27 @@ public final class PrecisionSpec {
      * activations are only clipped to [0, 1]. Makes a quantized network differentiable, for gradient checks.
      */
     public PrecisionSpec withRoundingOff() {
-        return new PrecisionSpec(body, quantizeFirst, quantizeLast, overrides, weightScaling, false);
+        return new PrecisionSpec(body, quantizeFirst, quantizeLast, overrides, weightScaling, false, weights, activations);
+    }
+
+    /**
+     * The same precision with learned quantizers: TTQ or LSQ weights (convolutions; the fc layer keeps the fixed rule
+     * when quantized), PACT or LSQ activations. {@code FIXED} keeps the paper's rules.
+     */
+    public PrecisionSpec withMethods(WeightMethod weightMethod, ActivationMethod activationMethod) {
+        return new PrecisionSpec(body, quantizeFirst, quantizeLast, overrides, weightScaling, roundingEnabled,
+                weightMethod == null ? WeightMethod.FIXED : weightMethod,
+                activationMethod == null ? ActivationMethod.FIXED : activationMethod);
+    }
+
+    /** How quantized weights are quantized: the fixed rule, TTQ or LSQ. */
+    public WeightMethod weights() {
+        return weights;
+    }
+
+    /** How quantized activations are quantized: the fixed [0, 1] rule, PACT or LSQ. */
+    public ActivationMethod activations() {
+        return activations;
     }
 
     public boolean roundingEnabled() {
@@ -112,12 +145,12 @@ public final class PrecisionSpec {
     public boolean equals(Object o) {
         return o instanceof PrecisionSpec p && body.equals(p.body) && quantizeFirst == p.quantizeFirst
                 && quantizeLast == p.quantizeLast && overrides.equals(p.overrides) && weightScaling == p.weightScaling
-                && roundingEnabled == p.roundingEnabled;
+                && roundingEnabled == p.roundingEnabled && weights == p.weights && activations == p.activations;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(body, quantizeFirst, quantizeLast, overrides, weightScaling, roundingEnabled);
+        return Objects.hash(body, quantizeFirst, quantizeLast, overrides, weightScaling, roundingEnabled, weights, activations);
     }
 
     /** True when no layer, override included, is quantized. */
@@ -128,7 +161,8 @@ public final class PrecisionSpec {
 
     @Override
     public String toString() {
-        return body.label() + (quantizeFirst ? "" : ", first layer fp32") + (quantizeLast ? "" : ", last layer fp32")
+        return body.label() + (weights == WeightMethod.FIXED ? "" : ", " + weights.flag() + " weights")
+                + (activations == ActivationMethod.FIXED ? "" : ", " + activations.flag() + " activations") + (quantizeFirst ? "" : ", first layer fp32") + (quantizeLast ? "" : ", last layer fp32")
                 + (overrides.isEmpty() ? "" : ", overrides " + overrides);
     }
 }

@@ -5,7 +5,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.IntStream;
+import org.apprentice.quant.ActivationMethod;
+import org.apprentice.quant.KBitWeights;
+import org.apprentice.quant.LearnedActivation;
+import org.apprentice.quant.LearnedConvolution;
+import org.apprentice.quant.LearnedWeights;
 import org.apprentice.quant.QuantizedActivation;
+import org.apprentice.quant.WeightMethod;
 import org.apprentice.quant.QuantizedWeights;
 import org.apprentice.runtime.Backend;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
@@ -242,6 +248,13 @@ public final class ResNetBuilder {
         ConvolutionLayer.Builder conv = new ConvolutionLayer.Builder(kernel, kernel).stride(stride, stride)
                 .padding(padding, padding).nOut(nOut).hasBias(false).activation(Activation.IDENTITY);
         LayerPrecision precision = precisionOf(name, role);
+        PrecisionSpec spec = config.precision();
+        if (!precision.fullPrecisionWeights() && spec.weights() != WeightMethod.FIXED) {
+            LearnedWeights learned = new LearnedWeights(spec.weights(), precision.weightBits(),
+                    spec.weightScaling() == KBitWeights.Scaling.PER_CHANNEL, spec.roundingEnabled());
+            graph.addLayer(name, new LearnedConvolution(conv, learned), in);
+            return name;
+        }
         if (!precision.fullPrecisionWeights()) {
             conv.weightNoise(weightQuantizer(precision));
         }
@@ -260,6 +273,11 @@ public final class ResNetBuilder {
      */
     private String relu(String name, String in, String producer, LayerRole role) {
         LayerPrecision precision = precisionOf(producer, role);
+        if (!precision.fullPrecisionActivations() && config.precision().activations() != ActivationMethod.FIXED) {
+            graph.addLayer(name, new LearnedActivation(config.precision().activations(), precision.activationBits(),
+                    config.precision().roundingEnabled()), in);
+            return name;
+        }
         ActivationLayer.Builder layer = new ActivationLayer.Builder();
         if (precision.fullPrecisionActivations()) {
             layer.activation(Activation.RELU);

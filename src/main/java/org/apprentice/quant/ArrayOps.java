@@ -65,6 +65,27 @@ public final class ArrayOps implements TensorOps<INDArray> {
     }
 
     @Override
+    public INDArray add(INDArray x, INDArray y) {
+        if (y.length() == 1) {
+            return add(x, y.getDouble(0));
+        }
+        return inPlace ? x.addi(y) : x.add(y);
+    }
+
+    @Override
+    public INDArray add(INDArray x, double y) {
+        return inPlace ? x.addi(y) : x.add(y);
+    }
+
+    @Override
+    public INDArray sub(INDArray x, INDArray y) {
+        if (y.length() == 1) {
+            return add(x, -y.getDouble(0));
+        }
+        return inPlace ? x.subi(y) : x.sub(y);
+    }
+
+    @Override
     public INDArray mul(INDArray x, double y) {
         return inPlace ? x.muli(y) : x.mul(y);
     }
@@ -127,12 +148,26 @@ public final class ArrayOps implements TensorOps<INDArray> {
     }
 
     @Override
+    public INDArray meanPerChannel(INDArray x) {
+        return x.mean(true, channelDims(x));
+    }
+
+    @Override
+    public INDArray sumPerChannel(INDArray x) {
+        return x.sum(true, channelDims(x));
+    }
+
+    @Override
     public INDArray maxPerChannel(INDArray x) {
+        return x.max(true, channelDims(x));
+    }
+
+    private static int[] channelDims(INDArray x) {
         int[] dims = new int[x.rank() - 1];
         for (int i = 1; i < x.rank(); i++) {
             dims[i - 1] = i;
         }
-        return x.max(true, dims);
+        return dims;
     }
 
     @Override

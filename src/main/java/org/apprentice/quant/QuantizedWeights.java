@@ -23,7 +23,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * definition. That is exactly the identity straight-through estimator, on DL4J's native
  * (oneDNN) convolution path; biases stay full precision. Serialises with the model (Jackson bean).
  */
-public final class QuantizedWeights implements IWeightNoise {
+public final class QuantizedWeights implements IWeightNoise, WeightQuantization {
     private static final long serialVersionUID = 1L;
     private static final String SCRATCH_ID = "APPRENTICE_WEIGHT_QUANTIZER";
     private static final WorkspaceConfiguration SCRATCH = WorkspaceConfiguration.builder()
@@ -72,6 +72,21 @@ public final class QuantizedWeights implements IWeightNoise {
             out.assign(quantizer().quantize(ArrayOps.COPYING, param));
         }
         return out;
+    }
+
+    @Override
+    public int bits() {
+        return bits;
+    }
+
+    @Override
+    public INDArray effectiveWeights(Layer layer) {
+        return quantizer().quantize(ArrayOps.COPYING, layer.getParam("W"));
+    }
+
+    @Override
+    public String describe() {
+        return quantizer().describe();
     }
 
     @Override

@@ -51,6 +51,21 @@ public final class SameDiffOps implements TensorOps<SDVariable> {
     }
 
     @Override
+    public SDVariable add(SDVariable x, SDVariable y) {
+        return x.add(y);
+    }
+
+    @Override
+    public SDVariable add(SDVariable x, double y) {
+        return x.add(y);
+    }
+
+    @Override
+    public SDVariable sub(SDVariable x, SDVariable y) {
+        return x.sub(y);
+    }
+
+    @Override
     public SDVariable mul(SDVariable x, double y) {
         return x.mul(y);
     }
@@ -91,14 +106,28 @@ public final class SameDiffOps implements TensorOps<SDVariable> {
     }
 
     @Override
+    public SDVariable meanPerChannel(SDVariable x) {
+        return x.mean(true, channelDims(x));
+    }
+
+    @Override
+    public SDVariable sumPerChannel(SDVariable x) {
+        return x.sum(true, channelDims(x));
+    }
+
+    @Override
     public SDVariable maxPerChannel(SDVariable x) {
+        return x.max(true, channelDims(x));
+    }
+
+    private static int[] channelDims(SDVariable x) {
         long[] shape = x.getShape();
         int rank = shape == null ? 4 : shape.length;
         int[] dims = new int[rank - 1];
         for (int i = 1; i < rank; i++) {
             dims[i - 1] = i;
         }
-        return x.max(true, dims);
+        return dims;
     }
 
     @Override

@@ -27,6 +27,14 @@ public interface TensorOps<T> {
 
     T mul(T x, T y);
 
+    /** x + y, broadcasting y (a scalar tensor, or one value per output channel). */
+    T add(T x, T y);
+
+    T add(T x, double y);
+
+    /** x - y, broadcasting y as {@link #add}. */
+    T sub(T x, T y);
+
     T mul(T x, double y);
 
     T div(T x, T y);
@@ -47,6 +55,12 @@ public interface TensorOps<T> {
 
     /** Maximum of all elements, as a scalar tensor. */
     T max(T x);
+
+    /** Mean over every dimension but the first, keeping dimensions (one value per output channel). */
+    T meanPerChannel(T x);
+
+    /** Sum over every dimension but the first, keeping dimensions (one value per output channel). */
+    T sumPerChannel(T x);
 
     /** Maximum over every dimension but the first, keeping dimensions (one value per output channel). */
     T maxPerChannel(T x);

@@ -1,0 +1,64 @@
+package org.apprentice.quant;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * A layer's learned quantizer parameters, stored in its parameter table as row vectors (one value, or one per
+ * output channel) and handed to the quantizer shaped to broadcast against the tensor it quantizes. Zero means
+ * "not yet set": the first tensor the layer quantizes gives their starting values (from trained weights after
+ * lowering, or from the first batch of activations), so a model lowered from full precision starts where LSQ
+ * and TTQ say it should.
+ */
+final class LearnedParameters {
+    private LearnedParameters() {
+    }
+
+    /** Number of values each parameter holds. */
+    static long size(LearnedQuantizer quantizer, long channels) {
+        return quantizer.perChannel() ? channels : 1;
+    }
+
+    /** The parameters as the quantizer takes them: [C, 1, 1, 1] per channel, else [1, 1]. */
+    static List<INDArray> values(LearnedQuantizer quantizer, Map<String, INDArray> table, int rank) {
+        List<INDArray> out = new ArrayList<>();
+        for (String name : quantizer.parameters()) {
+            INDArray p = table.get(name);
+            if (quantizer.perChannel()) {
+                long[] shape = new long[rank];
+                java.util.Arrays.fill(shape, 1);
+                shape[0] = p.length();
+                out.add(p.reshape(shape));
+            } else {
+                out.add(p.reshape(1, 1));
+            }
+        }
+        return out;
+    }
+
+    /** Sets the parameters from {@code x} if none has been set yet (all zero). */
+    static void initialiseIfUnset(LearnedQuantizer quantizer, Map<String, INDArray> table, INDArray x) {
+        for (String name : quantizer.parameters()) {
+            if (table.get(name).amaxNumber().doubleValue() != 0.0) {
+                return;
+            }
+        }
+        List<INDArray> initial = quantizer.initialValues(ArrayOps.COPYING, x);
+        for (int i = 0; i < initial.size(); i++) {
+            INDArray target = table.get(quantizer.parameters().get(i));
+            target.assign(initial.get(i).castTo(target.dataType()).reshape(target.shape()));
+        }
+    }
+
+    /** Writes dL/dp for every parameter into the layer's gradient views, from g = dL/dq. */
+    static void gradients(LearnedQuantizer quantizer, INDArray x, List<INDArray> p, INDArray g,
+                          Map<String, INDArray> gradientViews) {
+        for (int i = 0; i < p.size(); i++) {
+            INDArray view = gradientViews.get(quantizer.parameters().get(i));
+            INDArray grad = quantizer.parameterGradient(ArrayOps.COPYING, x, p, g, i, x.shape());
+            view.assign(grad.castTo(view.dataType()).reshape(view.shape()));
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package org.apprentice.quant;
+
+import java.util.List;
+
+/**
+ * Learned step size quantization (Esser et al., ICLR 2020): v = x/s, q = round(clip(v, -Q_n, Q_p))·s with the step s
+ * learned. Gradients as in the paper: dq/dx = 1 for -Q_n <= v <= Q_p, else 0; dq/ds = round(v) - v inside, -Q_n
+ * below, Q_p above; the step's gradient is scaled by g = 1/sqrt(N·Q_p), N the number of values one step serves.
+ * Initial step 2·mean|x|/sqrt(Q_p), from the weights or from the first batch of activations.
+ * <ul>
+ *   <li>weights ({@code signed}): Q_n = Q_p = 2^(b-1) - 1, symmetric, so that 2 bits stay ternary {-s, 0, s} as
+ *       everywhere in Apprentice (LSQ's paper gives the negative side one more level); one step per layer or per
+ *       output channel;</li>
+ *   <li>activations (unsigned, replacing the ReLU): Q_n = 0, Q_p = 2^b - 1; N counts the features of one image.</li>
+ * </ul>
+ *
+ * @param exact without the rounding and the gradient scale: then dq/ds is 0 inside and ±Q outside, exactly
+ */
+public record LsqQuantizer(int bits, boolean signed, boolean perChannel, boolean exact) implements LearnedQuantizer {
+
+    public LsqQuantizer {
+        if (bits < 2 || bits > 16) {
+            throw new IllegalArgumentException("LSQ needs 2..16 bits, got " + bits);
+        }
+        if (perChannel && !signed) {
+            throw new IllegalArgumentException("LSQ activations take one step per layer");
+        }
+    }
+
+    public static LsqQuantizer weights(int bits, boolean perChannel) {
+        return new LsqQuantizer(bits, true, perChannel, false);
+    }
+
+    public static LsqQuantizer activations(int bits) {
+        return new LsqQuantizer(bits, false, false, false);
+    }
+
+    @Override
+    public List<String> parameters() {
+        return List.of("step");
+    }
+
+    /** Q_p: the highest level. */
+    public int positiveLevels() {
+        return signed ? (1 << (bits - 1)) - 1 : (1 << bits) - 1;
+    }
+
+    /** Q_n: the lowest level's magnitude. */
+    public int negativeLevels() {
+        return signed ? positiveLevels() : 0;
+    }
+
+    private <T> T clipped(TensorOps<T> ops, T x, T step) {
+        return ops.clip(ops.div(x, step), -negativeLevels(), positiveLevels());
+    }
+
+    @Override
+    public <T> T quantize(TensorOps<T> ops, T x, List<T> p) {
+        T v = clipped(ops, x, p.get(0));
+        return ops.mul(exact ? v : ops.round(v), p.get(0));
+    }
+
+    @Override
+    public <T> T inputDerivative(TensorOps<T> ops, T x, List<T> p) {
+        return ops.inRange(ops.div(x, p.get(0)), -negativeLevels(), positiveLevels());
+    }
+
+    /** round(clip(v)) - v·[inside]: round(v) - v inside, the clipped level outside. */
+    @Override
+    public <T> T parameterDerivative(TensorOps<T> ops, T x, List<T> p, int i) {
+        T v = ops.div(x, p.get(0));
+        T inside = ops.inRange(v, -negativeLevels(), positiveLevels());
+        T level = clipped(ops, x, p.get(0));
+        return ops.sub(exact ? level : ops.round(level), ops.mul(v, inside));
+    }
+
+    @Override
+    public double gradientScale(long[] shape) {
+        if (exact) {
+            return 1.0;
+        }
+        long n = 1;
+        for (int d = 1; d < shape.length; d++) {
+            n *= shape[d];
+        }
+        if (signed && !perChannel) {
+            n *= shape[0];
+        }
+        return 1.0 / Math.sqrt((double) n * positiveLevels());
+    }
+
+    @Override
+    public <T> List<T> initialValues(TensorOps<T> ops, T x) {
+        T meanAbs = perChannel ? ops.meanPerChannel(ops.abs(x)) : ops.mean(ops.abs(x));
+        return List.of(ops.positiveOrOne(ops.mul(meanAbs, 2.0 / Math.sqrt(positiveLevels()))));
+    }
+
+    @Override
+    public String describe() {
+        return "LSQ " + bits + "-bit " + (signed ? "weights" + (perChannel ? ", a step per output channel" : "")
+                : "activations") + ", learned step" + (exact ? " (rounding off)" : "");
+    }
+}

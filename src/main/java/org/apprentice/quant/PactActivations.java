@@ -1,0 +1,62 @@
+package org.apprentice.quant;
+
+import java.util.List;
+
+/**
+ * PACT (Choi et al. 2018): y = clip(x, 0, α) with α learned per layer, quantized to k bits on [0, α]:
+ * q = round(y·(2^k - 1)/α)·α/(2^k - 1). Gradients as in the paper (straight through the rounding):
+ * dq/dx = 1 for 0 < x <= α, else 0; dq/dα = 1 for x > α, else 0. α starts at 10, the paper's value, and takes L2
+ * regularisation (the run's weight decay) so that it shrinks where clipping costs nothing.
+ *
+ * @param exact without the rounding: y itself, whose derivatives are the ones above exactly
+ */
+public record PactActivations(int bits, boolean exact) implements LearnedQuantizer {
+    public static final double INITIAL_ALPHA = 10.0;
+
+    public PactActivations {
+        if (bits < 1 || bits > 16) {
+            throw new IllegalArgumentException("PACT activations need 1..16 bits, got " + bits);
+        }
+    }
+
+    @Override
+    public List<String> parameters() {
+        return List.of("alpha");
+    }
+
+    private int steps() {
+        return (1 << bits) - 1;
+    }
+
+    private <T> T above(TensorOps<T> ops, T x, T alpha) {
+        return ops.greaterThan(x, alpha);
+    }
+
+    @Override
+    public <T> T quantize(TensorOps<T> ops, T x, List<T> p) {
+        T alpha = p.get(0);
+        T above = above(ops, x, alpha);
+        T y = ops.add(ops.mul(x, ops.sub(ops.greaterThan(x, ops.constant(x, 0.0)), above)), ops.mul(above, alpha));
+        return exact ? y : ops.mul(ops.div(ops.round(ops.mul(ops.div(y, alpha), steps())), steps()), alpha);
+    }
+
+    @Override
+    public <T> T inputDerivative(TensorOps<T> ops, T x, List<T> p) {
+        return ops.sub(ops.greaterThan(x, ops.constant(x, 0.0)), above(ops, x, p.get(0)));
+    }
+
+    @Override
+    public <T> T parameterDerivative(TensorOps<T> ops, T x, List<T> p, int i) {
+        return above(ops, x, p.get(0));
+    }
+
+    @Override
+    public <T> List<T> initialValues(TensorOps<T> ops, T x) {
+        return List.of(ops.constant(x, INITIAL_ALPHA));
+    }
+
+    @Override
+    public String describe() {
+        return "PACT " + bits + "-bit activations in [0, α], learned α" + (exact ? " (rounding off)" : "");
+    }
+}
