@@ -5,7 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apprentice.model.LayerPrecision;
 import org.apprentice.model.PrecisionSpec;
+import org.apprentice.quant.ActivationMethod;
 import org.apprentice.quant.KBitWeights;
+import org.apprentice.quant.WeightMethod;
 import org.apprentice.train.RunSettings;
 
 /** The precision flags shared by every command that builds a student. */
@@ -19,6 +21,15 @@ final class PrecisionOptions {
     @Parameter(names = "--weight-scaling", description = "k-bit weight scaling before rounding: layer (max|w| per layer), "
             + "channel (per output channel), none (WRPN, clip to [-1, 1])")
     String weightScaling = "layer";
+
+    @Parameter(names = "--weights", description = "How quantized weights are quantized: fixed (TWN ternary, k-bit: the paper's), "
+            + "ttq (trained ternary: learned positive and negative scales; --bits 2), lsq (learned step size; per output "
+            + "channel with --weight-scaling channel)")
+    String weights = "fixed";
+
+    @Parameter(names = "--activations", description = "How quantized activations are quantized: fixed (clip to [0, 1]: the "
+            + "paper's), pact (clip to a learned α), lsq (learned step size)")
+    String activations = "fixed";
 
     @Parameter(names = "--quantize-first", description = "Also quantize the first (stem) convolution")
     boolean quantizeFirst;
@@ -43,8 +54,13 @@ final class PrecisionOptions {
         if (actBits != LayerPrecision.FULL && (actBits < 2 || actBits > 8)) {
             throw new IllegalArgumentException("--act-bits " + actBits + " is not allowed: use 2..8 or 32 (full precision)");
         }
+        WeightMethod weightMethod = WeightMethod.parse(weights);
+        ActivationMethod activationMethod = ActivationMethod.parse(activations);
+        if (weightMethod == WeightMethod.TTQ && bits != 2) {
+            throw new IllegalArgumentException("--weights ttq is ternary: it needs --bits 2, got --bits " + bits);
+        }
         PrecisionSpec spec = PrecisionSpec.of(bits, actBits).withQuantizedEnds(quantizeFirst, quantizeLast)
-                .withWeightScaling(scaling());
+                .withWeightScaling(scaling()).withMethods(weightMethod, activationMethod);
         for (String override : overrides) {
             String[] nameAndBits = override.split("=", 2);
             if (nameAndBits.length != 2 || nameAndBits[0].isBlank()) {

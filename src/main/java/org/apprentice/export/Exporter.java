@@ -1,24 +1,24 @@
 package org.apprentice.export;
 
 import java.util.Map;
-import org.apprentice.model.ModelSize;
 import org.apprentice.model.OutputHead;
 import org.apprentice.model.ResNetBuilder;
-import org.apprentice.quant.ArrayOps;
-import org.apprentice.quant.QuantizedWeights;
+import org.apprentice.quant.LearnedConvolution;
+import org.apprentice.quant.WeightQuantization;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * The deployable form of a trained student: the same graph with its weight quantizers taken out and
- * q(W) stored as the weights (plain DL4J convolutions and dense layers load and run it), and a plain
- * softmax cross-entropy output instead of the distillation loss. Activation quantizers stay: no stock
- * DL4J activation rounds, so a student with quantized activations still needs Apprentice's classes.
+ * The deployable form of a trained student: the same graph with its weight quantizers taken out and q(W) stored as the
+ * weights (plain DL4J convolutions and dense layers load and run it; a learned quantizer's scales or steps are folded
+ * into q(W)), and a plain softmax cross-entropy output instead of the distillation loss. Activation quantizers stay:
+ * no stock DL4J activation rounds, so a student with quantized activations still needs Apprentice's classes.
  */
 public final class Exporter {
     private Exporter() {
@@ -29,25 +29,37 @@ public final class Exporter {
         ComputationGraphConfiguration conf = ResNetBuilder.withHead(student.getConfiguration(),
                 OutputHead.softmaxCrossEntropy());
         for (GraphVertex vertex : conf.getVertices().values()) {
-            if (vertex instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof BaseLayer base
-                    && base.getWeightNoise() instanceof QuantizedWeights) {
+            if (vertex instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof LearnedConvolution learned) {
+                lv.getLayerConf().setLayer(plain(learned));
+            } else if (vertex instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof BaseLayer base
+                    && base.getWeightNoise() instanceof WeightQuantization) {
                 base.setWeightNoise(null);
             }
         }
         ComputationGraph out = new ComputationGraph(conf);
-        out.init(student.params().dup(), false);
+        out.init();
         for (Layer layer : student.getLayers()) {
-            QuantizedWeights q = ModelSize.quantizerOf(layer);
-            if (q == null) {
-                continue;
-            }
-            String name = layer.conf().getLayer().getLayerName();
-            for (Map.Entry<String, INDArray> e : layer.paramTable().entrySet()) {
-                if (layer.conf().getLayer().initializer().isWeightParam(layer.conf().getLayer(), e.getKey())) {
-                    out.getLayer(name).setParam(e.getKey(), q.quantizer().quantize(ArrayOps.COPYING, e.getValue()));
-                }
+            Layer target = out.getLayer(layer.conf().getLayer().getLayerName());
+            WeightQuantization q = WeightQuantization.of(layer.conf().getLayer());
+            for (Map.Entry<String, INDArray> e : target.paramTable().entrySet()) {
+                boolean weight = layer.conf().getLayer().initializer().isWeightParam(layer.conf().getLayer(), e.getKey());
+                e.getValue().assign(q != null && weight ? q.effectiveWeights(layer) : layer.getParam(e.getKey()));
             }
         }
         return out;
+    }
+
+    /** The DL4J convolution a learned one computes with, once its quantized weights are stored. */
+    private static ConvolutionLayer plain(LearnedConvolution c) {
+        ConvolutionLayer conv = new ConvolutionLayer.Builder(c.getKernelSize()).stride(c.getStride()).padding(c.getPadding())
+                .dilation(c.getDilation()).nIn(c.getNIn()).nOut(c.getNOut()).hasBias(c.hasBias())
+                .activation(c.getActivationFn()).convolutionMode(c.getConvolutionMode()).dataFormat(c.getCnn2dDataFormat())
+                .name(c.getLayerName()).build();
+        conv.setIUpdater(c.getIUpdater());
+        conv.setBiasUpdater(c.getBiasUpdater());
+        conv.setRegularization(c.getRegularization());
+        conv.setRegularizationBias(c.getRegularizationBias());
+        conv.setWeightInitFn(c.getWeightInitFn());
+        return conv;
     }
 }

@@ -13,6 +13,8 @@ import java.util.List;
 import onnx.Onnx;
 import org.apprentice.model.InputShape;
 import org.apprentice.model.ResNetBuilder;
+import org.apprentice.quant.ActivationMethod;
+import org.apprentice.quant.LearnedActivation;
 import org.apprentice.quant.QuantizedActivation;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -131,6 +133,8 @@ public final class OnnxExport {
             batchNorm(name, bn, layer, in);
         } else if (conf instanceof ActivationLayer a) {
             activation(name, a, in);
+        } else if (conf instanceof LearnedActivation learned) {
+            learnedActivation(name, learned, layer, in);
         } else if (conf instanceof SubsamplingLayer s && s.getPoolingType() == PoolingType.MAX) {
             node("MaxPool", name, List.of(in), name, ints("kernel_shape", s.getKernelSize()), ints("strides", s.getStride()),
                     ints("pads", s.getPadding()[0], s.getPadding()[1], s.getPadding()[0], s.getPadding()[1]));
@@ -186,6 +190,37 @@ public final class OnnxExport {
         node("Mul", name + "/scale", List.of(name + "/clip", steps), name + "/scale");
         node("Round", name + "/round", List.of(name + "/scale"), name + "/round");
         node("Div", name, List.of(name + "/round", steps), name);
+    }
+
+    /**
+     * PACT: Clip(0, α), Mul((2^k - 1)/α), Round, Mul(α/(2^k - 1)); LSQ: Div(s), Clip(0, 2^k - 1), Round, Mul(s); with the
+     * layer's learned α or s (without Round when rounding is off).
+     */
+    private void learnedActivation(String name, LearnedActivation conf, Layer layer, String in) {
+        float value = layer.getParam(conf.quantizer().parameters().get(0)).getFloat(0);
+        int steps = (1 << conf.getBits()) - 1;
+        scalar("zero", 0f);
+        String rounded = name + "/round";
+        if (conf.getMethod() == ActivationMethod.PACT) {
+            scalar(name + ".alpha", value);
+            scalar(name + ".scale_up", steps / value);
+            scalar(name + ".scale_down", value / steps);
+            node("Clip", name + "/clip", List.of(in, "zero", name + ".alpha"), name + "/clip");
+            node("Mul", name + "/up", List.of(name + "/clip", name + ".scale_up"), name + "/up");
+            roundUnlessExact(conf, name + "/up", rounded);
+            node("Mul", name, List.of(rounded, name + ".scale_down"), name);
+            return;
+        }
+        scalar(name + ".step", value);
+        scalar("levels" + steps, steps);
+        node("Div", name + "/unit", List.of(in, name + ".step"), name + "/unit");
+        node("Clip", name + "/clip", List.of(name + "/unit", "zero", "levels" + steps), name + "/clip");
+        roundUnlessExact(conf, name + "/clip", rounded);
+        node("Mul", name, List.of(rounded, name + ".step"), name);
+    }
+
+    private void roundUnlessExact(LearnedActivation conf, String in, String out) {
+        node(conf.isEnabled() ? "Round" : "Identity", out, List.of(in), out);
     }
 
     private void node(String op, String name, List<String> inputs, String output, Onnx.AttributeProto... attributes) {

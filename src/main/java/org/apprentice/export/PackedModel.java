@@ -17,7 +17,10 @@ import java.util.Map;
 import org.apprentice.model.InputShape;
 import org.apprentice.model.ModelSize;
 import org.apprentice.quant.ArrayOps;
+import org.apprentice.quant.LearnedWeights;
 import org.apprentice.quant.QuantizedWeights;
+import org.apprentice.quant.WeightMethod;
+import org.apprentice.quant.WeightQuantization;
 import org.apprentice.quant.WeightQuantizer;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -35,8 +38,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * <pre>
  * "APPRENTICE-PACKED\n" | int version (2) | UTF input shape "C,H,W" or "" | int classCount (-1: none) |
  *   UTF[classCount] class names | int jsonLength | gzipped json (UTF-8) | int parameterCount |
- * per parameter: UTF name | int rank | long[rank] shape | byte kind (0 float32, 1 codes) |
+ * per parameter: UTF name | int rank | long[rank] shape | byte kind (0 float32, 1 codes, 2 TTQ codes) |
  *   float32: float[n]  |  codes: byte bits | int scaleCount | float[scaleCount] | byte[ceil(n·bits/8)]
+ *   (kind 1: value = code·scale, one scale or one per output channel; kind 2: scales W_p, W_n, value = W_p for
+ *   code +1, -W_n for -1, 0 for 0)
  * </pre>
  * Version 1 files (without the input shape and class names) are still read.
  */
@@ -77,42 +82,11 @@ public final class PackedModel {
             byte[] json = gzip(deployable.getConfiguration().toJson().getBytes(StandardCharsets.UTF_8));
             out.writeInt(json.length);
             out.write(json);
-            Map<String, INDArray> params = student.paramTable();
-            out.writeInt(params.size());
-            for (Layer layer : student.getLayers()) {
-                QuantizedWeights q = ModelSize.quantizerOf(layer);
-                String layerName = layer.conf().getLayer().getLayerName();
-                for (Map.Entry<String, INDArray> e : layer.paramTable().entrySet()) {
-                    INDArray value = e.getValue();
-                    String name = layerName + "_" + e.getKey();
-                    out.writeUTF(name);
-                    out.writeInt(value.rank());
-                    for (long d : value.shape()) {
-                        out.writeLong(d);
-                    }
-                    boolean weight = layer.conf().getLayer().initializer().isWeightParam(layer.conf().getLayer(), e.getKey());
-                    if (q != null && weight) {
-                        WeightQuantizer quantizer = q.quantizer();
-                        INDArray codes = quantizer.codes(ArrayOps.COPYING, value);
-                        float[] scales = quantizer.scale(ArrayOps.COPYING, value).castTo(DataType.FLOAT).dup('c').data().asFloat();
-                        int bits = quantizer.bits();
-                        byte[] packed = pack(codes.dup('c').data().asInt(), bits, offset(bits));
-                        out.writeByte(1);
-                        out.writeByte(bits);
-                        out.writeInt(scales.length);
-                        for (float s : scales) {
-                            out.writeFloat(s);
-                        }
-                        out.write(packed);
-                        table.add(new Entry(name, bits == 2 ? "ternary" : bits + "-bit", value.length(),
-                                4 * value.length(), packed.length + 4L * scales.length));
-                    } else {
-                        out.writeByte(0);
-                        for (float f : value.castTo(DataType.FLOAT).dup('c').data().asFloat()) {
-                            out.writeFloat(f);
-                        }
-                        table.add(new Entry(name, "float32", value.length(), 4 * value.length(), 4 * value.length()));
-                    }
+            out.writeInt(deployable.paramTable().size());
+            for (Layer target : deployable.getLayers()) {
+                Layer layer = student.getLayer(target.conf().getLayer().getLayerName());
+                for (Map.Entry<String, INDArray> e : target.paramTable().entrySet()) {
+                    table.add(writeParameter(out, layer, e.getKey(), e.getValue()));
                 }
             }
         } catch (IOException | RuntimeException e) {
@@ -121,6 +95,51 @@ public final class PackedModel {
         }
         Files.move(temp.toPath(), file.toPath(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return table;
+    }
+
+    /**
+     * One parameter of the deployable graph: a quantized weight as its codes (fixed quantizers and LSQ: codes times
+     * the scale(s); TTQ: codes with W_p for +1 and W_n for -1), anything else as float32.
+     */
+    private static Entry writeParameter(DataOutputStream out, Layer layer, String key, INDArray value) throws IOException {
+        String name = layer.conf().getLayer().getLayerName() + "_" + key;
+        out.writeUTF(name);
+        out.writeInt(value.rank());
+        for (long d : value.shape()) {
+            out.writeLong(d);
+        }
+        boolean weight = layer.conf().getLayer().initializer().isWeightParam(layer.conf().getLayer(), key);
+        WeightQuantization quantization = WeightQuantization.of(layer.conf().getLayer());
+        if (weight && quantization instanceof QuantizedWeights fixed) {
+            WeightQuantizer quantizer = fixed.quantizer();
+            INDArray w = layer.getParam(key);
+            float[] scales = quantizer.scale(ArrayOps.COPYING, w).castTo(DataType.FLOAT).dup('c').data().asFloat();
+            return writeCodes(out, name, 1, quantizer.bits(), quantizer.codes(ArrayOps.COPYING, w), scales,
+                    quantizer.bits() == 2 ? "ternary" : quantizer.bits() + "-bit");
+        }
+        if (weight && quantization instanceof LearnedWeights learned) {
+            boolean ttq = learned.getMethod() == WeightMethod.TTQ;
+            return writeCodes(out, name, ttq ? 2 : 1, learned.bits(), learned.codes(layer), learned.scales(layer),
+                    ttq ? "ttq" : "lsq " + learned.bits() + "-bit");
+        }
+        out.writeByte(0);
+        for (float f : value.castTo(DataType.FLOAT).dup('c').data().asFloat()) {
+            out.writeFloat(f);
+        }
+        return new Entry(name, "float32", value.length(), 4 * value.length(), 4 * value.length());
+    }
+
+    private static Entry writeCodes(DataOutputStream out, String name, int kind, int bits, INDArray codes, float[] scales,
+                                    String encoding) throws IOException {
+        byte[] packed = pack(codes.dup('c').data().asInt(), bits, offset(bits));
+        out.writeByte(kind);
+        out.writeByte(bits);
+        out.writeInt(scales.length);
+        for (float s : scales) {
+            out.writeFloat(s);
+        }
+        out.write(packed);
+        return new Entry(name, encoding, codes.length(), 4 * codes.length(), packed.length + 4L * scales.length);
     }
 
     /** Reads a packed file back into a runnable graph; a foreign or truncated file is named in one line. */
@@ -142,7 +161,8 @@ public final class PackedModel {
                     shape[d] = in.readLong();
                     n *= shape[d];
                 }
-                if (in.readByte() == 0) {
+                int kind = in.readByte();
+                if (kind == 0) {
                     float[] data = new float[(int) n];
                     for (int j = 0; j < n; j++) {
                         data[j] = in.readFloat();
@@ -158,6 +178,11 @@ public final class PackedModel {
                     in.readFully(packed);
                     INDArray codes = Nd4j.createFromArray(unpack(packed, (int) n, bits, offset(bits)))
                             .castTo(DataType.FLOAT).reshape('c', shape);
+                    if (kind == 2) { // TTQ: W_p on +1, -W_n on -1
+                        INDArray positive = codes.gt(0).castTo(DataType.FLOAT).muli(scales[0]);
+                        values.put(name, positive.subi(codes.lt(0).castTo(DataType.FLOAT).muli(scales[1])));
+                        continue;
+                    }
                     INDArray scale = scales.length == 1 ? Nd4j.scalar(scales[0])
                             : Nd4j.create(scales, perChannel(shape), 'c');
                     values.put(name, ArrayOps.COPYING.mul(codes, scale));

@@ -79,8 +79,9 @@ public final class ModelFiles {
         ComputationGraph teacher = load(zip, "teacher model");
         for (Layer layer : teacher.getLayers()) {
             boolean quantizedActivations = layer.conf().getLayer() instanceof ActivationLayer a
-                    && a.getActivationFn() instanceof QuantizedActivation;
-            if (ModelSize.quantizerOf(layer) != null || quantizedActivations) {
+                    && a.getActivationFn() instanceof QuantizedActivation
+                    || layer.conf().getLayer() instanceof org.apprentice.quant.LearnedActivation;
+            if (org.apprentice.quant.WeightQuantization.of(layer.conf().getLayer()) != null || quantizedActivations) {
                 throw new IllegalArgumentException("teacher model " + zip + " is low precision (layer '"
                         + layer.conf().getLayer().getLayerName() + "'); a teacher must be full precision");
             }
@@ -192,7 +193,10 @@ public final class ModelFiles {
         requireCompatible(source, zip, lowPrecision);
         ComputationGraph student = ResNetBuilder.build(lowPrecision, head);
         Map<String, INDArray> from = source.paramTable();
-        Map<String, INDArray> to = student.paramTable();
+        Map<String, INDArray> to = new java.util.LinkedHashMap<>(student.paramTable());
+        // a learned quantizer's parameters (TTQ's scales, LSQ's steps, PACT's clip) are not in the full-precision
+        // model: they stay unset and start from the copied weights, or the first batch, as their papers say
+        to.keySet().removeIf(key -> !from.containsKey(key) && Parameters.isLearnedQuantizer(student, key));
         if (!from.keySet().equals(to.keySet())) {
             throw new IllegalArgumentException("model " + zip + " is not a " + lowPrecision.architecture().name()
                     + " of width x" + lowPrecision.widthMultiplier() + ": its parameters differ");

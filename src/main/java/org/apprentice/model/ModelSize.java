@@ -3,6 +3,7 @@ package org.apprentice.model;
 import java.util.Map;
 import org.apprentice.quant.KBitWeights;
 import org.apprentice.quant.QuantizedWeights;
+import org.apprentice.quant.WeightQuantization;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -19,7 +20,7 @@ public record ModelSize(long fp32Bytes, long lowPrecisionBytes) {
         long fp32Bits = 0;
         long lowBits = 0;
         for (Layer layer : net.getLayers()) {
-            QuantizedWeights quantized = quantizerOf(layer);
+            WeightQuantization quantized = WeightQuantization.of(layer.conf().getLayer());
             for (Map.Entry<String, INDArray> e : layer.paramTable().entrySet()) {
                 if (Parameters.isRunningStatistic(layer, e.getKey())) {
                     continue;
@@ -28,9 +29,10 @@ public record ModelSize(long fp32Bytes, long lowPrecisionBytes) {
                 fp32Bits += 32 * n;
                 boolean weight = layer.conf().getLayer().initializer().isWeightParam(layer.conf().getLayer(), e.getKey());
                 if (quantized != null && weight) {
-                    long scales = quantized.getBits() > 2 && quantized.getScaling() == KBitWeights.Scaling.PER_CHANNEL
-                            ? e.getValue().size(0) : 1;
-                    lowBits += (long) quantized.getBits() * n + 32 * scales;
+                    // a fixed quantizer stores its scale(s) with the codes; a learned one has them as parameters
+                    long scales = !(quantized instanceof QuantizedWeights fixed) ? 0
+                            : fixed.getBits() > 2 && fixed.getScaling() == KBitWeights.Scaling.PER_CHANNEL ? e.getValue().size(0) : 1;
+                    lowBits += (long) quantized.bits() * n + 32 * scales;
                 } else {
                     lowBits += 32 * n;
                 }
@@ -39,7 +41,7 @@ public record ModelSize(long fp32Bytes, long lowPrecisionBytes) {
         return new ModelSize(fp32Bits / 8, (lowBits + 7) / 8);
     }
 
-    /** The weight quantizer of a layer, or null when its weights are full precision. */
+    /** The fixed (TWN or k-bit) weight quantizer of a layer, or null (full precision, or a learned quantizer). */
     public static QuantizedWeights quantizerOf(Layer layer) {
         return quantizerOf(layer.conf().getLayer());
     }

@@ -3,7 +3,10 @@ package org.apprentice.model;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apprentice.quant.LearnedActivation;
+import org.apprentice.quant.LearnedWeights;
 import org.apprentice.quant.QuantizedActivation;
+import org.apprentice.quant.WeightQuantization;
 import org.apprentice.quant.QuantizedWeights;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
@@ -92,8 +95,11 @@ public final class ModelSummary {
         }
         Layer layer = lv.getLayerConf().getLayer();
         if (layer instanceof ConvolutionLayer || layer instanceof DenseLayer) {
-            QuantizedWeights q = ModelSize.quantizerOf(layer);
-            return q == null ? "fp32" : "w" + q.getBits();
+            WeightQuantization q = WeightQuantization.of(layer);
+            return q == null ? "fp32" : "w" + q.bits() + (q instanceof LearnedWeights l ? " " + l.getMethod().flag() : "");
+        }
+        if (layer instanceof LearnedActivation a) {
+            return "a" + a.getBits() + " " + a.getMethod().flag();
         }
         if (layer instanceof ActivationLayer a) {
             return a.getActivationFn() instanceof QuantizedActivation q ? "a" + q.getBits() : "fp32";
@@ -117,6 +123,9 @@ public final class ModelSummary {
         }
         if (layer instanceof BatchNormalization) {
             return "batchnorm";
+        }
+        if (layer instanceof LearnedActivation a) {
+            return a.getMethod() == org.apprentice.quant.ActivationMethod.PACT ? "quantize [0,α] (PACT)" : "quantize (LSQ step)";
         }
         if (layer instanceof ActivationLayer a) {
             return a.getActivationFn() instanceof QuantizedActivation q ? "quantize [0,1]" : a.getActivationFn().toString().toLowerCase();

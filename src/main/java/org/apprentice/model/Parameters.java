@@ -1,5 +1,8 @@
 package org.apprentice.model;
 
+import org.apprentice.quant.LearnedActivation;
+import org.apprentice.quant.LearnedConvolution;
+import org.apprentice.quant.LearnedWeights;
 import java.util.Map;
 import java.util.Set;
 import org.deeplearning4j.nn.api.Layer;
@@ -40,5 +43,22 @@ public final class Parameters {
     public static boolean isRunningStatistic(Layer layer, String key) {
         return layer instanceof org.deeplearning4j.nn.layers.normalization.BatchNormalization
                 && RUNNING_STATISTICS.contains(key);
+    }
+
+    /**
+     * Whether {@code key} ("layer_param", as in {@code ComputationGraph.paramTable()}) is a learned quantizer's
+     * parameter: TTQ's scales and LSQ's step in a {@link LearnedConvolution}, PACT's α or LSQ's step in a
+     * {@link LearnedActivation}.
+     */
+    public static boolean isLearnedQuantizer(ComputationGraph graph, String key) {
+        int split = key.lastIndexOf('_');
+        Layer layer = split < 0 ? null : graph.getLayer(key.substring(0, split));
+        if (layer == null) {
+            return false;
+        }
+        String param = key.substring(split + 1);
+        return layer.conf().getLayer() instanceof LearnedActivation
+                || layer.conf().getLayer() instanceof LearnedConvolution c && c.getWeightNoise() instanceof LearnedWeights w
+                && w.quantizer().parameters().contains(param);
     }
 }

@@ -15,7 +15,6 @@ import org.deeplearning4j.nn.conf.memory.LayerMemoryReport;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.regularization.Regularization;
 
 /**
@@ -195,7 +194,7 @@ public class LearnedActivation extends BaseLayer {
             Map<String, INDArray> table = new LinkedHashMap<>();
             long at = 0;
             for (String name : quantizer(conf.getLayer()).parameters()) {
-                table.put(name, view.get(NDArrayIndex.interval(0, 0, true), NDArrayIndex.interval(at, at + 1)));
+                table.put(name, LearnedParameters.slice(view, at, at + 1));
                 at++;
             }
             return table;

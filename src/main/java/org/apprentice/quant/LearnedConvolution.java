@@ -13,7 +13,6 @@ import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * A DL4J convolution whose weights go through a learned quantizer ({@link LearnedWeights}, in the weight-noise slot)
@@ -128,7 +127,7 @@ public class LearnedConvolution extends ConvolutionLayer {
         }
 
         private static INDArray convolutionPart(NeuralNetConfiguration conf, INDArray view) {
-            return view.get(NDArrayIndex.interval(0, 0, true), NDArrayIndex.interval(0, CONV.numParams(conf.getLayer())));
+            return LearnedParameters.slice(view, 0, CONV.numParams(conf.getLayer()));
         }
 
         private static Map<String, INDArray> learnedPart(NeuralNetConfiguration conf, INDArray view) {
@@ -136,7 +135,7 @@ public class LearnedConvolution extends ConvolutionLayer {
             long at = CONV.numParams(conf.getLayer());
             long n = each(conf.getLayer());
             for (String name : quantizer(conf.getLayer()).parameters()) {
-                table.put(name, view.get(NDArrayIndex.interval(0, 0, true), NDArrayIndex.interval(at, at + n)));
+                table.put(name, LearnedParameters.slice(view, at, at + n));
                 at += n;
             }
             return table;

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * A layer's learned quantizer parameters, stored in its parameter table as row vectors (one value, or one per
@@ -14,6 +15,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 final class LearnedParameters {
     private LearnedParameters() {
+    }
+
+    /** Entries [from, to) of a layer's flattened parameter (or gradient) view, as a view: rank 1, or a [1, n] row. */
+    static INDArray slice(INDArray view, long from, long to) {
+        return view.rank() == 1 ? view.get(NDArrayIndex.interval(from, to))
+                : view.get(NDArrayIndex.interval(0, 0, true), NDArrayIndex.interval(from, to));
     }
 
     /** Number of values each parameter holds. */

@@ -52,6 +52,29 @@ public final class LearnedWeights implements IWeightNoise, WeightQuantization {
         return q.quantize(ArrayOps.COPYING, w, LearnedParameters.values(q, layer.paramTable(), w.rank()));
     }
 
+    /** The integer codes of the layer's q(W): TTQ's -1/0/+1, LSQ's levels round(clip(W/s)). */
+    public INDArray codes(Layer layer) {
+        INDArray w = layer.getParam("W");
+        LearnedQuantizer q = quantizer();
+        LearnedParameters.initialiseIfUnset(q, layer.paramTable(), w);
+        return q instanceof TtqWeights ttq ? ttq.codes(ArrayOps.COPYING, w)
+                : ((LsqQuantizer) q).codes(ArrayOps.COPYING, w, LearnedParameters.values(q, layer.paramTable(), w.rank()));
+    }
+
+    /** What multiplies the codes: TTQ's W_p and W_n (q = W_p on +1, -W_n on -1), or LSQ's step(s). */
+    public float[] scales(Layer layer) {
+        java.util.List<float[]> parts = quantizer().parameters().stream()
+                .map(name -> layer.getParam(name).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat())
+                .toList();
+        float[] out = new float[parts.stream().mapToInt(p -> p.length).sum()];
+        int at = 0;
+        for (float[] part : parts) {
+            System.arraycopy(part, 0, out, at, part.length);
+            at += part.length;
+        }
+        return out;
+    }
+
     @Override
     public INDArray getParameter(Layer layer, String paramKey, int iteration, int epoch, boolean train,
                                  LayerWorkspaceMgr workspaceMgr) {

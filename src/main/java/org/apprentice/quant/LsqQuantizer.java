@@ -60,6 +60,11 @@ public record LsqQuantizer(int bits, boolean signed, boolean perChannel, boolean
         return ops.mul(exact ? v : ops.round(v), p.get(0));
     }
 
+    /** The integer levels round(clip(x/s, -Q_n, Q_p)): q = levels·s. */
+    public <T> T codes(TensorOps<T> ops, T x, List<T> p) {
+        return ops.round(clipped(ops, x, p.get(0)));
+    }
+
     @Override
     public <T> T inputDerivative(TensorOps<T> ops, T x, List<T> p) {
         return ops.inRange(ops.div(x, p.get(0)), -negativeLevels(), positiveLevels());

@@ -40,6 +40,11 @@ public record TtqWeights(double threshold) implements LearnedQuantizer {
         return ops.sub(ops.mul(positive(ops, w), p.get(0)), ops.mul(negative(ops, w), p.get(1)));
     }
 
+    /** The ternary codes: +1 above Δ, -1 below -Δ, 0 between (q = W_p on +1, -W_n on -1). */
+    public <T> T codes(TensorOps<T> ops, T w) {
+        return ops.sub(positive(ops, w), negative(ops, w));
+    }
+
     @Override
     public <T> T inputDerivative(TensorOps<T> ops, T w, List<T> p) {
         T scaledPositive = ops.mul(positive(ops, w), ops.add(p.get(0), -1.0));

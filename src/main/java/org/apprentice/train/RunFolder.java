@@ -23,7 +23,9 @@ import org.apprentice.model.LayerPrecision;
 import org.apprentice.model.PrecisionSpec;
 import org.apprentice.model.ModelSize;
 import org.apprentice.model.WeightDecay;
+import org.apprentice.quant.ActivationMethod;
 import org.apprentice.quant.KBitWeights;
+import org.apprentice.quant.WeightMethod;
 import org.nd4j.shade.jackson.core.JsonGenerator;
 import org.nd4j.shade.jackson.core.JsonParser;
 import org.nd4j.shade.jackson.core.JsonProcessingException;
@@ -407,6 +409,8 @@ public final class RunFolder {
             gen.writeBooleanField("quantizeLast", p.quantizeLast());
             gen.writeStringField("weightScaling", p.weightScaling().name());
             gen.writeBooleanField("roundingEnabled", p.roundingEnabled());
+            gen.writeStringField("weights", p.weights().name());
+            gen.writeStringField("activations", p.activations().name());
             gen.writeObjectFieldStart("overrides");
             for (Map.Entry<String, LayerPrecision> e : p.overrides().entrySet()) {
                 gen.writeArrayFieldStart(e.getKey());
@@ -426,7 +430,9 @@ public final class RunFolder {
             try {
                 PrecisionSpec p = PrecisionSpec.of(n.get("weightBits").asInt(), n.get("activationBits").asInt())
                         .withQuantizedEnds(n.get("quantizeFirst").asBoolean(), n.get("quantizeLast").asBoolean())
-                        .withWeightScaling(KBitWeights.Scaling.valueOf(n.get("weightScaling").asText()));
+                        .withWeightScaling(KBitWeights.Scaling.valueOf(n.get("weightScaling").asText()))
+                        .withMethods(WeightMethod.valueOf(n.path("weights").asText("FIXED")),
+                                ActivationMethod.valueOf(n.path("activations").asText("FIXED")));
                 for (Map.Entry<String, JsonNode> e : iterable(n.get("overrides").fields())) {
                     p = p.withOverride(e.getKey(), new LayerPrecision(e.getValue().get(0).asInt(),
                             e.getValue().get(1).asInt()));
