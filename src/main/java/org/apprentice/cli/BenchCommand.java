@@ -13,6 +13,8 @@ import org.apprentice.data.ImageFolder;
 import org.apprentice.data.ImageFolderIterator;
 import org.apprentice.model.InputShape;
 import org.apprentice.model.PrecisionSpec;
+import org.apprentice.quant.ActivationMethod;
+import org.apprentice.quant.WeightMethod;
 import org.apprentice.model.ResNetConfig;
 import org.apprentice.runtime.MachineInfo;
 
@@ -33,6 +35,10 @@ final class BenchCommand {
 
     @Parameter(names = "--act-bits", description = "Activation bits with --model: 2..8, 32 (full precision)")
     int actBits = 32;
+
+    @Parameter(names = "--learned", description = "Also time the low precision with learned quantizers: LSQ weights and "
+            + "activations, and TTQ weights with PACT activations")
+    boolean learned;
 
     @Parameter(names = "--data", description = "Instead: images per second of the training input pipeline (decode, "
             + "augment, normalise) over the ImageNet-style folder DIR/train, at 224x224 with 1 and 2 workers")
@@ -93,6 +99,10 @@ final class BenchCommand {
                 report(out, TrainingStepBenchmark.run(p.label() + " " + low.body().label(), config.withPrecision(low),
                         p.batch(), warmup, steps), fp, null);
             }
+            for (PrecisionSpec spec : learned && low != null ? learnedVariants(low) : List.<PrecisionSpec>of()) {
+                report(out, TrainingStepBenchmark.run(p.label() + " " + spec.body().label() + " " + spec.weights().flag()
+                        + "/" + spec.activations().flag(), config.withPrecision(spec), p.batch(), warmup, steps), fp, null);
+            }
             long ours = org.apprentice.model.Parameters.trainable(org.apprentice.model.ResNetBuilder.build(config));
             if (reference != null && reference.parameters() != ours) {
                 out.printf("  (PyTorch's %s has %,d parameters, ours %,d: not the same network)%n", p.model(),
@@ -112,6 +122,16 @@ final class BenchCommand {
             }
         }
         return 0;
+    }
+
+    /** LSQ weights and activations; TTQ weights (ternary only) with PACT activations. */
+    private static List<PrecisionSpec> learnedVariants(PrecisionSpec low) {
+        List<PrecisionSpec> out = new java.util.ArrayList<>();
+        out.add(low.withMethods(WeightMethod.LSQ, ActivationMethod.LSQ));
+        if (low.body().weightBits() == 2) {
+            out.add(low.withMethods(WeightMethod.TTQ, ActivationMethod.PACT));
+        }
+        return out;
     }
 
     /** One model against {@code replicas} replicas at the same global batch, fp32 and low precision. */

@@ -67,14 +67,19 @@ public record LsqQuantizer(int bits, boolean signed, boolean perChannel, boolean
 
     @Override
     public <T> T inputDerivative(TensorOps<T> ops, T x, List<T> p) {
-        return ops.inRange(ops.div(x, p.get(0)), -negativeLevels(), positiveLevels());
+        return inside(ops, ops.div(x, p.get(0)));
+    }
+
+    /** [-Q_n <= v <= Q_p], as v/Q_p in [-1, 1] or [0, 1]: the ranges ArrayOps tests in one pass. */
+    private <T> T inside(TensorOps<T> ops, T v) {
+        return ops.inRange(ops.div(v, positiveLevels()), signed ? -1.0 : 0.0, 1.0);
     }
 
     /** round(clip(v)) - v·[inside]: round(v) - v inside, the clipped level outside. */
     @Override
     public <T> T parameterDerivative(TensorOps<T> ops, T x, List<T> p, int i) {
         T v = ops.div(x, p.get(0));
-        T inside = ops.inRange(v, -negativeLevels(), positiveLevels());
+        T inside = inside(ops, v);
         T level = clipped(ops, x, p.get(0));
         return ops.sub(exact ? level : ops.round(level), ops.mul(v, inside));
     }
