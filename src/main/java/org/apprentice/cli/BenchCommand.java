@@ -100,8 +100,7 @@ final class BenchCommand {
                         p.batch(), warmup, steps), fp, null);
             }
             for (PrecisionSpec spec : learned && low != null ? learnedVariants(low) : List.<PrecisionSpec>of()) {
-                report(out, TrainingStepBenchmark.run(p.label() + " " + spec.body().label() + " " + spec.weights().flag()
-                        + "/" + spec.activations().flag(), config.withPrecision(spec), p.batch(), warmup, steps), fp, null);
+                report(out, TrainingStepBenchmark.run(p.label() + " " + spec.label(), config.withPrecision(spec), p.batch(), warmup, steps), fp, null);
             }
             long ours = org.apprentice.model.Parameters.trainable(org.apprentice.model.ResNetBuilder.build(config));
             if (reference != null && reference.parameters() != ours) {

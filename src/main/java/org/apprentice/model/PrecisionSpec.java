@@ -92,6 +92,12 @@ public final class PrecisionSpec {
                 activationMethod == null ? ActivationMethod.FIXED : activationMethod);
     }
 
+    /** "fp32", "w2a4", or with learned quantizers "w2a4 ttq/pact" (weights/activations). */
+    public String label() {
+        boolean learned = weights != WeightMethod.FIXED || activations != ActivationMethod.FIXED;
+        return body.label() + (learned && !body.isFullPrecision() ? " " + weights.flag() + "/" + activations.flag() : "");
+    }
+
     /** How quantized weights are quantized: the fixed rule, TTQ or LSQ. */
     public WeightMethod weights() {
         return weights;

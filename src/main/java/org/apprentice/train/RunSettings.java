@@ -211,9 +211,9 @@ public record RunSettings(Scheme scheme, boolean noTeacher, String student, doub
         return pretrainEpochs > 0 ? pretrainEpochs : epochs;
     }
 
-    /** The label of the student's precision: "fp32", "w2a4", ... */
+    /** The label of the student's precision: "fp32", "w2a4", "w2a4 ttq/pact" (learned quantizers), ... */
     public String precisionLabel() {
-        return precision.body().label();
+        return precision.label();
     }
 
     /** Every setting at its default (scheme none, resnet20, Fashion-MNIST, ...): what the flags start from. */

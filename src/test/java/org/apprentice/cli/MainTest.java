@@ -57,6 +57,22 @@ class MainTest {
     }
 
     @Test
+    void summaryNamesTheLearnedQuantizersAndCountsTheirParameters() {
+        assertEquals(0, run("summary", "--model", "resnet8", "--bits", "2", "--act-bits", "4", "--weights", "ttq",
+                "--activations", "pact"));
+        String text = out();
+        assertTrue(text.matches("(?s).*\\nlayer1\\.0\\.conv1\\s+conv 3x3/1\\s+w2 ttq\\s.*"), text);
+        assertTrue(text.matches("(?s).*\\nlayer1\\.0\\.relu1\\s+quantize \\[0,α\\] \\(PACT\\)\\s+a4 pact\\s.*"), text);
+        assertTrue(text.matches("(?s).*\\nconv1\\s+conv 3x3/1\\s+fp32\\s.*"), "the stem stays full precision: " + text);
+        err.reset();
+        assertEquals(Main.USAGE_ERROR, run("summary", "--model", "resnet8", "--bits", "4", "--weights", "ttq"));
+        assertEquals("--weights ttq is ternary: it needs --bits 2, got --bits 4", err().strip().replaceFirst("^[^:]*: ", ""), err());
+        err.reset();
+        assertEquals(Main.USAGE_ERROR, run("summary", "--model", "resnet8", "--bits", "2", "--activations", "relu6"));
+        assertTrue(err().contains("--activations 'relu6' is not one of fixed, pact, lsq"), err());
+    }
+
+    @Test
     void badPrecisionFlagsNameTheValueAndTheAllowedRange() {
         String[][] cases = {{"--bits", "1"}, {"--bits", "33"}, {"--act-bits", "0"}};
         for (String[] c : cases) {

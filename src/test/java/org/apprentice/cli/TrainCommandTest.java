@@ -131,6 +131,29 @@ class TrainCommandTest {
     }
 
     @Test
+    void learnedQuantizersTrainRecordExportAndEvaluateFromTheCommandLine() throws Exception {
+        Path run = dir.resolve("ttq");
+        assertEquals(0, train("--width", "0.25", "--bits", "2", "--act-bits", "4", "--weights", "ttq", "--activations",
+                "pact", "--out", run.toString()), err.toString());
+        assertTrue(out().contains("student resnet8 w2a4 ttq/pact"), out());
+        RunSettings settings = new RunFolder(run).readSettings();
+        assertEquals(org.apprentice.quant.WeightMethod.TTQ, settings.precision().weights());
+        assertEquals(org.apprentice.quant.ActivationMethod.PACT, settings.precision().activations());
+        String reported = out().lines().filter(l -> l.startsWith("student: ")).findFirst().orElseThrow();
+        String accuracy = reported.substring("student: ".length(), reported.indexOf(" ->"));
+        PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+        assertEquals(0, Main.run(new String[] {"export", "--model", run.resolve("student.zip").toString()}, o, e), err.toString());
+        assertTrue(out().contains("ttq") && Files.isRegularFile(run.resolve("student.onnx")), out());
+        for (Path model : List.of(run.resolve("student-deploy.zip"), run.resolve("student.packed"))) {
+            out.reset();
+            assertEquals(0, Main.run(new String[] {"eval", "--model", model.toString(), "--data", "synthetic"}, o, e),
+                    err.toString());
+            assertTrue(out().contains(accuracy), model + ": " + out() + " vs " + accuracy);
+        }
+    }
+
+    @Test
     void missingTeachersComeFromTheModelStoreOrAreTrainedFirst() throws Exception {
         String[] b = {"--scheme", "B", "--width", "0.25", "--teacher", "resnet8", "--teacher-width", "0.5",
                 "--out", dir.resolve("b1").toString()};

@@ -134,6 +134,35 @@ class OnnxExportTest {
         }
     }
 
+    /** Learned activation quantizers (PACT's α, LSQ's step) and learned weights (TTQ, LSQ) export as standard ONNX. */
+    @Test
+    void learnedQuantizersExportAndOnnxRuntimeAgrees() throws Exception {
+        InputShape shape = new InputShape(1, 16, 16);
+        DataSet data = SyntheticImages.generate(shape, 4, 64, 3);
+        for (org.apprentice.model.PrecisionSpec spec : java.util.List.of(
+                org.apprentice.model.PrecisionSpec.of(2, 4).withMethods(org.apprentice.quant.WeightMethod.TTQ,
+                        org.apprentice.quant.ActivationMethod.PACT),
+                org.apprentice.model.PrecisionSpec.of(4, 4).withMethods(org.apprentice.quant.WeightMethod.LSQ,
+                        org.apprentice.quant.ActivationMethod.LSQ))) {
+            for (boolean rounding : new boolean[] {true, false}) {
+                ComputationGraph net = ResNetBuilder.build(ResNetConfig.of("resnet8", 4, shape).withWidthMultiplier(0.5)
+                        .withPrecision(rounding ? spec : spec.withRoundingOff()));
+                for (int i = 0; i < 3; i++) {
+                    net.fit(data);
+                }
+                File onnx = dir.resolve("learned.onnx").toFile();
+                OnnxExport.write(net, shape, null, onnx);
+                Agreement a = compare(onnx, net, new org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator<>(
+                        data.asList(), 16), 1e-4);
+                assertEquals(64, a.images());
+                assertEquals(64, a.sameTop1(), spec + ": " + a);
+                if (!rounding) {
+                    assertEquals(0, a.beyondTolerance(), spec + " without rounding: " + a);
+                }
+            }
+        }
+    }
+
     @Test
     void aFullPrecisionExportReadsBackAsTheSameNetwork() throws Exception {
         InputShape shape = new InputShape(1, 16, 16);
