@@ -29,7 +29,7 @@ public enum WeightMethod {
     public LearnedQuantizer quantizer(int bits, boolean perChannel, boolean exact) {
         return switch (this) {
             case FIXED -> throw new IllegalStateException("fixed weights have no learned quantizer");
-            case TTQ -> new TtqWeights(TtqWeights.DEFAULT_THRESHOLD);
+            case TTQ -> new TtqWeights(TtqWeights.DEFAULT_THRESHOLD, exact);
             case LSQ -> new LsqQuantizer(bits, true, perChannel, exact);
         };
     }

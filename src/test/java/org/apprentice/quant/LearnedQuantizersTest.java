@@ -102,8 +102,8 @@ class LearnedQuantizersTest {
 
     @Test
     void ttqScalesHaveTheirFiniteDifferenceGradientsAndTheLatentWeightsThePapersRule() {
-        TtqWeights ttq = new TtqWeights(0.05);
-        checkParameters(ttq, weights(), List.of(scalar(0.7), scalar(0.4)));
+        checkParameters(new TtqWeights(0.05, true), weights(), List.of(scalar(0.7), scalar(0.4)));
+        TtqWeights ttq = new TtqWeights(0.05, true);
         // Δ = 0.05·max|w| = 0.05: codes +1, -1, 0, 0, +1
         INDArray w = Nd4j.createFromArray(0.9, -0.5, 0.01, -0.02, 1.0);
         List<INDArray> p = List.of(scalar(2.0), scalar(3.0));
@@ -116,6 +116,9 @@ class LearnedQuantizersTest {
         List<INDArray> initial = ttq.initialValues(ArrayOps.COPYING, w);
         assertEquals(0.95, initial.get(0).getDouble(0), 1e-12);
         assertEquals(0.5, initial.get(1).getDouble(0), 1e-12);
+        // in training, the scales' gradients are divided by sqrt(N), N = 5 weights here
+        assertEquals(0.6 / Math.sqrt(5), new TtqWeights(0.05).parameterGradient(ArrayOps.COPYING, w, p, g, 0, w.shape())
+                .getDouble(0), 1e-12);
     }
 
     @Test
