@@ -7,7 +7,9 @@ non-trivial values, then in evaluation mode:
   NAME.onnx            torch.onnx.export of the same network (opset 13, batch-norm folded as PyTorch does)
   NAME.io.safetensors  'input' (2 images) and 'logits' (PyTorch's output for them)
 
-Usage: python3 torch_golden.py OUT_DIR NAME[:CHANNELS:SIZE:CLASSES] ...   e.g. resnet18 resnet8:1:28:10
+  NAME.bn.onnx         with --batch-norm-nodes: the export with training=PRESERVE, batch norm as its own nodes
+
+Usage: python3 torch_golden.py OUT_DIR [--batch-norm-nodes] NAME[:CHANNELS:SIZE:CLASSES] ...   e.g. resnet18 resnet8:1:28:10
 ImageNet-shape names come from torchvision; the small-image family (resnet8, 14, 20, 32, 44, 56, 110) is
 He et al.'s 6n+2 ResNet written with torchvision's BasicBlock and names (conv1, bn1, layer1..3, fc).
 """
@@ -103,7 +105,7 @@ def save(tensors, path):
         write_safetensors(tensors, path)
 
 
-def main(out, specs):
+def main(out, specs, batch_norm_nodes=False):
     for spec in specs:
         parts = spec.split(":")
         name = parts[0]
@@ -120,8 +122,13 @@ def main(out, specs):
         save({"input": x, "logits": logits}, f"{out}/{name}.io.safetensors")
         torch.onnx.export(net, x, f"{out}/{name}.onnx", opset_version=13, input_names=["input"],
                           output_names=["logits"], dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}})
+        if batch_norm_nodes:
+            # batch norm kept as nodes (and weights passed through Identity nodes), as PRESERVE exports it
+            torch.onnx.export(net, x, f"{out}/{name}.bn.onnx", opset_version=13, input_names=["input"],
+                              output_names=["logits"], training=torch.onnx.TrainingMode.PRESERVE)
         print(f"{name}: {sum(p.numel() for p in net.parameters())} parameters, logits {tuple(logits.shape)}")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2:])
+    flags = [a for a in sys.argv[2:] if a.startswith("--")]
+    main(sys.argv[1], [a for a in sys.argv[2:] if not a.startswith("--")], "--batch-norm-nodes" in flags)

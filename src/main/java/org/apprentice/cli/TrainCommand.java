@@ -169,7 +169,7 @@ final class TrainCommand {
             return settings;
         }
         Path folder = home.resolve("runs").resolve(String.format("%s-%s-%s-%s", parsed.flag().toLowerCase(),
-                settings.student(), settings.precisionLabel(),
+                settings.student(), settings.precisionLabel().replaceAll("[^A-Za-z0-9.]+", "-"),
                 LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))));
         return settings.toBuilder().out(folder).build();
     }

@@ -198,6 +198,11 @@ public final class OnnxExport {
      */
     private void learnedActivation(String name, LearnedActivation conf, Layer layer, String in) {
         float value = layer.getParam(conf.quantizer().parameters().get(0)).getFloat(0);
+        if (value == 0f) {
+            throw new IllegalArgumentException("layer '" + name + "' has never quantized an activation: its learned "
+                    + conf.quantizer().parameters().get(0) + " is unset (a student that has not been trained)");
+        }
+        value = (float) Math.max(value, 1e-8);
         int steps = (1 << conf.getBits()) - 1;
         scalar("zero", 0f);
         String rounded = name + "/round";

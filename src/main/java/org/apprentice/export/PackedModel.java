@@ -162,6 +162,10 @@ public final class PackedModel {
                     n *= shape[d];
                 }
                 int kind = in.readByte();
+                if (kind < 0 || kind > 2) {
+                    throw new IllegalArgumentException("packed model " + file + " is not an Apprentice packed file "
+                            + "(parameter " + name + " has kind " + kind + ")");
+                }
                 if (kind == 0) {
                     float[] data = new float[(int) n];
                     for (int j = 0; j < n; j++) {

@@ -40,6 +40,10 @@ public final class ModelFiles {
                 return Pretrained.load(zip).graph();
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(role + " " + e.getMessage());
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException(role + " " + zip + " cannot be read as a ResNet ("
+                        + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": "
+                        + e.getMessage().lines().findFirst().orElse("")) + ")");
             }
         }
         try {
@@ -191,6 +195,12 @@ public final class ModelFiles {
     public static ComputationGraph lowerPrecision(ComputationGraph source, File zip, ResNetConfig lowPrecision,
                                                   OutputHead head) {
         requireCompatible(source, zip, lowPrecision);
+        if (Pretrained.foldedBatchNorm(zip)) {
+            throw new IllegalArgumentException("model " + zip + " has its batch norm folded into the convolutions (as "
+                    + "torch.onnx.export does in evaluation mode): fine as a teacher or for eval, but fine-tuning needs "
+                    + "batch norm's own parameters; give the state dict as .safetensors, or export the ONNX file with "
+                    + "training=torch.onnx.TrainingMode.PRESERVE");
+        }
         ComputationGraph student = ResNetBuilder.build(lowPrecision, head);
         Map<String, INDArray> from = source.paramTable();
         Map<String, INDArray> to = new java.util.LinkedHashMap<>(student.paramTable());

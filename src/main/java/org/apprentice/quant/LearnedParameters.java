@@ -28,11 +28,17 @@ final class LearnedParameters {
         return quantizer.perChannel() ? channels : 1;
     }
 
-    /** The parameters as the quantizer takes them: [C, 1, 1, 1] per channel, else [1, 1]. */
+    /**
+     * Below this a learned scale, clip or step is taken as this: every one of them is a positive magnitude, and SGD can
+     * push one through zero, where PACT and LSQ would divide by it and TTQ's codes would swap sign.
+     */
+    static final double FLOOR = 1e-8;
+
+    /** The parameters as the quantizer takes them: [C, 1, 1, 1] per channel, else [1, 1]; floored at {@link #FLOOR}. */
     static List<INDArray> values(LearnedQuantizer quantizer, Map<String, INDArray> table, int rank) {
         List<INDArray> out = new ArrayList<>();
         for (String name : quantizer.parameters()) {
-            INDArray p = table.get(name);
+            INDArray p = org.nd4j.linalg.ops.transforms.Transforms.max(table.get(name), FLOOR, true);
             if (quantizer.perChannel()) {
                 long[] shape = new long[rank];
                 java.util.Arrays.fill(shape, 1);

@@ -151,6 +151,13 @@ class TrainCommandTest {
                     err.toString());
             assertTrue(out().contains(accuracy), model + ": " + out() + " vs " + accuracy);
         }
+        assertEquals(0, train("--width", "0.25", "--bits", "2", "--act-bits", "4", "--weights", "lsq", "--activations",
+                "lsq", "--epochs", "1"), err.toString());
+        try (var runs = Files.list(dir.resolve("home").resolve("runs"))) {
+            List<String> names = runs.map(p -> p.getFileName().toString()).toList();
+            assertTrue(names.size() == 1 && names.get(0).startsWith("none-resnet8-w2a4-lsq-lsq-"),
+                    "a default run folder named without spaces or slashes: " + names);
+        }
     }
 
     @Test

@@ -28,7 +28,8 @@ public final class OnnxResNet {
     private static final float BN_EPS = 1e-5f;
 
     /** The state dict the graph holds and, when the graph's input has fixed dimensions, its input shape. */
-    public record Result(Map<String, INDArray> stateDict, InputShape input, Map<String, Geometry> convolutions) {
+    public record Result(Map<String, INDArray> stateDict, InputShape input, Map<String, Geometry> convolutions,
+                         boolean maxPool, boolean foldedBatchNorm) {
     }
 
     /** A convolution's kernel, stride and padding as the file states them (square, as in every ResNet). */
@@ -38,8 +39,11 @@ public final class OnnxResNet {
     private final File file;
     private final Map<String, INDArray> constants = new HashMap<>();
     private final Map<String, List<Onnx.NodeProto>> consumers = new HashMap<>();
+    private final Map<String, String> aliases = new HashMap<>();
     private final Map<String, INDArray> stateDict = new LinkedHashMap<>();
     private final Map<String, Geometry> geometry = new LinkedHashMap<>();
+    private boolean maxPool;
+    private boolean folded;
 
     private OnnxResNet(File file, Onnx.GraphProto graph) {
         this.file = file;
@@ -49,11 +53,23 @@ public final class OnnxResNet {
         for (Onnx.NodeProto node : graph.getNodeList()) {
             if (node.getOpType().equals("Constant") && node.getAttributeCount() > 0 && node.getAttribute(0).hasT()) {
                 constants.put(node.getOutput(0), tensor(node.getAttribute(0).getT()));
+            } else if (node.getOpType().equals("Identity")) {
+                // PyTorch's exporter passes weights (and sometimes data) through Identity nodes: read through them
+                String source = resolve(node.getInput(0));
+                aliases.put(node.getOutput(0), source);
+                if (constants.containsKey(source)) {
+                    constants.put(node.getOutput(0), constants.get(source));
+                }
+                continue;
             }
             for (String input : node.getInputList()) {
-                consumers.computeIfAbsent(input, k -> new ArrayList<>()).add(node);
+                consumers.computeIfAbsent(resolve(input), k -> new ArrayList<>()).add(node);
             }
         }
+    }
+
+    private String resolve(String tensor) {
+        return aliases.getOrDefault(tensor, tensor);
     }
 
     /** Parses the file; one-line errors name it and the node where the graph stops looking like a ResNet. */
@@ -71,7 +87,7 @@ public final class OnnxResNet {
         OnnxResNet reader = new OnnxResNet(file, graph);
         Onnx.ValueInfoProto input = reader.dataInput(graph);
         reader.walk(input.getName());
-        return new Result(reader.stateDict, shapeOf(input), reader.geometry);
+        return new Result(reader.stateDict, shapeOf(input), reader.geometry, reader.maxPool, reader.folded);
     }
 
     private Onnx.ValueInfoProto dataInput(Onnx.GraphProto graph) {
@@ -97,7 +113,9 @@ public final class OnnxResNet {
         x = only(x, "Relu").getOutput(0);
         List<Onnx.NodeProto> next = consumers.getOrDefault(x, List.of());
         if (next.size() == 1 && next.get(0).getOpType().equals("MaxPool")) {
+            requirePool(next.get(0));
             x = next.get(0).getOutput(0);
+            maxPool = true;
         }
         int stage = 1;
         int block = 0;
@@ -181,6 +199,9 @@ public final class OnnxResNet {
         if (!n.getOpType().equals("Gemm")) {
             throw unexpected(n, "Gemm (the classifier)");
         }
+        if (attributeInt(n, "transA", 0) != 0 || attributeFloat(n, "alpha", 1f) != 1f || attributeFloat(n, "beta", 1f) != 1f) {
+            throw unexpected(n, "Gemm with transA = 0, alpha = beta = 1 (the classifier)");
+        }
         INDArray weight = constant(n, 1);
         boolean transposed = attributeInt(n, "transB", 0) == 1;
         stateDict.put("fc.weight", transposed ? weight : weight.transpose().dup('c'));
@@ -201,7 +222,14 @@ public final class OnnxResNet {
 
     /** Stores a convolution's weight and its batch norm (a node, or folded into the convolution's bias). */
     private void take(Onnx.NodeProto conv, String convName, String bnName) {
+        if (attributeInt(conv, "group", 1) != 1 || attributeFirst(conv, "dilations", 1) != 1
+                || !attributeString(conv, "auto_pad", "NOTSET").equals("NOTSET")) {
+            throw unexpected(conv, "a plain convolution (group 1, dilation 1, explicit pads)");
+        }
         INDArray weight = constant(conv, 1);
+        if (weight.rank() != 4) {
+            throw unexpected(conv, "a 2-d convolution with a [out, in, k, k] weight");
+        }
         stateDict.put(convName + ".weight", weight);
         geometry.put(convName, new Geometry(weight.size(3), attributeFirst(conv, "strides", 1),
                 attributeFirst(conv, "pads", 0)));
@@ -218,6 +246,7 @@ public final class OnnxResNet {
             stateDict.put(bnName + ".running_mean", mean.sub(bias));
             stateDict.put(bnName + ".running_var", constant(bn, 4).reshape(-1).add(eps - BN_EPS));
         } else {
+            folded = true;
             stateDict.put(bnName + ".weight", Nd4j.ones(weight.dataType(), channels));
             stateDict.put(bnName + ".bias", bias);
             stateDict.put(bnName + ".running_mean", Nd4j.zeros(weight.dataType(), channels));
@@ -245,9 +274,9 @@ public final class OnnxResNet {
 
     private INDArray constant(Onnx.NodeProto node, int input) {
         INDArray value = input < node.getInputCount() ? constants.get(node.getInput(input)) : null;
-        if (value == null) {
+        if (value == null || value.isEmpty()) {
             throw new IllegalArgumentException(file + ": input " + input + " of " + node.getOpType() + " node '"
-                    + node.getName() + "' is not a constant weight");
+                    + node.getName() + "' is not a constant float weight");
         }
         return value;
     }
@@ -262,33 +291,75 @@ public final class OnnxResNet {
                 .findFirst().map(a -> a.getInts(0)).orElse(otherwise);
     }
 
+    private static String attributeString(Onnx.NodeProto node, String name, String otherwise) {
+        return node.getAttributeList().stream().filter(a -> a.getName().equals(name)).findFirst()
+                .map(a -> a.getS().toStringUtf8()).orElse(otherwise);
+    }
+
+    /** The stem's max pool must be torchvision's: 3x3, stride 2, padding 1. */
+    private void requirePool(Onnx.NodeProto pool) {
+        if (attributeFirst(pool, "kernel_shape", 0) != 3 || attributeFirst(pool, "strides", 1) != 2
+                || attributeFirst(pool, "pads", 0) != 1 || attributeInt(pool, "ceil_mode", 0) != 0) {
+            throw unexpected(pool, "the stem's 3x3/2 max pool with padding 1");
+        }
+    }
+
     private static float attributeFloat(Onnx.NodeProto node, String name, float otherwise) {
         return node.getAttributeList().stream().filter(a -> a.getName().equals(name)).findFirst()
                 .map(Onnx.AttributeProto::getF).orElse(otherwise);
     }
 
     private INDArray tensor(Onnx.TensorProto t) {
+        if (t.getDataLocation() == Onnx.TensorProto.DataLocation.EXTERNAL) {
+            throw new IllegalArgumentException(file + ": tensor '" + t.getName() + "' is stored in an external data file; "
+                    + "save the model with its weights inside (onnx.save(model, path, save_as_external_data=False))");
+        }
         long[] shape = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
-        int n = 1;
-        for (long d : shape) {
-            n *= (int) d;
+        long count = 1;
+        try {
+            for (long d : shape) {
+                count = Math.multiplyExact(count, d);
+            }
+        } catch (ArithmeticException e) {
+            count = -1;
         }
+        if (count < 0 || count > Integer.MAX_VALUE / 8) {
+            throw new IllegalArgumentException(file + ": tensor '" + t.getName() + "' has dimensions " + t.getDimsList());
+        }
+        int n = (int) count;
         float[] values = new float[n];
-        if (t.getDataType() == Onnx.TensorProto.DataType.FLOAT.getNumber() && !t.getRawData().isEmpty()) {
-            ByteBuffer raw = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-            raw.asFloatBuffer().get(values);
-        } else if (t.getDataType() == Onnx.TensorProto.DataType.FLOAT.getNumber()) {
-            for (int i = 0; i < n; i++) {
-                values[i] = t.getFloatData(i);
-            }
-        } else if (t.getDataType() == Onnx.TensorProto.DataType.INT64.getNumber()) {
-            ByteBuffer raw = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
-            for (int i = 0; i < n; i++) {
-                values[i] = t.getRawData().isEmpty() ? t.getInt64Data(i) : raw.getLong();
-            }
-        } else {
-            return Nd4j.empty();
+        ByteBuffer raw = t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+        boolean hasRaw = !t.getRawData().isEmpty();
+        int type = t.getDataType();
+        int width = type == FLOAT || type == INT32 ? 4 : type == DOUBLE || type == INT64 ? 8 : type == FLOAT16 ? 2 : 0;
+        if (width == 0) {
+            return Nd4j.empty(); // a type no ResNet weight has: a node that uses it is refused where it is read
         }
-        return shape.length == 0 ? Nd4j.scalar(values.length == 0 ? 0f : values[0]) : Nd4j.create(values, shape, 'c');
+        int stored = hasRaw ? raw.remaining() / width : type == FLOAT ? t.getFloatDataCount() : type == DOUBLE
+                ? t.getDoubleDataCount() : type == INT64 ? t.getInt64DataCount() : t.getInt32DataCount();
+        if (stored != n) {
+            throw new IllegalArgumentException(file + ": tensor '" + t.getName() + "' holds " + stored + " values for "
+                    + "dimensions " + t.getDimsList());
+        }
+        for (int i = 0; i < n; i++) {
+            if (type == FLOAT) {
+                values[i] = hasRaw ? raw.getFloat() : t.getFloatData(i);
+            } else if (type == DOUBLE) {
+                values[i] = (float) (hasRaw ? raw.getDouble() : t.getDoubleData(i));
+            } else if (type == INT64) {
+                values[i] = hasRaw ? raw.getLong() : t.getInt64Data(i);
+            } else if (type == FLOAT16) {
+                values[i] = Safetensors.half(hasRaw ? raw.getShort() : (short) t.getInt32Data(i));
+            } else {
+                values[i] = hasRaw ? raw.getInt() : t.getInt32Data(i);
+            }
+        }
+        return shape.length == 0 ? Nd4j.scalar(n == 0 ? 0f : values[0]) : Nd4j.create(values, shape, 'c');
     }
+
+    private static final int FLOAT = Onnx.TensorProto.DataType.FLOAT.getNumber();
+    private static final int DOUBLE = Onnx.TensorProto.DataType.DOUBLE.getNumber();
+    private static final int INT64 = Onnx.TensorProto.DataType.INT64.getNumber();
+    private static final int INT32 = Onnx.TensorProto.DataType.INT32.getNumber();
+    private static final int FLOAT16 = Onnx.TensorProto.DataType.FLOAT16.getNumber();
 }

@@ -2,6 +2,7 @@ package org.apprentice.model.pretrained;
 
 import java.io.File;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.apprentice.model.InputShape;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
@@ -39,8 +40,13 @@ public final class Pretrained {
     /** The network with its weights. */
     public static Model load(File file) {
         if (onnx(file)) {
-            OnnxResNet.Result read = OnnxResNet.read(file);
+            OnnxResNet.Result read = readOnnx(file);
             TorchNames.Shape shape = TorchNames.shape(TorchNames.shapesOf(read.stateDict()), file);
+            boolean imagenet = shape.architecture().shape() == org.apprentice.model.StemShape.IMAGENET;
+            if (read.maxPool() != imagenet) {
+                throw new IllegalArgumentException(file + ": its stem " + (read.maxPool() ? "has" : "has no")
+                        + " max pool, which " + shape.architecture().name() + "'s " + (imagenet ? "has" : "has not"));
+            }
             ComputationGraph graph = TorchNames.network(read.stateDict(), shape, buildInput(shape, read.input()), file);
             requireGeometry(graph, read.convolutions(), file);
             return new Model(graph, shape, read.input());
@@ -54,7 +60,7 @@ public final class Pretrained {
     /** What the file's names and shapes say the network is, reading a safetensors file's header only. */
     public static TorchNames.Shape shape(File file) {
         if (onnx(file)) {
-            return TorchNames.shape(TorchNames.shapesOf(OnnxResNet.read(file).stateDict()), file);
+            return TorchNames.shape(TorchNames.shapesOf(readOnnx(file).stateDict()), file);
         }
         Map<String, long[]> shapes = new java.util.LinkedHashMap<>();
         Safetensors.header(file).tensors().forEach((k, v) -> shapes.put(k, v.shape()));
@@ -63,7 +69,29 @@ public final class Pretrained {
 
     /** The input shape the file states, or null. */
     public static InputShape input(File file) {
-        return onnx(file) ? OnnxResNet.read(file).input() : metadataInput(Safetensors.header(file).metadata(), file);
+        return onnx(file) ? readOnnx(file).input() : metadataInput(Safetensors.header(file).metadata(), file);
+    }
+
+    /**
+     * Whether the file's batch norm is folded into its convolutions (as {@code torch.onnx.export} does in evaluation
+     * mode): exact for inference (a teacher, eval), but training normalises by batch statistics and needs the batch
+     * norm's own γ and β, which folding loses.
+     */
+    public static boolean foldedBatchNorm(File file) {
+        return onnx(file) && readOnnx(file).foldedBatchNorm();
+    }
+
+    /** The last ONNX file read, kept while it is unchanged: a run asks for its shape, input and weights in turn. */
+    private static final Map<List<Object>, OnnxResNet.Result> LAST_ONNX = new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<List<Object>, OnnxResNet.Result> eldest) {
+            return size() > 1;
+        }
+    };
+
+    private static synchronized OnnxResNet.Result readOnnx(File file) {
+        List<Object> key = List.of(file.getAbsolutePath(), file.lastModified(), file.length());
+        return LAST_ONNX.computeIfAbsent(key, k -> OnnxResNet.read(file));
     }
 
     private static InputShape metadataInput(Map<String, String> metadata, File file) {

@@ -26,10 +26,15 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class Safetensors {
     /** One tensor's entry in the header: its dtype, shape and byte range within the data section. */
     public record Entry(String dtype, long[] shape, long begin, long end) {
+        /** The number of values, or -1 when it overflows a long. */
         long count() {
             long n = 1;
-            for (long d : shape) {
-                n *= d;
+            try {
+                for (long d : shape) {
+                    n = Math.multiplyExact(n, d);
+                }
+            } catch (ArithmeticException e) {
+                return -1;
             }
             return n;
         }
@@ -117,13 +122,14 @@ public final class Safetensors {
         }
         long[] dims = new long[shape.size()];
         for (int i = 0; i < dims.length; i++) {
-            dims[i] = shape.get(i).asLong(-1);
+            dims[i] = shape.get(i).isIntegralNumber() ? shape.get(i).asLong(-1) : -1;
             if (dims[i] < 0) {
                 throw bad(file, "tensor '" + name + "' has shape " + shape);
             }
         }
-        Entry entry = new Entry(dtype, dims, offsets.get(0).asLong(-1), offsets.get(1).asLong(-1));
-        if (entry.begin() < 0 || entry.end() > dataSize || entry.end() - entry.begin() != entry.count() * SIZES.get(dtype)) {
+        Entry entry = new Entry(dtype, dims, offsets.get(0).isIntegralNumber() ? offsets.get(0).asLong(-1) : -1,
+                offsets.get(1).isIntegralNumber() ? offsets.get(1).asLong(-1) : -1);
+        if (entry.count() < 0 || entry.begin() < 0 || entry.end() > dataSize || entry.end() - entry.begin() != entry.count() * SIZES.get(dtype)) {
             throw bad(file, "tensor '" + name + "' has data_offsets " + offsets + ", which do not hold a " + dtype
                     + " tensor of shape " + shape + " within the file");
         }

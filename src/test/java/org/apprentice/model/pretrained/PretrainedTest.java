@@ -60,11 +60,21 @@ class PretrainedTest {
     @Test
     void torchvisionResnet18Resnet50AndSmallImageResnet20GivePyTorchsLogits() throws Exception {
         assumeTrue(TorchGolden.torchAvailable(), "Debian's python3-torch/python3-torchvision not installed");
-        TorchGolden.generate(temp, "resnet18", "resnet50", "resnet20:3:32:10");
+        TorchGolden.generate(temp, "--batch-norm-nodes", "resnet18", "resnet50", "resnet20:3:32:10");
         for (String name : new String[] {"resnet18", "resnet50", "resnet20"}) {
             assertMatchesTorch(temp, name, ".safetensors");
             assertMatchesTorch(temp, name, ".onnx");
         }
+        assertMatchesTorch(temp, "resnet20", ".bn.onnx");
+        // batch norm folded into the convolutions: fine for inference, refused as a starting point to fine-tune
+        File folded = temp.resolve("resnet20.onnx").toFile();
+        ResNetConfig w2a4 = ResNetConfig.of("resnet20", 10, new InputShape(3, 32, 32))
+                .withPrecision(org.apprentice.model.PrecisionSpec.of(2, 4));
+        String refusal = assertThrows(IllegalArgumentException.class, () -> ModelFiles.lowerPrecision(
+                ModelFiles.load(folded, "model"), folded, w2a4, org.apprentice.model.OutputHead.softmaxCrossEntropy())).getMessage();
+        assertTrue(refusal.contains("has its batch norm folded into the convolutions"), refusal);
+        File kept = temp.resolve("resnet20.bn.onnx").toFile();
+        ModelFiles.lowerPrecision(ModelFiles.load(kept, "model"), kept, w2a4, org.apprentice.model.OutputHead.softmaxCrossEntropy());
         assertEquals(new ModelFiles.Architecture("resnet50", 1.0),
                 ModelFiles.recordedArchitecture(temp.resolve("resnet50.safetensors").toFile()));
     }
