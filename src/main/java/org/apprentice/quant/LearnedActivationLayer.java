@@ -39,8 +39,7 @@ public class LearnedActivationLayer extends BaseLayer<LearnedActivation> {
         LearnedQuantizer q = quantizer();
         List<INDArray> p = LearnedParameters.values(q, paramTable(), input.rank());
         INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(), 'c');
-        dx.assign(q.inputGradient(ArrayOps.COPYING, input, p, epsilon));
-        LearnedParameters.gradients(q, input, p, epsilon, gradientViews);
+        dx.assign(LearnedParameters.gradients(q, input, p, epsilon, gradientViews));
         Gradient gradient = new DefaultGradient();
         for (String name : q.parameters()) {
             gradient.setGradientFor(name, gradientViews.get(name));

@@ -27,8 +27,7 @@ public class LearnedConvolutionLayer extends ConvolutionLayer {
         INDArray w = getParam("W");
         List<INDArray> p = LearnedParameters.values(q, paramTable(), w.rank());
         INDArray g = gradientViews.get("W");
-        LearnedParameters.gradients(q, w, p, g, gradientViews);
-        g.assign(q.inputGradient(ArrayOps.COPYING, w, p, g));
+        g.assign(LearnedParameters.gradients(q, w, p, g, gradientViews));
         for (String name : q.parameters()) {
             out.getFirst().setGradientFor(name, gradientViews.get(name));
         }

@@ -65,13 +65,14 @@ final class LearnedParameters {
         }
     }
 
-    /** Writes dL/dp for every parameter into the layer's gradient views, from g = dL/dq. */
-    static void gradients(LearnedQuantizer quantizer, INDArray x, List<INDArray> p, INDArray g,
-                          Map<String, INDArray> gradientViews) {
+    /** Writes dL/dp for every parameter into the layer's gradient views, from g = dL/dq; returns dL/dx. */
+    static INDArray gradients(LearnedQuantizer quantizer, INDArray x, List<INDArray> p, INDArray g,
+                              Map<String, INDArray> gradientViews) {
+        List<INDArray> all = quantizer.gradients(ArrayOps.COPYING, x, p, g, x.shape());
         for (int i = 0; i < p.size(); i++) {
             INDArray view = gradientViews.get(quantizer.parameters().get(i));
-            INDArray grad = quantizer.parameterGradient(ArrayOps.COPYING, x, p, g, i, x.shape());
-            view.assign(grad.castTo(view.dataType()).reshape(view.shape()));
+            view.assign(all.get(i + 1).castTo(view.dataType()).reshape(view.shape()));
         }
+        return all.get(0);
     }
 }

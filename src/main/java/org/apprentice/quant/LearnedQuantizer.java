@@ -62,6 +62,19 @@ public interface LearnedQuantizer {
         return perChannel() ? ops.sumPerChannel(local) : ops.sum(local);
     }
 
+    /**
+     * dL/dx, then dL/dp_i for every parameter, from g = dL/dq: what a layer's backward pass needs. By default one by
+     * one; a quantizer may override it to share intermediate tensors (same values).
+     */
+    default <T> List<T> gradients(TensorOps<T> ops, T x, List<T> p, T g, long[] shape) {
+        List<T> out = new ArrayList<>();
+        out.add(inputGradient(ops, x, p, g));
+        for (int i = 0; i < p.size(); i++) {
+            out.add(parameterGradient(ops, x, p, g, i, shape));
+        }
+        return out;
+    }
+
     /** The quantizer as SameDiff ops: forward q, gradients ∂q/∂x and ∂q/∂p_i (with the gradient scale). */
     default SDVariable straightThrough(SameDiff sd, SDVariable x, List<SDVariable> p, long[] shape) {
         SameDiffOps ops = new SameDiffOps(sd);

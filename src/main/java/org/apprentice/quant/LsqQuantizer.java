@@ -84,6 +84,17 @@ public record LsqQuantizer(int bits, boolean signed, boolean perChannel, boolean
         return ops.sub(exact ? level : ops.round(level), ops.mul(v, inside));
     }
 
+    /** dL/dx and dL/ds sharing v = x/s and the inside mask (the activation layer's backward pass, every step). */
+    @Override
+    public <T> List<T> gradients(TensorOps<T> ops, T x, List<T> p, T g, long[] shape) {
+        T v = ops.div(x, p.get(0));
+        T inside = inside(ops, v);
+        T level = ops.clip(v, -negativeLevels(), positiveLevels());
+        T derivative = ops.sub(exact ? level : ops.round(level), ops.mul(v, inside));
+        T local = ops.mul(ops.mul(g, derivative), gradientScale(shape));
+        return List.of(ops.mul(g, inside), perChannel ? ops.sumPerChannel(local) : ops.sum(local));
+    }
+
     @Override
     public double gradientScale(long[] shape) {
         if (exact) {

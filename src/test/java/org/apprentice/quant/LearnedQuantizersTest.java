@@ -170,8 +170,11 @@ class LearnedQuantizersTest {
             String what = k.q().describe();
             assertTrue(forward.equalsWithEps(k.q().quantize(ArrayOps.COPYING, k.x(), k.p()), 1e-12), what + ": forward");
             assertTrue(grads.get("x").equalsWithEps(k.q().inputGradient(ArrayOps.COPYING, k.x(), k.p(), c), 1e-12), what + ": dL/dx");
+            List<INDArray> together = k.q().gradients(ArrayOps.COPYING, k.x(), k.p(), c, k.x().shape());
+            assertTrue(together.get(0).equalsWithEps(grads.get("x"), 1e-12), what + ": dL/dx, shared");
             for (int i = 0; i < k.p().size(); i++) {
                 INDArray route = k.q().parameterGradient(ArrayOps.COPYING, k.x(), k.p(), c, i, k.x().shape());
+                assertTrue(together.get(i + 1).equalsWithEps(route, 1e-12), what + ": dL/dp, shared");
                 assertTrue(grads.get(k.q().parameters().get(i)).reshape(route.shape()).equalsWithEps(route, 1e-10),
                         what + ": dL/d" + k.q().parameters().get(i) + " " + grads.get(k.q().parameters().get(i)) + " vs " + route);
             }
