@@ -92,7 +92,11 @@ public final class StudyRunner {
         for (Map.Entry<String, List<String>> job : jobs.entrySet()) {
             i++;
             if (reportOnly) {
-                break;
+                // a fresh machine: the report reads the steps kept for later sessions too (restoring trains nothing)
+                if (kept != null) {
+                    StepArchive.restore(kept.resolve(job.getKey()), folder.resolve(job.getKey()), commands.get(job.getKey()));
+                }
+                continue;
             }
             if (runStep(job.getKey(), job.getValue(), commands.get(job.getKey()), i, jobs.size(), trainer, out)) {
                 writeReport(commit, commands);

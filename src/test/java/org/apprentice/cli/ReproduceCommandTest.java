@@ -151,6 +151,14 @@ class ReproduceCommandTest {
         try (var walk = Files.walk(runs)) {
             walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
+        // --report-only on a fresh machine reads the kept steps: the same tables, nothing trained
+        Files.delete(results);
+        assertEquals(0, reproduce("tiny", "--report-only"), err.toString());
+        assertFalse(stdout().contains("epoch 1/"), stdout());
+        assertEquals(first, tables(results));
+        try (var walk = Files.walk(runs)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
         assertEquals(0, reproduce("tiny"), err.toString());
         assertTrue(stdout().contains("[1/7] t: restored from resnets/results/tiny/t"), stdout());
         assertTrue(stdout().contains("[7/7] b-repeat: done, skipped"), stdout());
