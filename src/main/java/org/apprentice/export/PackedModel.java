@@ -155,42 +155,7 @@ public final class PackedModel {
             int count = in.readInt();
             for (int i = 0; i < count; i++) {
                 String name = in.readUTF();
-                long[] shape = new long[in.readInt()];
-                long n = 1;
-                for (int d = 0; d < shape.length; d++) {
-                    shape[d] = in.readLong();
-                    n *= shape[d];
-                }
-                int kind = in.readByte();
-                if (kind < 0 || kind > 2) {
-                    throw new IllegalArgumentException("packed model " + file + " is not an Apprentice packed file "
-                            + "(parameter " + name + " has kind " + kind + ")");
-                }
-                if (kind == 0) {
-                    float[] data = new float[(int) n];
-                    for (int j = 0; j < n; j++) {
-                        data[j] = in.readFloat();
-                    }
-                    values.put(name, Nd4j.create(data, shape, 'c'));
-                } else {
-                    int bits = in.readByte();
-                    float[] scales = new float[in.readInt()];
-                    for (int j = 0; j < scales.length; j++) {
-                        scales[j] = in.readFloat();
-                    }
-                    byte[] packed = new byte[(int) ((n * bits + 7) / 8)];
-                    in.readFully(packed);
-                    INDArray codes = Nd4j.createFromArray(unpack(packed, (int) n, bits, offset(bits)))
-                            .castTo(DataType.FLOAT).reshape('c', shape);
-                    if (kind == 2) { // TTQ: W_p on +1, -W_n on -1
-                        INDArray positive = codes.gt(0).castTo(DataType.FLOAT).muli(scales[0]);
-                        values.put(name, positive.subi(codes.lt(0).castTo(DataType.FLOAT).muli(scales[1])));
-                        continue;
-                    }
-                    INDArray scale = scales.length == 1 ? Nd4j.scalar(scales[0])
-                            : Nd4j.create(scales, perChannel(shape), 'c');
-                    values.put(name, ArrayOps.COPYING.mul(codes, scale));
-                }
+                values.put(name, readParameter(in, name, file));
             }
             Map<String, INDArray> target = graph.paramTable();
             if (!target.keySet().equals(values.keySet())) {
@@ -279,6 +244,43 @@ public final class PackedModel {
         java.util.Arrays.fill(s, 1);
         s[0] = shape[0];
         return s;
+    }
+
+    /** One parameter after its name: shape, kind, then float32 values or codes with their scale(s). */
+    private static INDArray readParameter(DataInputStream in, String name, File file) throws IOException {
+        long[] shape = new long[in.readInt()];
+        long n = 1;
+        for (int d = 0; d < shape.length; d++) {
+            shape[d] = in.readLong();
+            n *= shape[d];
+        }
+        int kind = in.readByte();
+        if (kind < 0 || kind > 2) {
+            throw new IllegalArgumentException("packed model " + file + " is not an Apprentice packed file "
+                    + "(parameter " + name + " has kind " + kind + ")");
+        }
+        if (kind == 0) {
+            float[] data = new float[(int) n];
+            for (int j = 0; j < n; j++) {
+                data[j] = in.readFloat();
+            }
+            return Nd4j.create(data, shape, 'c');
+        }
+        int bits = in.readByte();
+        float[] scales = new float[in.readInt()];
+        for (int j = 0; j < scales.length; j++) {
+            scales[j] = in.readFloat();
+        }
+        byte[] packed = new byte[(int) ((n * bits + 7) / 8)];
+        in.readFully(packed);
+        INDArray codes = Nd4j.createFromArray(unpack(packed, (int) n, bits, offset(bits))).castTo(DataType.FLOAT)
+                .reshape('c', shape);
+        if (kind == 2) { // TTQ: W_p on +1, -W_n on -1
+            INDArray positive = codes.gt(0).castTo(DataType.FLOAT).muli(scales[0]);
+            return positive.subi(codes.lt(0).castTo(DataType.FLOAT).muli(scales[1]));
+        }
+        INDArray scale = scales.length == 1 ? Nd4j.scalar(scales[0]) : Nd4j.create(scales, perChannel(shape), 'c');
+        return ArrayOps.COPYING.mul(codes, scale);
     }
 
     /** Codes are stored as code + offset, an unsigned value below 2^bits. */
