@@ -165,6 +165,22 @@ class LearnedResNetTest {
     }
 
     @Test
+    void aLearnedStepPushedThroughZeroIsFlooredAndAnUnsetOneIsRefusedAtOnnxExport() throws Exception {
+        InputShape shape = new InputShape(1, 12, 12);
+        ComputationGraph net = ResNetBuilder.build(ResNetConfig.of("resnet8", 3, shape).withWidthMultiplier(0.5)
+                .withPrecision(PrecisionSpec.of(2, 4).withMethods(WeightMethod.LSQ, ActivationMethod.LSQ)));
+        String refusal = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> org.apprentice.export.OnnxExport.model(net, shape, null)).getMessage();
+        assertTrue(refusal.contains("has never quantized an activation") && refusal.contains("step is unset"), refusal);
+        INDArray x = SyntheticImages.generate(shape, 3, 6, 2).getFeatures();
+        net.output(x);
+        net.getLayer("layer2.0.relu1").getParam("step").assign(-0.5);
+        net.getLayer("layer2.0.conv1").getParam("step").assign(0.0);
+        INDArray out = net.output(x)[0];
+        assertTrue(!out.isNaN().any() && !out.isInfinite().any(), "finite with the floor: " + out);
+    }
+
+    @Test
     void loweringAFullPrecisionModelStartsTheLearnedParametersFromItsWeights() throws Exception {
         ResNetConfig fp = ResNetConfig.of("resnet8", 3, new InputShape(1, 12, 12)).withWidthMultiplier(0.5);
         ComputationGraph source = ResNetBuilder.build(fp);
