@@ -7,6 +7,7 @@ import com.beust.jcommander.Parameters;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import org.apprentice.study.Study;
 import org.apprentice.study.StudyRunner;
@@ -35,6 +36,10 @@ final class ReproduceCommand {
     @Parameter(names = "--report-only", description = "Only rewrite the results file from the steps already run")
     boolean reportOnly;
 
+    @Parameter(names = "--steps", description = "Run only these steps (comma-separated names from the study file), "
+            + "e.g. to share a study out between machines; the steps they use must have run (or be kept) already")
+    List<String> steps = new ArrayList<>();
+
     int run(Path home, PrintStream stdout) throws java.io.IOException {
         if (names.size() != 1) {
             throw new IllegalArgumentException("reproduce needs one study name; studies: "
@@ -52,7 +57,7 @@ final class ReproduceCommand {
         Path kept = quick ? null : resultsFile.resolveSibling(tag);
         StudyRunner runner = new StudyRunner(home, study, quick, folder, resultsFile, invocation, kept);
         String report = runner.run((step, args) -> new TrainingRun(train(args, home, step).settings(home), home, stdout)
-                .run(), stdout, reportOnly);
+                .run(), stdout, reportOnly, new LinkedHashSet<>(steps));
         stdout.printf("%nresults: %s%n", resultsFile);
         int from = report.indexOf("## The paper's claims");
         if (from >= 0) {

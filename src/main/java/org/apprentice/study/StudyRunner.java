@@ -81,8 +81,18 @@ public final class StudyRunner {
 
     /** Runs what is left of the study (nothing with {@code reportOnly}), then writes and returns the report. */
     public String run(StepTrainer trainer, PrintStream out, boolean reportOnly) throws IOException {
+        return run(trainer, out, reportOnly, Set.of());
+    }
+
+    /**
+     * Runs what is left of the steps named in {@code only} (every step when it is empty), so one study can be
+     * shared out between sessions or machines; the other steps are only restored from where they are kept.
+     * Then writes and returns the report of everything done so far.
+     */
+    public String run(StepTrainer trainer, PrintStream out, boolean reportOnly, Set<String> only) throws IOException {
         String commit = GitInfo.describe(home);
         Map<String, List<String>> jobs = jobs();
+        checkSelection(jobs.keySet(), only);
         Map<String, String> commands = new LinkedHashMap<>();
         jobs.forEach((name, a) -> commands.put(name, "bin/apprentice "
                 + String.join(" ", a.stream().map(this::shown).toList())));
@@ -91,7 +101,7 @@ public final class StudyRunner {
         int i = 0;
         for (Map.Entry<String, List<String>> job : jobs.entrySet()) {
             i++;
-            if (reportOnly) {
+            if (reportOnly || !(only.isEmpty() || only.contains(job.getKey()))) {
                 // a fresh machine: the report reads the steps kept for later sessions too (restoring trains nothing)
                 if (kept != null) {
                     StepArchive.restore(kept.resolve(job.getKey()), folder.resolve(job.getKey()), commands.get(job.getKey()));
@@ -125,6 +135,12 @@ public final class StudyRunner {
             }
             return false;
         }
+        for (String used : usedBy(name)) {
+            if (!Files.isRegularFile(folder.resolve(used).resolve(DONE))) {
+                throw new IllegalArgumentException("study step " + name + " uses @" + used + ", which has not run yet: "
+                        + "run it first, or add it to --steps");
+            }
+        }
         List<String> stepArgs = new ArrayList<>(args);
         if (Files.isRegularFile(dir.resolve("latest"))) {
             out.printf("[%d/%d] %s: resuming from its last checkpoint%n", i, of, name);
@@ -137,6 +153,23 @@ public final class StudyRunner {
             StepArchive.keep(dir, kept.resolve(name), usedLater(name));
         }
         return true;
+    }
+
+    /** Refuses, in one line, a selected step the study does not have. */
+    private void checkSelection(Set<String> jobs, Set<String> only) {
+        for (String name : only) {
+            if (!jobs.contains(name)) {
+                throw new IllegalArgumentException("--steps: study " + study.name() + " has no step '" + name
+                        + "'; its steps: " + String.join(", ", jobs));
+            }
+        }
+    }
+
+    /** The steps whose models a job uses (a repeat uses what its step uses). */
+    private List<String> usedBy(String job) {
+        return study.steps().stream()
+                .filter(s -> s.name().equals(job) || Study.repeatFolder(s.name()).equals(job))
+                .flatMap(s -> s.uses().stream()).toList();
     }
 
     /** Whether a step's model is used by another step ({@code @NAME}): then it is kept with the step. */

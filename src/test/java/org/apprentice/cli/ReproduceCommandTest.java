@@ -193,6 +193,31 @@ class ReproduceCommandTest {
     }
 
     @Test
+    void stepsRunsOnlyTheNamedStepsOnceWhatTheyUseHasRun() throws IOException {
+        Path runs = home.resolve("runs/reproduce/tiny");
+        // b needs the teacher t, which has not run: refused in one line, nothing trained
+        assertEquals(Main.USAGE_ERROR, reproduce("tiny", "--steps", "b"));
+        assertTrue(err.toString().contains("study step b uses @t, which has not run yet"), err.toString());
+        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+        assertFalse(Files.exists(runs.resolve("b/student.zip")));
+        assertEquals(Main.USAGE_ERROR, reproduce("tiny", "--steps", "t,nope"));
+        assertTrue(err.toString().contains("--steps: study tiny has no step 'nope'; its steps: t, fp, none, a, b, c, b-repeat"),
+                err.toString());
+
+        assertEquals(0, reproduce("tiny", "--steps", "t,b"), err.toString());
+        assertTrue(Files.isRegularFile(runs.resolve("t/student.zip")) && Files.isRegularFile(runs.resolve("b/student.zip")));
+        for (String other : List.of("fp", "none", "a", "c", "b-repeat")) {
+            assertFalse(Files.exists(runs.resolve(other)), other + " was not asked for");
+        }
+        String md = Files.readString(home.resolve("resnets/results/tiny.md"));
+        assertTrue(md.contains("- Steps complete: 2 of 6 ("), md);
+        // the rest of the study, later: what --steps ran is done and skipped
+        assertEquals(0, reproduce("tiny"), err.toString());
+        assertTrue(stdout().contains("[1/7] t: done, skipped") && stdout().contains("[5/7] b: done, skipped"), stdout());
+        assertTrue(Files.readString(home.resolve("resnets/results/tiny.md")).contains("- Steps complete: 6 of 6\n"));
+    }
+
+    @Test
     void quickUsesItsOwnFlagsFolderAndResultsFile() throws IOException {
         assertEquals(0, reproduce("tiny", "--quick"), err.toString());
         String md = Files.readString(home.resolve("resnets/results/tiny-quick.md"));
