@@ -121,6 +121,17 @@ final class Comparisons {
     }
 
     /** The determinism check: the worst per-epoch difference of test top-1 between a step and its repeat. */
+    /**
+     * One reference figure against the study: {@code ours} is the mean over the seeds of the step's cell when it
+     * belongs to one ({@code seeds} of them), else the step's own final top-1; null {@code result}: not run yet.
+     */
+    record Against(String step, StepResult result, double reference, double ours, int seeds) {
+        /** Ours minus the reference, in top-1 points. */
+        double difference() {
+            return 100 * ours - reference;
+        }
+    }
+
     record Repeat(String step, double worst, boolean identical) {
     }
 
@@ -345,6 +356,24 @@ final class Comparisons {
             sweeps.add(new Sweep(e.getKey(), e.getValue(), teachers, none));
         }
         return sweeps;
+    }
+
+    /** The study's reference figures, in step order, each against our cell (or step) that it names. */
+    List<Against> againstReference() {
+        List<Against> rows = new ArrayList<>();
+        study.reference().top1().forEach((step, reference) -> {
+            StepResult r = done(step);
+            Cell cell = r == null ? null : cellOf(r);
+            rows.add(new Against(step, r, reference, cell != null ? cell.mean() : r == null ? Double.NaN : r.finalTop1(),
+                    cell != null ? cell.n() : r == null ? 0 : 1));
+        });
+        return rows;
+    }
+
+    /** The low-precision cell whose seeds include {@code r}, or null. */
+    private Cell cellOf(StepResult r) {
+        return seedCells().values().stream().flatMap(m -> m.values().stream())
+                .filter(cell -> cell.runs().stream().anyMatch(x -> x.step().equals(r.step()))).findFirst().orElse(null);
     }
 
     /** The repeat check, or null when the study has no repeat or it has not finished. */

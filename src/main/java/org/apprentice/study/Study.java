@@ -7,8 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -28,13 +30,28 @@ import java.util.stream.Stream;
  * step.teacher = fashion-mnist-resnet32-fp32-teacher --epochs 16   # a step's flags override the study's
  * quick.step.teacher = fashion-mnist-resnet32-fp32-teacher         # the step, with --quick
  * repeat = w2a4-b      # optional: run this step a second time, from scratch, to check the numbers repeat
+ * reference.source = PyTorch 1.13 on this protocol, one seed   # optional: figures each step should reach
+ * reference.top1.w2a4-b = 84.1                                 # test top-1 in percent, by step
+ * reference.tried = ...                                        # what was tried where a step falls short
  * </pre>
  *
  * {@code @NAME} in a step's flags stands for the model that step NAME trained ({@code NAME/student.zip}
  * in the study's folder), so steps name their teacher and starting point exactly.
  */
 public record Study(String name, String title, List<Step> steps, List<String> flags, List<String> quickFlags,
-                    String teacherStep, String fpStudentStep, String repeatStep) {
+                    String teacherStep, String fpStudentStep, String repeatStep, Reference reference) {
+
+    /**
+     * Figures from elsewhere (another implementation on the same protocol) that the study's steps should
+     * reach: test top-1 in percent by step name, where they come from, and what was tried for the misses.
+     */
+    public record Reference(String source, Map<String, Double> top1, String tried) {
+        public static final Reference NONE = new Reference("", Map.of(), "");
+
+        public boolean isEmpty() {
+            return top1.isEmpty();
+        }
+    }
 
     /** The folder name of the determinism check: the repeated step, run again from scratch. */
     public static String repeatFolder(String step) {
@@ -163,7 +180,43 @@ public record Study(String name, String title, List<Step> steps, List<String> fl
         List<String> flags = split(p.getProperty("flags", ""), " ");
         List<String> quickFlags = split(p.getProperty("quick.flags", p.getProperty("flags", "")), " ");
         return new Study(name, p.getProperty("title", name).trim(), List.copyOf(steps), flags, quickFlags, teacher, fp,
-                repeat.isEmpty() ? null : repeat);
+                repeat.isEmpty() ? null : repeat, reference(p, file, seen));
+    }
+
+    private static final String REFERENCE_TOP1 = "reference.top1.";
+
+    /** The optional {@code reference.*} entries; one-line errors naming the file and the key. */
+    private static Reference reference(Properties p, Path file, Set<String> steps) {
+        Map<String, Double> top1 = new LinkedHashMap<>();
+        for (String step : steps) { // in step order
+            String v = p.getProperty(REFERENCE_TOP1 + step);
+            if (v != null) {
+                top1.put(step, percent(v.trim(), REFERENCE_TOP1 + step, file));
+            }
+        }
+        for (String key : p.stringPropertyNames()) {
+            if (key.startsWith(REFERENCE_TOP1) && !steps.contains(key.substring(REFERENCE_TOP1.length()))) {
+                throw new IllegalArgumentException("study " + file + ": " + key + " names no step of the study");
+            }
+        }
+        if (top1.isEmpty()) {
+            return Reference.NONE;
+        }
+        return new Reference(p.getProperty("reference.source", "").trim(), java.util.Collections.unmodifiableMap(top1),
+                p.getProperty("reference.tried", "").trim());
+    }
+
+    private static double percent(String v, String key, Path file) {
+        try {
+            double d = Double.parseDouble(v);
+            if (d >= 0 && d <= 100) {
+                return d;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new IllegalArgumentException("study " + file + ": " + key + " = " + v
+                + " is not a test top-1 in percent (0 to 100)");
     }
 
     private static String required(Properties p, String key, Path file) {

@@ -48,6 +48,7 @@ public final class StudyReport {
         title(md, header);
         accuracies(md);
         gains(md);
+        reference(md);
         sizes(md);
         convergence(md);
         variants(md);
@@ -168,6 +169,34 @@ public final class StudyReport {
                     g.singleSeed() ? "single seed: not tested" : g.finding() ? "finding" : "within noise"));
         }
         md.append('\n');
+    }
+
+    /** Each reference figure beside ours, and by how much ours falls short where it does. */
+    private void reference(StringBuilder md) {
+        Study.Reference ref = study.reference();
+        if (ref.isEmpty()) {
+            return;
+        }
+        md.append("## Against the reference\n\n");
+        md.append("Reference: ").append(ref.source().isEmpty() ? "(source not given)" : ref.source())
+                .append(". Ours is the mean over the seeds of the step's cell where it ran with several.\n\n");
+        md.append("| step | student | precision | cell | reference | ours | difference (points) | verdict |\n"
+                + "|---|---|---|---|---|---|---|---|\n");
+        boolean shortfall = false;
+        for (Comparisons.Against a : c.againstReference()) {
+            StepResult r = a.result();
+            boolean reached = r != null && a.difference() >= 0;
+            shortfall |= r != null && !reached;
+            md.append(String.format("| %s | %s | %s | %s | %.1f%% | %s | %s | %s |%n", a.step(),
+                    r == null ? "" : r.model(), r == null ? "" : r.precision(), r == null ? "" : Column.of(r).header(),
+                    a.reference(), r == null ? "not run" : pct(a.ours()) + (a.seeds() > 1 ? " (" + a.seeds() + " seeds)" : ""),
+                    r == null ? "" : signed(a.difference() / 100), r == null ? "" : reached ? "reached"
+                            : String.format("short by %.2f points", -a.difference())));
+        }
+        md.append('\n');
+        if (shortfall && !ref.tried().isEmpty()) {
+            md.append("Where ours falls short, what was tried: ").append(ref.tried()).append("\n\n");
+        }
     }
 
     /** Whether any cell ran with more than one seed. */

@@ -226,4 +226,41 @@ class StudyReportTest {
         has(md, "Cells run with several seeds have their spread and t-tests in \"Across seeds\" above");
         assertFalse(md.contains("No other seed was tried"), md);
     }
+
+    @Test
+    void eachReferenceFigureIsSetBesideOursAndAShortfallSaysByHowMuch() throws IOException {
+        study();
+        Path file = Study.studiesFolder(home).resolve("ref.properties");
+        String base = String.join("\n", "teacher = t", "fp-student = fp", "steps = t, fp, none, b, none2, b2",
+                "step.t = r", "step.fp = r", "step.none = r", "step.b = r", "step.none2 = r", "step.b2 = r",
+                "reference.source = PyTorch on this protocol", "reference.tried = a longer schedule",
+                "reference.top1.t = 89.5", "reference.top1.none = 83.5", "reference.top1.b = 84.1");
+        Files.writeString(file, base);
+        Study study = Study.load(home, "ref");
+        Map<String, StepResult> r = new java.util.HashMap<>();
+        r.put("t", result("t", "NONE", "resnet32", "fp32", "", 0.80, 0.88, 0.90));
+        r.put("none", seed(42, result("none", "NONE", "resnet20", "w2a4", "", 0.7, 0.8, 0.830)));
+        r.put("none2", seed(43, result("none2", "NONE", "resnet20", "w2a4", "", 0.7, 0.8, 0.834)));
+        String md = new StudyReport(study, r).render(List.of("header line"), Map.of());
+        has(md, "## Against the reference\n\nReference: PyTorch on this protocol.");
+        has(md, "| t | resnet32 | fp32 | no distillation | 89.5% | 90.00% | +0.50 | reached |");
+        // a cell run with two seeds is compared by its mean: (83.0 + 83.4) / 2 = 83.2, 0.3 short of 83.5
+        has(md, "| none | resnet20 | w2a4 | no distillation | 83.5% | 83.20% (2 seeds) | -0.30 | short by 0.30 points |");
+        has(md, "| b |  |  |  | 84.1% | not run |  |  |");
+        has(md, "Where ours falls short, what was tried: a longer schedule");
+
+        r.put("none", seed(42, result("none", "NONE", "resnet20", "w2a4", "", 0.7, 0.8, 0.840)));
+        md = new StudyReport(study, r).render(List.of("header line"), Map.of());
+        has(md, "| 83.5% | 83.70% (2 seeds) | +0.20 | reached |");
+        assertFalse(md.contains("what was tried"), "no shortfall, nothing to explain");
+
+        Files.writeString(file, base + "\nreference.top1.nope = 80");
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Study.load(home, "ref"));
+        assertTrue(e.getMessage().endsWith("reference.top1.nope names no step of the study"), e.getMessage());
+        Files.writeString(file, base + "\nreference.top1.b2 = 84%");
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Study.load(home, "ref"));
+        assertTrue(e.getMessage().endsWith("reference.top1.b2 = 84% is not a test top-1 in percent (0 to 100)"),
+                e.getMessage());
+    }
 }
