@@ -16,7 +16,7 @@ import org.apprentice.train.RunFolder;
  * the step's settings, metrics, provenance, its model's size and its done marker, and the model itself
  * (without its updater state) only for the steps that later steps use (the teacher, the full-precision
  * starting point). Kept in a folder meant to be committed ({@code resnets/results/NAME/STEP/}); a step
- * whose run folder is missing or empty is restored from there, and then counts as done. Both directions
+ * whose run folder is missing, empty or unfinished is restored from there, and then counts as done. Both directions
  * write a temporary folder and move it into place, so an interrupted copy never looks finished.
  */
 final class StepArchive {
@@ -50,13 +50,15 @@ final class StepArchive {
     }
 
     /**
-     * Restores a kept step into {@code run} when the run folder is absent or empty and {@code kept} holds the
-     * step finished by {@code command}; true when it did. A run folder with anything in it is left alone (it
-     * resumes, or is done); a kept step finished by another command is refused, naming both folders.
+     * Restores a kept step into {@code run} when the run folder has not finished (absent, empty, or cut short,
+     * e.g. where another machine or session finished the same step) and {@code kept} holds the step finished by
+     * {@code command}; true when it did. An unfinished run folder is moved aside to {@code STEP.unfinished}, not
+     * deleted. A finished run folder is left alone; a kept step finished by another command is refused, naming
+     * both folders.
      */
     static boolean restore(Path kept, Path run, String command) throws IOException {
         Path done = kept.resolve(StudyRunner.DONE);
-        if (!Files.isRegularFile(done) || !isEmptyOrAbsent(run)) {
+        if (!Files.isRegularFile(done) || Files.isRegularFile(run.resolve(StudyRunner.DONE))) {
             return false;
         }
         String keptCommand = Files.readString(done, StandardCharsets.UTF_8).trim();
@@ -72,9 +74,19 @@ final class StepArchive {
                 Files.copy(kept.resolve(name), part.resolve(name));
             }
         }
+        if (!isEmptyOrAbsent(run)) {
+            Path aside = unfinished(run);
+            delete(aside);
+            Files.move(run, aside, StandardCopyOption.ATOMIC_MOVE);
+        }
         delete(run);
         Files.move(part, run, StandardCopyOption.ATOMIC_MOVE);
         return true;
+    }
+
+    /** Where an unfinished run folder goes when a kept, finished copy of its step replaces it. */
+    static Path unfinished(Path run) {
+        return run.resolveSibling(run.getFileName() + ".unfinished");
     }
 
     static boolean kept(Path kept) {

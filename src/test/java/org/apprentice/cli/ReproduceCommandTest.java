@@ -122,7 +122,11 @@ class ReproduceCommandTest {
         assertTrue(stdout().contains("[1/7] t: done, skipped") && stdout().contains("[7/7] b-repeat: done, skipped"), stdout());
         assertFalse(stdout().contains("epoch 1/2"), stdout());
 
-        // cut after its last epoch's checkpoint, before the model was written: resumes, same numbers
+        // cut after its last epoch's checkpoint, before the model was written (so before it was kept): resumes,
+        // same numbers
+        try (var walk = Files.walk(home.resolve("resnets/results/tiny/c"))) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
         Files.delete(runs.resolve("c").resolve(org.apprentice.study.StudyRunner.DONE));
         Files.delete(runs.resolve("c").resolve("student.zip"));
         assertEquals(0, reproduce("tiny"), err.toString());
@@ -163,6 +167,18 @@ class ReproduceCommandTest {
         assertTrue(stdout().contains("[1/7] t: restored from resnets/results/tiny/t"), stdout());
         assertTrue(stdout().contains("[7/7] b-repeat: done, skipped"), stdout());
         assertFalse(stdout().contains("epoch 1/"), stdout());
+        assertEquals(first, tables(results));
+
+        // a step cut short here but finished elsewhere (kept): the finished copy wins, the unfinished folder is set aside
+        try (var walk = Files.walk(runs.resolve("none"))) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+        Files.createDirectories(runs.resolve("none"));
+        Files.writeString(runs.resolve("none/metrics.csv"), "epoch\n");
+        assertEquals(0, reproduce("tiny"), err.toString());
+        assertTrue(stdout().contains("[3/7] none: restored from resnets/results/tiny/none"), stdout());
+        assertFalse(stdout().contains("epoch 1/"), stdout());
+        assertEquals("epoch\n", Files.readString(runs.resolve("none.unfinished/metrics.csv")));
         assertEquals(first, tables(results));
 
         // a step folder left by another command is not silently reused
