@@ -47,6 +47,25 @@ public final class FashionMnist {
     }
 
     private static DataSet read(Path home, String split, int subset, long seed) {
+        Idx idx = readIdx(home, split);
+        List<Integer> keep = Subsets.stratified(idx.classes(), subset, seed, CLASSES); // its own one-line refusals
+        float[] x = new float[keep.size() * 784];
+        INDArray y = Nd4j.zeros(DataType.FLOAT, keep.size(), CLASSES);
+        for (int row = 0; row < keep.size(); row++) {
+            int i = keep.get(row);
+            for (int p = 0; p < 784; p++) {
+                x[row * 784 + p] = (float) (((idx.pixels()[i][p] & 0xff) / 255.0 - MEAN) / STD);
+            }
+            y.putScalar(row, idx.classes()[i], 1.0);
+        }
+        return new DataSet(Nd4j.create(x, new long[] {keep.size(), 1, 28, 28}), y);
+    }
+
+    /** The images and labels of one split's idx files. */
+    private record Idx(byte[][] pixels, int[] classes) {
+    }
+
+    private static Idx readIdx(Path home, String split) {
         Path folder = FashionMnistFiles.locate(home);
         File images = plain(home, folder, split + "-images-idx3-ubyte");
         File labels = plain(home, folder, split + "-labels-idx1-ubyte");
@@ -65,17 +84,7 @@ public final class FashionMnist {
                 for (int i = 0; i < count; i++) {
                     classes[i] = labelFile.readLabel();
                 }
-                List<Integer> keep = Subsets.stratified(classes, subset, seed, CLASSES);
-                float[] x = new float[keep.size() * 784];
-                INDArray y = Nd4j.zeros(DataType.FLOAT, keep.size(), CLASSES);
-                for (int row = 0; row < keep.size(); row++) {
-                    int i = keep.get(row);
-                    for (int p = 0; p < 784; p++) {
-                        x[row * 784 + p] = (float) (((pixels[i][p] & 0xff) / 255.0 - MEAN) / STD);
-                    }
-                    y.putScalar(row, classes[i], 1.0);
-                }
-                return new DataSet(Nd4j.create(x, new long[] {keep.size(), 1, 28, 28}), y);
+                return new Idx(pixels, classes);
             } finally {
                 imageFile.close();
                 labelFile.close();

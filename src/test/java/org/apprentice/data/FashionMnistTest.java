@@ -95,6 +95,10 @@ class FashionMnistTest {
         }
         assertEquals(a.getFeatures(), b.getFeatures());
         assertTrue(!a.getFeatures().equals(c.getFeatures()));
+        // a subset that cannot be stratified is the flag's own one-line error, not a file read error
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> FashionMnist.train(home, 512, 7));
+        assertEquals("--train-subset 512 is not a multiple of the 10 classes (a stratified subset keeps as many images "
+                + "of each class): use 510 or 520", e.getMessage());
     }
 
     @Test

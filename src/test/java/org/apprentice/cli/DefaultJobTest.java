@@ -1,0 +1,83 @@
+package org.apprentice.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apprentice.runtime.Backend;
+import org.apprentice.train.RunFolder;
+import org.apprentice.train.RunSettings;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The main job, at a tiny size, on the real Fashion-MNIST and the models the study keeps in the repository:
+ * the study's models score what the study recorded, both fine-tunings are the study's LSQ recipes, and the
+ * verdict is read from the printed numbers.
+ */
+class DefaultJobTest {
+    private static final Path PROJECT = Path.of(".").toAbsolutePath().normalize();
+
+    @TempDir
+    Path runs;
+
+    @BeforeAll
+    static void oneDnn() {
+        Backend.configure(); // as Main does: without it, convolutions take DL4J's slow path
+    }
+
+    @Test
+    void startsFromTheStudysModelsAndSetsSchemeCBesideItsControl() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        new DefaultJob(500, 2, runs).run(PROJECT, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        String out = bytes.toString(StandardCharsets.UTF_8);
+
+        // the committed models, evaluated here, score what the study recorded for them (90.53%, 88.80%)
+        assertTrue(out.contains("resnet32 teacher 90.53%, resnet8 88.80% top-1"), out);
+        double control = top1(out, "resnet8 w2a4 LSQ, no teacher (C's control)");
+        double apprentice = top1(out, "resnet8 w2a4 LSQ, scheme C (the apprentice)");
+        assertTrue(control > 50 && apprentice > 50, "lowered from an 88.8% model: " + control + ", " + apprentice);
+        assertTrue(out.contains(String.format("Scheme C vs its control: %+.2f points of top-1", apprentice - control)), out);
+        assertTrue(out.contains(String.format("The better ternary/4-bit student is %.2f points below",
+                88.80 - Math.max(control, apprentice))), out);
+
+        try (var folders = Files.list(runs)) {
+            Path job = folders.findFirst().orElseThrow();
+            RunSettings c = new RunFolder(job.resolve("scheme-c")).readSettings();
+            RunSettings ctl = new RunFolder(job.resolve("scheme-c-control")).readSettings();
+            assertEquals("w2a4 lsq/lsq", c.precision().label());
+            assertEquals(c.precision(), ctl.precision());
+            assertTrue(c.teacherModel().endsWith(DefaultJob.TEACHER) && !ctl.usesTeacher(), c + " / " + ctl);
+            assertEquals(List.of(500, 2), List.of(c.trainSubset(), c.epochs()));
+            assertTrue(Files.isRegularFile(job.resolve("scheme-c/student.zip")));
+        }
+    }
+
+    @Test
+    void aMissingStudyModelIsNamedWithHowToMakeIt(@TempDir Path home) throws IOException {
+        // a project folder without the study's models (Fashion-MNIST is found where the machine has it)
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new DefaultJob(500, 1, runs).run(home, new PrintStream(new ByteArrayOutputStream())));
+        assertTrue(e.getMessage().contains("teacher-resnet32/student.zip, which is missing; make it with "
+                + "'bin/apprentice reproduce fashion-mnist --steps teacher-resnet32'"), e.getMessage());
+        try (var left = Files.list(runs)) {
+            assertEquals(0, left.count(), "nothing written before the refusal");
+        }
+    }
+
+    private static double top1(String out, String label) {
+        Matcher m = Pattern.compile(Pattern.quote(label) + "\\s+(\\d+\\.\\d\\d)%").matcher(out);
+        assertTrue(m.find(), label + " in\n" + out);
+        return Double.parseDouble(m.group(1));
+    }
+}
