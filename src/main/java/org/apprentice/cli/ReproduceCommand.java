@@ -57,7 +57,7 @@ final class ReproduceCommand {
         Path kept = quick ? null : resultsFile.resolveSibling(tag);
         StudyRunner runner = new StudyRunner(home, study, quick, folder, resultsFile, invocation, kept);
         String report = runner.run((step, args) -> new TrainingRun(train(args, home, step).settings(home), home, stdout)
-                .run(), stdout, reportOnly, new LinkedHashSet<>(steps));
+                .run(), stdout, reportOnly, new LinkedHashSet<>(steps.stream().map(String::trim).toList()));
         stdout.printf("%nresults: %s%n", resultsFile);
         int from = report.indexOf("## The paper's claims");
         if (from >= 0) {

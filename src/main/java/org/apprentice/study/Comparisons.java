@@ -120,18 +120,22 @@ final class Comparisons {
     record Sweep(String title, List<StepResult> runs, List<StepResult> teachers, StepResult none) {
     }
 
-    /** The determinism check: the worst per-epoch difference of test top-1 between a step and its repeat. */
     /**
      * One reference figure against the study: {@code ours} is the mean over the seeds of the step's cell when it
      * belongs to one ({@code seeds} of them), else the step's own final top-1; null {@code result}: not run yet.
      */
     record Against(String step, StepResult result, double reference, double ours, int seeds) {
-        /** Ours minus the reference, in top-1 points. */
+        /** Ours minus the reference, in top-1 points, at the two decimals the report prints. */
         double difference() {
-            return 100 * ours - reference;
+            return Math.round(100 * (Math.round(10000 * ours) / 100.0 - reference)) / 100.0;
+        }
+
+        boolean reached() {
+            return difference() >= 0;
         }
     }
 
+    /** The determinism check: the worst per-epoch difference of test top-1 between a step and its repeat. */
     record Repeat(String step, double worst, boolean identical) {
     }
 

@@ -50,15 +50,16 @@ final class StepArchive {
     }
 
     /**
-     * Restores a kept step into {@code run} when the run folder has not finished (absent, empty, or cut short,
-     * e.g. where another machine or session finished the same step) and {@code kept} holds the step finished by
-     * {@code command}; true when it did. An unfinished run folder is moved aside to {@code STEP.unfinished}, not
-     * deleted. A finished run folder is left alone; a kept step finished by another command is refused, naming
-     * both folders.
+     * Restores a kept step into {@code run} when {@code kept} holds the step finished by {@code command} and the
+     * run folder is absent or empty, or, with {@code replaceUnfinished}, cut short (e.g. where another machine or
+     * session finished the same step); true when it did. An unfinished run folder is moved aside to
+     * {@code STEP.unfinished} (or {@code STEP.unfinished-2}, ...), never deleted. A finished run folder is left
+     * alone; a kept step finished by another command is refused, naming both folders.
      */
-    static boolean restore(Path kept, Path run, String command) throws IOException {
+    static boolean restore(Path kept, Path run, String command, boolean replaceUnfinished) throws IOException {
         Path done = kept.resolve(StudyRunner.DONE);
-        if (!Files.isRegularFile(done) || Files.isRegularFile(run.resolve(StudyRunner.DONE))) {
+        boolean replaceable = isEmptyOrAbsent(run) || (replaceUnfinished && !Files.isRegularFile(run.resolve(StudyRunner.DONE)));
+        if (!Files.isRegularFile(done) || !replaceable) {
             return false;
         }
         String keptCommand = Files.readString(done, StandardCharsets.UTF_8).trim();
@@ -75,25 +76,36 @@ final class StepArchive {
             }
         }
         if (!isEmptyOrAbsent(run)) {
-            Path aside = unfinished(run);
-            delete(aside);
-            Files.move(run, aside, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(run, freeAside(run), StandardCopyOption.ATOMIC_MOVE);
         }
         delete(run);
         Files.move(part, run, StandardCopyOption.ATOMIC_MOVE);
         return true;
     }
 
-    /** Where an unfinished run folder goes when a kept, finished copy of its step replaces it. */
-    static Path unfinished(Path run) {
-        return run.resolveSibling(run.getFileName() + ".unfinished");
+    /** The first of {@code STEP.unfinished}, {@code STEP.unfinished-2}, ... that does not exist. */
+    private static Path freeAside(Path run) {
+        Path aside = run.resolveSibling(run.getFileName() + ".unfinished");
+        for (int n = 2; Files.exists(aside); n++) {
+            aside = run.resolveSibling(run.getFileName() + ".unfinished-" + n);
+        }
+        return aside;
+    }
+
+    /** The last folder an unfinished run folder of this step was moved aside to (the highest number). */
+    static Path lastMovedAside(Path run) {
+        Path last = run.resolveSibling(run.getFileName() + ".unfinished");
+        for (int n = 2; Files.exists(run.resolveSibling(run.getFileName() + ".unfinished-" + n)); n++) {
+            last = run.resolveSibling(run.getFileName() + ".unfinished-" + n);
+        }
+        return last;
     }
 
     static boolean kept(Path kept) {
         return Files.isRegularFile(kept.resolve(StudyRunner.DONE));
     }
 
-    private static boolean isEmptyOrAbsent(Path dir) throws IOException {
+    static boolean isEmptyOrAbsent(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             return !Files.exists(dir);
         }

@@ -103,6 +103,17 @@ public record Study(String name, String title, List<Step> steps, List<String> fl
         return home.resolve("resnets").resolve("studies");
     }
 
+    /** Where a study keeps its finished steps by default, committed: {@code resnets/results/NAME/} (see the runner). */
+    public static Path keptFolder(Path home, String name) {
+        return home.resolve("resnets").resolve("results").resolve(name);
+    }
+
+    /** The step called {@code name}; a one-line error naming the study when it has none. */
+    public Step step(String name) {
+        return steps.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow(() ->
+                new IllegalArgumentException("study " + this.name + " has no step '" + name + "'"));
+    }
+
     public static Path recipesFolder(Path home) {
         return home.resolve("resnets").resolve("recipes");
     }
@@ -184,6 +195,7 @@ public record Study(String name, String title, List<Step> steps, List<String> fl
     }
 
     private static final String REFERENCE_TOP1 = "reference.top1.";
+    private static final List<String> REFERENCE_KEYS = List.of("reference.source", "reference.tried");
 
     /** The optional {@code reference.*} entries; one-line errors naming the file and the key. */
     private static Reference reference(Properties p, Path file, Set<String> steps) {
@@ -197,6 +209,10 @@ public record Study(String name, String title, List<Step> steps, List<String> fl
         for (String key : p.stringPropertyNames()) {
             if (key.startsWith(REFERENCE_TOP1) && !steps.contains(key.substring(REFERENCE_TOP1.length()))) {
                 throw new IllegalArgumentException("study " + file + ": " + key + " names no step of the study");
+            }
+            if (key.startsWith("reference.") && !key.startsWith(REFERENCE_TOP1) && !REFERENCE_KEYS.contains(key)) {
+                throw new IllegalArgumentException("study " + file + ": unknown key " + key + " (reference keys: "
+                        + String.join(", ", REFERENCE_KEYS) + ", " + REFERENCE_TOP1 + "STEP)");
             }
         }
         if (top1.isEmpty()) {

@@ -185,13 +185,15 @@ public final class StudyReport {
         boolean shortfall = false;
         for (Comparisons.Against a : c.againstReference()) {
             StepResult r = a.result();
-            boolean reached = r != null && a.difference() >= 0;
-            shortfall |= r != null && !reached;
-            md.append(String.format("| %s | %s | %s | %s | %.1f%% | %s | %s | %s |%n", a.step(),
-                    r == null ? "" : r.model(), r == null ? "" : r.precision(), r == null ? "" : Column.of(r).header(),
-                    a.reference(), r == null ? "not run" : pct(a.ours()) + (a.seeds() > 1 ? " (" + a.seeds() + " seeds)" : ""),
-                    r == null ? "" : signed(a.difference() / 100), r == null ? "" : reached ? "reached"
-                            : String.format("short by %.2f points", -a.difference())));
+            if (r == null) {
+                md.append(String.format("| %s |  |  |  | %.2f%% | not run |  |  |%n", a.step(), a.reference()));
+                continue;
+            }
+            shortfall |= !a.reached();
+            md.append(String.format("| %s | %s | %s | %s | %.2f%% | %s%s | %+.2f | %s |%n", a.step(), r.model(),
+                    r.precision(), Column.of(r).header(), a.reference(), pct(a.ours()),
+                    a.seeds() > 1 ? " (" + a.seeds() + " seeds)" : "", a.difference(),
+                    a.reached() ? "reached" : String.format("short by %.2f points", -a.difference())));
         }
         md.append('\n');
         if (shortfall && !ref.tried().isEmpty()) {

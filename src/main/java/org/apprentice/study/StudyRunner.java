@@ -92,7 +92,7 @@ public final class StudyRunner {
     public String run(StepTrainer trainer, PrintStream out, boolean reportOnly, Set<String> only) throws IOException {
         String commit = GitInfo.describe(home);
         Map<String, List<String>> jobs = jobs();
-        checkSelection(jobs.keySet(), only);
+        checkSelection(jobs.keySet(), only, reportOnly);
         Map<String, String> commands = new LinkedHashMap<>();
         jobs.forEach((name, a) -> commands.put(name, "bin/apprentice "
                 + String.join(" ", a.stream().map(this::shown).toList())));
@@ -103,8 +103,10 @@ public final class StudyRunner {
             i++;
             if (reportOnly || !(only.isEmpty() || only.contains(job.getKey()))) {
                 // a fresh machine: the report reads the steps kept for later sessions too (restoring trains nothing)
+                // (an unfinished run folder is left alone: another session may be training in it)
                 if (kept != null) {
-                    StepArchive.restore(kept.resolve(job.getKey()), folder.resolve(job.getKey()), commands.get(job.getKey()));
+                    StepArchive.restore(kept.resolve(job.getKey()), folder.resolve(job.getKey()), commands.get(job.getKey()),
+                            false);
                 }
                 continue;
             }
@@ -120,8 +122,11 @@ public final class StudyRunner {
                             PrintStream out) throws IOException {
         Path dir = folder.resolve(name);
         Path done = dir.resolve(DONE);
-        if (kept != null && StepArchive.restore(kept.resolve(name), dir, command)) {
-            out.printf("[%d/%d] %s: restored from %s%n", i, of, name, shown(kept.resolve(name).toString()));
+        boolean unfinished = !StepArchive.isEmptyOrAbsent(dir) && !Files.isRegularFile(done);
+        if (kept != null && StepArchive.restore(kept.resolve(name), dir, command, true)) {
+            out.printf("[%d/%d] %s: restored from %s%s%n", i, of, name, shown(kept.resolve(name).toString()),
+                    unfinished ? " (finished there; the unfinished run folder here was moved aside to "
+                            + shown(StepArchive.lastMovedAside(dir).toString()) + ")" : "");
         }
         if (Files.isRegularFile(done)) {
             String previous = Files.readString(done, StandardCharsets.UTF_8).trim();
@@ -134,12 +139,6 @@ public final class StudyRunner {
                 StepArchive.keep(dir, kept.resolve(name), usedLater(name)); // finished before steps were kept
             }
             return false;
-        }
-        for (String used : usedBy(name)) {
-            if (!Files.isRegularFile(folder.resolve(used).resolve(DONE))) {
-                throw new IllegalArgumentException("study step " + name + " uses @" + used + ", which has not run yet: "
-                        + "run it first, or add it to --steps");
-            }
         }
         List<String> stepArgs = new ArrayList<>(args);
         if (Files.isRegularFile(dir.resolve("latest"))) {
@@ -155,12 +154,26 @@ public final class StudyRunner {
         return true;
     }
 
-    /** Refuses, in one line, a selected step the study does not have. */
-    private void checkSelection(Set<String> jobs, Set<String> only) {
+    /**
+     * Refuses, in one line and before anything trains, a selected step the study does not have, and one whose
+     * teacher or starting point ({@code @STEP}) is neither selected too nor finished (here or kept).
+     */
+    private void checkSelection(Set<String> jobs, Set<String> only, boolean reportOnly) {
+        if (reportOnly && !only.isEmpty()) {
+            throw new IllegalArgumentException("--steps runs steps, --report-only runs none: give one of them");
+        }
         for (String name : only) {
             if (!jobs.contains(name)) {
                 throw new IllegalArgumentException("--steps: study " + study.name() + " has no step '" + name
                         + "'; its steps: " + String.join(", ", jobs));
+            }
+            for (String used : usedBy(name)) {
+                boolean finished = Files.isRegularFile(folder.resolve(used).resolve(DONE))
+                        || (kept != null && StepArchive.kept(kept.resolve(used)));
+                if (!only.contains(used) && !finished) {
+                    throw new IllegalArgumentException("--steps: study step " + name + " uses @" + used
+                            + ", which has not run yet: run it first, or add it to --steps");
+                }
             }
         }
     }

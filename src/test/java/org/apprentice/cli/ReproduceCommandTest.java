@@ -176,9 +176,23 @@ class ReproduceCommandTest {
         Files.createDirectories(runs.resolve("none"));
         Files.writeString(runs.resolve("none/metrics.csv"), "epoch\n");
         assertEquals(0, reproduce("tiny"), err.toString());
-        assertTrue(stdout().contains("[3/7] none: restored from resnets/results/tiny/none"), stdout());
+        assertTrue(stdout().contains("[3/7] none: restored from resnets/results/tiny/none (finished there; the "
+                + "unfinished run folder here was moved aside to runs/reproduce/tiny/none.unfinished)"), stdout());
         assertFalse(stdout().contains("epoch 1/"), stdout());
         assertEquals("epoch\n", Files.readString(runs.resolve("none.unfinished/metrics.csv")));
+        assertEquals(first, tables(results));
+        // again: the first folder set aside is kept, the second gets a name of its own; --report-only moves nothing
+        try (var walk = Files.walk(runs.resolve("none"))) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+        Files.createDirectories(runs.resolve("none"));
+        Files.writeString(runs.resolve("none/metrics.csv"), "epoch,again\n");
+        assertEquals(0, reproduce("tiny", "--report-only"), err.toString());
+        assertEquals("epoch,again\n", Files.readString(runs.resolve("none/metrics.csv")), "--report-only moved nothing");
+        assertEquals(0, reproduce("tiny"), err.toString());
+        assertEquals("epoch\n", Files.readString(runs.resolve("none.unfinished/metrics.csv")));
+        assertEquals("epoch,again\n", Files.readString(runs.resolve("none.unfinished-2/metrics.csv")));
+        assertTrue(stdout().contains("moved aside to runs/reproduce/tiny/none.unfinished-2)"), stdout());
         assertEquals(first, tables(results));
 
         // a step folder left by another command is not silently reused
@@ -213,14 +227,20 @@ class ReproduceCommandTest {
         Path runs = home.resolve("runs/reproduce/tiny");
         // b needs the teacher t, which has not run: refused in one line, nothing trained
         assertEquals(Main.USAGE_ERROR, reproduce("tiny", "--steps", "b"));
-        assertTrue(err.toString().contains("study step b uses @t, which has not run yet"), err.toString());
+        assertTrue(err.toString().contains("--steps: study step b uses @t, which has not run yet"), err.toString());
         assertEquals(1, err.toString().strip().lines().count(), err.toString());
         assertFalse(Files.exists(runs.resolve("b/student.zip")));
+        // refused before anything trains, even when an earlier selected step needs nothing
+        assertEquals(Main.USAGE_ERROR, reproduce("tiny", "--steps", "none,b"));
+        assertTrue(err.toString().contains("--steps: study step b uses @t, which has not run yet"), err.toString());
+        assertFalse(Files.exists(runs.resolve("none")), "none was not trained before the refusal");
+        assertEquals(Main.USAGE_ERROR, reproduce("tiny", "--steps", "t", "--report-only"));
+        assertTrue(err.toString().contains("--steps runs steps, --report-only runs none"), err.toString());
         assertEquals(Main.USAGE_ERROR, reproduce("tiny", "--steps", "t,nope"));
         assertTrue(err.toString().contains("--steps: study tiny has no step 'nope'; its steps: t, fp, none, a, b, c, b-repeat"),
                 err.toString());
 
-        assertEquals(0, reproduce("tiny", "--steps", "t,b"), err.toString());
+        assertEquals(0, reproduce("tiny", "--steps", "t, b"), err.toString());
         assertTrue(Files.isRegularFile(runs.resolve("t/student.zip")) && Files.isRegularFile(runs.resolve("b/student.zip")));
         for (String other : List.of("fp", "none", "a", "c", "b-repeat")) {
             assertFalse(Files.exists(runs.resolve(other)), other + " was not asked for");
