@@ -27,7 +27,10 @@ final class StudyFindings {
     static List<String> of(Comparisons c) {
         List<String> findings = new ArrayList<>();
         for (Gain g : c.gains()) {
-            gains(g, c.fpStudent(), findings);
+            var cells = c.seedCells().get(g.row().config());
+            boolean seeds = cells != null && cells.values().stream().anyMatch(cell -> cell.n() > 1);
+            gains(g, seeds ? g.row().config() + " (first seed; the seeds' means follow)" : g.row().config().toString(),
+                    c.fpStudent(), findings);
         }
         for (Comparisons.SeedGain g : c.seedGains()) {
             seeds(g, findings);
@@ -48,8 +51,8 @@ final class StudyFindings {
         return findings;
     }
 
-    private static void gains(Gain g, StepResult fp, List<String> findings) {
-        String config = g.row().config().toString();
+    /** The first seed's claims of one configuration, each starting with {@code config}. */
+    private static void gains(Gain g, String config, StepResult fp, List<String> findings) {
         StepResult best = g.best();
         StepResult none = g.none();
         if (best != null && fp != null) {

@@ -221,7 +221,7 @@ class StudyReportTest {
         has(md, "within the seeds' noise, NOT a finding");
         has(md, "resnet20 w2a4: B vs none over 3 and 3 seeds: +1.17 points");
         has(md, "a finding, clear of the seeds' noise");
-        has(md, "resnet20 w2a4: scheme C is 0.05 points above its control, the same lowered model fine-tuned as long "
+        has(md, "resnet20 w2a4 (first seed; the seeds' means follow): scheme C is 0.05 points above its control, the same lowered model fine-tuned as long "
                 + "without a teacher (87.30% vs 87.25%, first seed): distillation adds to what the extra epochs add.");
         has(md, "Cells run with several seeds have their spread and t-tests in \"Across seeds\" above");
         assertFalse(md.contains("No other seed was tried"), md);
