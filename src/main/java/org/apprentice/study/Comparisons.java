@@ -124,15 +124,33 @@ final class Comparisons {
      * One reference figure against the study: {@code ours} is the mean over the seeds of the step's cell when it
      * belongs to one ({@code seeds} of them), else the step's own final top-1; null {@code result}: not run yet.
      */
-    record Against(String step, StepResult result, double reference, double ours, int seeds) {
-        /** Ours minus the reference, in top-1 points, at the two decimals the report prints. */
+    record Against(String step, StepResult result, double reference, double ours, int seeds, List<Trial> trials) {
         double difference() {
-            return Math.round(100 * (Math.round(10000 * ours) / 100.0 - reference)) / 100.0;
+            return pointsAbove(ours, reference);
         }
 
         boolean reached() {
             return difference() >= 0;
         }
+    }
+
+    /**
+     * A step run to bring {@code tried} to its reference figure, with what it changes from that step's flags;
+     * null {@code result}: not run yet. Trials are single runs, never seeds of a cell.
+     */
+    record Trial(String step, String tried, String changes, StepResult result, double reference) {
+        double difference() {
+            return pointsAbove(result.finalTop1(), reference);
+        }
+
+        boolean reached() {
+            return difference() >= 0;
+        }
+    }
+
+    /** {@code top1} (a fraction) minus {@code reference} (percent), in top-1 points at the two decimals the report prints. */
+    static double pointsAbove(double top1, double reference) {
+        return Math.round(100 * (Math.round(10000 * top1) / 100.0 - reference)) / 100.0;
     }
 
     /** The determinism check: the worst per-epoch difference of test top-1 between a step and its repeat. */
@@ -192,6 +210,11 @@ final class Comparisons {
     }
 
     /** The complete result of a step, or null. */
+    /** Whether {@code r} is a trial to reach a reference figure: reported there only, never in a cell or a sweep. */
+    private boolean trial(StepResult r) {
+        return study.reference().isTrial(r.step());
+    }
+
     StepResult done(String step) {
         return complete(results.get(step));
     }
@@ -225,7 +248,7 @@ final class Comparisons {
         Map<Config, Map<Column, List<StepResult>>> table = new LinkedHashMap<>();
         for (Study.Step s : study.steps()) {
             StepResult r = results.get(s.name());
-            if (r == null || s.name().equals(study.teacherStep())) {
+            if (r == null || s.name().equals(study.teacherStep()) || trial(r)) {
                 continue;
             }
             boolean teacherless = !r.settings().usesTeacher();
@@ -323,7 +346,7 @@ final class Comparisons {
         rows().forEach(r -> rows.put(r.config(), r));
         List<Variant> variants = new ArrayList<>();
         for (StepResult r : results.values()) {
-            boolean variant = r.complete() && r.settings().usesTeacher() && r.temperature() != mainTemperature
+            boolean variant = r.complete() && !trial(r) && r.settings().usesTeacher() && r.temperature() != mainTemperature
                     && (r.scheme() == Scheme.A || r.teacherModel().equals(mainTeacher));
             if (variant) {
                 Row row = rows.get(new Config(r.model(), r.precision()));
@@ -338,7 +361,7 @@ final class Comparisons {
     List<Sweep> sweeps() {
         Map<String, List<StepResult>> byStudent = new LinkedHashMap<>();
         for (StepResult r : results.values()) {
-            if (r.scheme() == Scheme.B && r.complete()) {
+            if (r.scheme() == Scheme.B && r.complete() && !trial(r)) {
                 byStudent.computeIfAbsent(r.model() + " " + r.precision() + ", scheme B, T=" + num(r.temperature()),
                         k -> new ArrayList<>()).add(r);
             }
@@ -369,9 +392,21 @@ final class Comparisons {
             StepResult r = done(step);
             Cell cell = r == null ? null : cellOf(r);
             rows.add(new Against(step, r, reference, cell != null ? cell.mean() : r == null ? Double.NaN : r.finalTop1(),
-                    cell != null ? cell.n() : r == null ? 0 : 1));
+                    cell != null ? cell.n() : r == null ? 0 : 1, trialsOf(step, reference)));
         });
         return rows;
+    }
+
+    /** The trial steps that try to bring {@code step} to its reference figure, in step order. */
+    private List<Trial> trialsOf(String step, double reference) {
+        List<Trial> trials = new ArrayList<>();
+        study.reference().trials().forEach((trial, tried) -> {
+            if (tried.equals(step)) {
+                trials.add(new Trial(trial, tried, study.step(trial).differencesFrom(study.step(tried)), done(trial),
+                        reference));
+            }
+        });
+        return trials;
     }
 
     /** The low-precision cell whose seeds include {@code r}, or null. */

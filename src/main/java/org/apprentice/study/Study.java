@@ -33,6 +33,8 @@ import java.util.stream.Stream;
  * reference.source = PyTorch 1.13 on this protocol, one seed   # optional: figures each step should reach
  * reference.top1.w2a4-b = 84.1                                 # test top-1 in percent, by step
  * reference.tried = ...                                        # what was tried where a step falls short
+ * reference.trial.b-lr0.01 = w2a4-b   # step b-lr0.01 tries to bring w2a4-b to its reference figure; trials
+ *                                    # are reported with the reference, never as seeds of a cell
  * </pre>
  *
  * {@code @NAME} in a step's flags stands for the model that step NAME trained ({@code NAME/student.zip}
@@ -43,13 +45,18 @@ public record Study(String name, String title, List<Step> steps, List<String> fl
 
     /**
      * Figures from elsewhere (another implementation on the same protocol) that the study's steps should
-     * reach: test top-1 in percent by step name, where they come from, and what was tried for the misses.
+     * reach: test top-1 in percent by step name, where they come from, what was tried for the misses, and the
+     * trial steps run to close them (trial step to the step whose figure it tries to reach, in step order).
      */
-    public record Reference(String source, Map<String, Double> top1, String tried) {
-        public static final Reference NONE = new Reference("", Map.of(), "");
+    public record Reference(String source, Map<String, Double> top1, String tried, Map<String, String> trials) {
+        public static final Reference NONE = new Reference("", Map.of(), "", Map.of());
 
         public boolean isEmpty() {
             return top1.isEmpty();
+        }
+
+        public boolean isTrial(String step) {
+            return trials.containsKey(step);
         }
     }
 
@@ -91,6 +98,32 @@ public record Study(String name, String title, List<Step> steps, List<String> fl
             }
             args.addAll(List.of("--out", folder.resolve(name).toString()));
             return args;
+        }
+
+        /** This step's own options, each with its value ("" for a switch), in order. */
+        public Map<String, String> options() {
+            Map<String, String> options = new LinkedHashMap<>();
+            for (int i = 0; i < flags.size(); i++) {
+                boolean withValue = i + 1 < flags.size() && !flags.get(i + 1).startsWith("--");
+                options.put(flags.get(i), withValue ? flags.get(++i) : "");
+            }
+            return options;
+        }
+
+        /** What this step changes from {@code base}: another recipe, and the options it adds or sets otherwise. */
+        public String differencesFrom(Step base) {
+            List<String> changes = new ArrayList<>();
+            if (!recipe.equals(base.recipe)) {
+                changes.add("recipe " + recipe);
+            }
+            Map<String, String> theirs = base.options();
+            options().forEach((option, value) -> {
+                if (!value.equals(theirs.get(option))) {
+                    changes.add(value.isEmpty() ? option : option + " " + value);
+                }
+            });
+            theirs.keySet().stream().filter(o -> !options().containsKey(o)).forEach(o -> changes.add("without " + o));
+            return changes.isEmpty() ? "nothing" : String.join(", ", changes);
         }
     }
 
@@ -195,6 +228,7 @@ public record Study(String name, String title, List<Step> steps, List<String> fl
     }
 
     private static final String REFERENCE_TOP1 = "reference.top1.";
+    private static final String REFERENCE_TRIAL = "reference.trial.";
     private static final List<String> REFERENCE_KEYS = List.of("reference.source", "reference.tried");
 
     /** The optional {@code reference.*} entries; one-line errors naming the file and the key. */
@@ -207,19 +241,38 @@ public record Study(String name, String title, List<Step> steps, List<String> fl
             }
         }
         for (String key : p.stringPropertyNames()) {
-            if (key.startsWith(REFERENCE_TOP1) && !steps.contains(key.substring(REFERENCE_TOP1.length()))) {
+            boolean perStep = key.startsWith(REFERENCE_TOP1) || key.startsWith(REFERENCE_TRIAL);
+            if (perStep && !steps.contains(key.substring(key.indexOf('.', "reference.".length()) + 1))) {
                 throw new IllegalArgumentException("study " + file + ": " + key + " names no step of the study");
             }
-            if (key.startsWith("reference.") && !key.startsWith(REFERENCE_TOP1) && !REFERENCE_KEYS.contains(key)) {
+            if (key.startsWith("reference.") && !perStep && !REFERENCE_KEYS.contains(key)) {
                 throw new IllegalArgumentException("study " + file + ": unknown key " + key + " (reference keys: "
-                        + String.join(", ", REFERENCE_KEYS) + ", " + REFERENCE_TOP1 + "STEP)");
+                        + String.join(", ", REFERENCE_KEYS) + ", " + REFERENCE_TOP1 + "STEP, " + REFERENCE_TRIAL + "STEP)");
             }
         }
+        Map<String, String> trials = trials(p, file, steps, top1);
         if (top1.isEmpty()) {
             return Reference.NONE;
         }
         return new Reference(p.getProperty("reference.source", "").trim(), java.util.Collections.unmodifiableMap(top1),
-                p.getProperty("reference.tried", "").trim());
+                p.getProperty("reference.tried", "").trim(), java.util.Collections.unmodifiableMap(trials));
+    }
+
+    /** {@code reference.trial.STEP = TRIED}, in step order: each trial must try a step that has a reference figure. */
+    private static Map<String, String> trials(Properties p, Path file, Set<String> steps, Map<String, Double> top1) {
+        Map<String, String> trials = new LinkedHashMap<>();
+        for (String step : steps) {
+            String tried = p.getProperty(REFERENCE_TRIAL + step);
+            if (tried == null) {
+                continue;
+            }
+            if (!top1.containsKey(tried.trim()) || tried.trim().equals(step)) {
+                throw new IllegalArgumentException("study " + file + ": " + REFERENCE_TRIAL + step + " = " + tried.trim()
+                        + " names no other step with a " + REFERENCE_TOP1 + "STEP figure");
+            }
+            trials.put(step, tried.trim());
+        }
+        return trials;
     }
 
     private static double percent(String v, String key, Path file) {

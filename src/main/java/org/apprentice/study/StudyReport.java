@@ -196,9 +196,32 @@ public final class StudyReport {
                     a.reached() ? "reached" : String.format("short by %.2f points", -a.difference())));
         }
         md.append('\n');
+        trials(md, c.againstReference().stream().flatMap(a -> a.trials().stream()).toList());
         if (shortfall && !ref.tried().isEmpty()) {
             md.append("Where ours falls short, what was tried: ").append(ref.tried()).append("\n\n");
         }
+    }
+
+    /** The steps run to reach a reference figure: what each changes, and where it landed (one seed each). */
+    private static void trials(StringBuilder md, List<Comparisons.Trial> trials) {
+        if (trials.isEmpty()) {
+            return;
+        }
+        md.append("Trials to reach a reference figure: one seed each, each changing the step it tries as shown; "
+                + "they are not seeds of any cell above.\n\n");
+        md.append("| trial | tries | changes | reference | top-1 | difference (points) | verdict |\n"
+                + "|---|---|---|---|---|---|---|\n");
+        for (Comparisons.Trial t : trials) {
+            if (t.result() == null) {
+                md.append(String.format("| %s | %s | %s | %.2f%% | not run |  |  |%n", t.step(), t.tried(), t.changes(),
+                        t.reference()));
+                continue;
+            }
+            md.append(String.format("| %s | %s | %s | %.2f%% | %s | %+.2f | %s |%n", t.step(), t.tried(), t.changes(),
+                    t.reference(), pct(t.result().finalTop1()), t.difference(),
+                    t.reached() ? "reached" : String.format("short by %.2f points", -t.difference())));
+        }
+        md.append('\n');
     }
 
     /** Whether any cell ran with more than one seed. */

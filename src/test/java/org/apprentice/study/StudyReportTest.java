@@ -266,10 +266,42 @@ class StudyReportTest {
         Files.writeString(file, base + "\nreference.sources = typo");
         e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Study.load(home, "ref"));
         assertTrue(e.getMessage().endsWith("unknown key reference.sources (reference keys: reference.source, "
-                + "reference.tried, reference.top1.STEP)"), e.getMessage());
+                + "reference.tried, reference.top1.STEP, reference.trial.STEP)"), e.getMessage());
         Files.writeString(file, base + "\nreference.top1.b2 = 84%");
         e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Study.load(home, "ref"));
         assertTrue(e.getMessage().endsWith("reference.top1.b2 = 84% is not a test top-1 in percent (0 to 100)"),
                 e.getMessage());
+    }
+
+    @Test
+    void trialsAreReportedWithTheReferenceAndNeverCountedAsSeeds() throws IOException {
+        study();
+        Path file = Study.studiesFolder(home).resolve("trials.properties");
+        String base = String.join("\n", "teacher = t", "fp-student = fp", "steps = t, fp, c, c-lr, c-long",
+                "step.t = r", "step.fp = r", "step.c = r --teacher-model @t --student-init @fp",
+                "step.c-lr = r --teacher-model @t --student-init @fp --lr 0.001",
+                "step.c-long = r --teacher-model @t --epochs 12",
+                "reference.top1.c = 87.3", "reference.trial.c-lr = c", "reference.trial.c-long = c");
+        Files.writeString(file, base);
+        Study study = Study.load(home, "trials");
+        Map<String, StepResult> r = new java.util.HashMap<>();
+        r.put("t", result("t", "NONE", "resnet32", "fp32", "", 0.80, 0.88, 0.90));
+        r.put("c", result("c", "C", "resnet20", "w2a4", "resnet32", 0.80, 0.84, 0.85));
+        r.put("c-lr", result("c-lr", "C", "resnet20", "w2a4", "resnet32", 0.86, 0.87, 0.875));
+        String md = new StudyReport(study, r).render(List.of("header line"), Map.of());
+        // the trial ran the same configuration and seed, yet c stays one run: 85.00%, not the mean with 87.50%
+        has(md, "| c | resnet20 | w2a4 | scheme C | 87.30% | 85.00% | -2.30 | short by 2.30 points |");
+        has(md, "| c-lr | c | --lr 0.001 | 87.30% | 87.50% | +0.20 | reached |");
+        has(md, "| c-long | c | --epochs 12, without --student-init | 87.30% | not run |  |  |");
+        assertFalse(md.contains("C vs"), "one seed of c and no control: no seed comparison\n" + md);
+
+        Files.writeString(file, base.replace("reference.trial.c-long = c", "reference.trial.c-long = t"));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Study.load(home, "trials"));
+        assertTrue(e.getMessage().endsWith("reference.trial.c-long = t names no other step with a reference.top1.STEP "
+                + "figure"), e.getMessage());
+        Files.writeString(file, base + "\nreference.trial.c-short = c");
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Study.load(home, "trials"));
+        assertTrue(e.getMessage().endsWith("reference.trial.c-short names no step of the study"), e.getMessage());
     }
 }
