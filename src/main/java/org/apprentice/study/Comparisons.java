@@ -11,7 +11,8 @@ import org.apprentice.kd.Scheme;
 /**
  * The comparisons a study's results support, as typed values: the main table (one row per student model and
  * precision, one result per scheme, all with the main teacher at the main temperature), the gains over the
- * no-distillation student, the temperature variants, the teacher-size sweeps and the repeat check.
+ * no-distillation student, the temperature variants, the teacher-size sweeps, the repeat check, and the reference
+ * figures against our cells with the trials run to reach them (which no other comparison uses).
  * {@link StudyFindings} words them; {@link StudyReport} lays them out as Markdown.
  */
 final class Comparisons {
@@ -123,8 +124,10 @@ final class Comparisons {
     /**
      * One reference figure against the study: {@code ours} is the mean over the seeds of the step's cell when it
      * belongs to one ({@code seeds} of them), else the step's own final top-1; null {@code result}: not run yet.
+     * {@code trials}: the steps run to reach this figure.
      */
     record Against(String step, StepResult result, double reference, double ours, int seeds, List<Trial> trials) {
+        /** Ours minus the reference, in top-1 points, at the two decimals the report prints. */
         double difference() {
             return pointsAbove(ours, reference);
         }
@@ -138,9 +141,16 @@ final class Comparisons {
      * A step run to bring {@code tried} to its reference figure, with what it changes from that step's flags;
      * null {@code result}: not run yet. Trials are single runs, never seeds of a cell.
      */
-    record Trial(String step, String tried, String changes, StepResult result, double reference) {
+    record Trial(String step, String tried, String changes, StepResult result, StepResult triedResult,
+                 double reference) {
         double difference() {
             return pointsAbove(result.finalTop1(), reference);
+        }
+
+        /** The trial's final top-1 minus the tried step's (its first seed), in points; NaN until both have run. */
+        double change() {
+            return result == null || triedResult == null ? Double.NaN
+                    : pointsAbove(result.finalTop1(), Math.round(10000 * triedResult.finalTop1()) / 100.0);
         }
 
         boolean reached() {
@@ -160,7 +170,10 @@ final class Comparisons {
     static final Column[] DISTILLATION = {Column.A, Column.B, Column.C};
 
     private final Study study;
+    /** The steps' results, trials to reach a reference figure excepted: every comparison is made from these. */
     private final Map<String, StepResult> results = new LinkedHashMap<>();
+    /** The trials' results: reported beside the reference figure they try to reach, and in no comparison. */
+    private final Map<String, StepResult> trials = new LinkedHashMap<>();
     private final StepResult repeat;
     /** The temperature of the study's first distillation step: the main table's; other temperatures are variants. */
     private final double mainTemperature;
@@ -172,7 +185,7 @@ final class Comparisons {
         for (Study.Step s : study.steps()) {
             StepResult r = results.get(s.name());
             if (r != null) {
-                this.results.put(s.name(), r);
+                (study.reference().isTrial(s.name()) ? trials : this.results).put(s.name(), r);
             }
         }
         this.mainTemperature = this.results.values().stream().filter(r -> r.settings().usesTeacher())
@@ -200,23 +213,19 @@ final class Comparisons {
         return mainTemperature;
     }
 
-    /** Every step's result that has at least one epoch, in step order. */
+    /** Every step's result that has at least one epoch, trials included, in step order. */
     List<StepResult> results() {
-        return List.copyOf(results.values());
+        return study.steps().stream().map(s -> results.getOrDefault(s.name(), trials.get(s.name())))
+                .filter(java.util.Objects::nonNull).toList();
     }
 
     static StepResult complete(StepResult r) {
         return r != null && r.complete() ? r : null;
     }
 
-    /** The complete result of a step, or null. */
-    /** Whether {@code r} is a trial to reach a reference figure: reported there only, never in a cell or a sweep. */
-    private boolean trial(StepResult r) {
-        return study.reference().isTrial(r.step());
-    }
-
+    /** The complete result of a step (a trial's too), or null. */
     StepResult done(String step) {
-        return complete(results.get(step));
+        return complete(results.containsKey(step) ? results.get(step) : trials.get(step));
     }
 
     StepResult teacher() {
@@ -248,7 +257,7 @@ final class Comparisons {
         Map<Config, Map<Column, List<StepResult>>> table = new LinkedHashMap<>();
         for (Study.Step s : study.steps()) {
             StepResult r = results.get(s.name());
-            if (r == null || s.name().equals(study.teacherStep()) || trial(r)) {
+            if (r == null || s.name().equals(study.teacherStep())) {
                 continue;
             }
             boolean teacherless = !r.settings().usesTeacher();
@@ -346,7 +355,7 @@ final class Comparisons {
         rows().forEach(r -> rows.put(r.config(), r));
         List<Variant> variants = new ArrayList<>();
         for (StepResult r : results.values()) {
-            boolean variant = r.complete() && !trial(r) && r.settings().usesTeacher() && r.temperature() != mainTemperature
+            boolean variant = r.complete() && r.settings().usesTeacher() && r.temperature() != mainTemperature
                     && (r.scheme() == Scheme.A || r.teacherModel().equals(mainTeacher));
             if (variant) {
                 Row row = rows.get(new Config(r.model(), r.precision()));
@@ -361,7 +370,7 @@ final class Comparisons {
     List<Sweep> sweeps() {
         Map<String, List<StepResult>> byStudent = new LinkedHashMap<>();
         for (StepResult r : results.values()) {
-            if (r.scheme() == Scheme.B && r.complete() && !trial(r)) {
+            if (r.scheme() == Scheme.B && r.complete()) {
                 byStudent.computeIfAbsent(r.model() + " " + r.precision() + ", scheme B, T=" + num(r.temperature()),
                         k -> new ArrayList<>()).add(r);
             }
@@ -399,14 +408,14 @@ final class Comparisons {
 
     /** The trial steps that try to bring {@code step} to its reference figure, in step order. */
     private List<Trial> trialsOf(String step, double reference) {
-        List<Trial> trials = new ArrayList<>();
+        List<Trial> found = new ArrayList<>();
         study.reference().trials().forEach((trial, tried) -> {
             if (tried.equals(step)) {
-                trials.add(new Trial(trial, tried, study.step(trial).differencesFrom(study.step(tried)), done(trial),
-                        reference));
+                found.add(new Trial(trial, tried, study.step(trial).differencesFrom(study.step(tried), study.flags()),
+                        done(trial), done(tried), reference));
             }
         });
-        return trials;
+        return found;
     }
 
     /** The low-precision cell whose seeds include {@code r}, or null. */

@@ -100,29 +100,43 @@ public record Study(String name, String title, List<Step> steps, List<String> fl
             return args;
         }
 
-        /** This step's own options, each with its value ("" for a switch), in order. */
-        public Map<String, String> options() {
+        /** The options this step runs with: the study's flags, overridden by its own; each with its value ("" for a switch). */
+        public Map<String, String> options(List<String> studyFlags) {
+            Map<String, String> options = options(studyFlags, "the study's flags");
+            options.putAll(options(flags, "step " + name));
+            return options;
+        }
+
+        /** {@code words} as options with their values ("" for a switch), in order; an option given twice is refused. */
+        private static Map<String, String> options(List<String> words, String where) {
             Map<String, String> options = new LinkedHashMap<>();
-            for (int i = 0; i < flags.size(); i++) {
-                boolean withValue = i + 1 < flags.size() && !flags.get(i + 1).startsWith("--");
-                options.put(flags.get(i), withValue ? flags.get(++i) : "");
+            for (int i = 0; i < words.size(); i++) {
+                boolean withValue = i + 1 < words.size() && !words.get(i + 1).startsWith("--");
+                if (options.put(words.get(i), withValue ? words.get(i + 1) : "") != null) {
+                    throw new IllegalArgumentException(where + ": " + words.get(i) + " is given twice");
+                }
+                i += withValue ? 1 : 0;
             }
             return options;
         }
 
-        /** What this step changes from {@code base}: another recipe, and the options it adds or sets otherwise. */
-        public String differencesFrom(Step base) {
+        /**
+         * What this step changes from {@code base}, both run with {@code studyFlags}: another recipe, and the
+         * options it adds or sets otherwise; "nothing" when they run alike.
+         */
+        public String differencesFrom(Step base, List<String> studyFlags) {
             List<String> changes = new ArrayList<>();
             if (!recipe.equals(base.recipe)) {
                 changes.add("recipe " + recipe);
             }
-            Map<String, String> theirs = base.options();
-            options().forEach((option, value) -> {
+            Map<String, String> ours = options(studyFlags);
+            Map<String, String> theirs = base.options(studyFlags);
+            ours.forEach((option, value) -> {
                 if (!value.equals(theirs.get(option))) {
                     changes.add(value.isEmpty() ? option : option + " " + value);
                 }
             });
-            theirs.keySet().stream().filter(o -> !options().containsKey(o)).forEach(o -> changes.add("without " + o));
+            theirs.keySet().stream().filter(o -> !ours.containsKey(o)).forEach(o -> changes.add("without " + o));
             return changes.isEmpty() ? "nothing" : String.join(", ", changes);
         }
     }
@@ -223,8 +237,35 @@ public record Study(String name, String title, List<Step> steps, List<String> fl
         }
         List<String> flags = split(p.getProperty("flags", ""), " ");
         List<String> quickFlags = split(p.getProperty("quick.flags", p.getProperty("flags", "")), " ");
+        for (Step s : steps) {
+            try {
+                s.options(flags);
+                s.options(quickFlags);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("study " + file + ": " + e.getMessage());
+            }
+        }
+        Reference reference = reference(p, file, seen);
+        checkTrials(reference, steps, List.of(teacher, fp), file);
         return new Study(name, p.getProperty("title", name).trim(), List.copyOf(steps), flags, quickFlags, teacher, fp,
-                repeat.isEmpty() ? null : repeat, reference(p, file, seen));
+                repeat.isEmpty() ? null : repeat, reference);
+    }
+
+    /**
+     * A trial only tries: it has no reference figure of its own, is neither the teacher nor the full-precision
+     * student, and no other step starts from its model (which would carry it into a cell).
+     */
+    private static void checkTrials(Reference reference, List<Step> steps, List<String> roles, Path file) {
+        for (String trial : reference.trials().keySet()) {
+            String why = reference.top1().containsKey(trial) ? "has its own " + REFERENCE_TOP1 + trial
+                    : roles.contains(trial) ? "is the study's teacher or full-precision student"
+                    : steps.stream().filter(s -> s.uses().contains(trial)).map(s -> "is used by step " + s.name())
+                            .findFirst().orElse(null);
+            if (why != null) {
+                throw new IllegalArgumentException("study " + file + ": " + REFERENCE_TRIAL + trial + ": the trial " + why
+                        + "; a trial only tries to bring another step to its reference figure");
+            }
+        }
     }
 
     private static final String REFERENCE_TOP1 = "reference.top1.";
@@ -242,7 +283,8 @@ public record Study(String name, String title, List<Step> steps, List<String> fl
         }
         for (String key : p.stringPropertyNames()) {
             boolean perStep = key.startsWith(REFERENCE_TOP1) || key.startsWith(REFERENCE_TRIAL);
-            if (perStep && !steps.contains(key.substring(key.indexOf('.', "reference.".length()) + 1))) {
+            if (perStep && !steps.contains(key.substring((key.startsWith(REFERENCE_TOP1) ? REFERENCE_TOP1 : REFERENCE_TRIAL)
+                    .length()))) {
                 throw new IllegalArgumentException("study " + file + ": " + key + " names no step of the study");
             }
             if (key.startsWith("reference.") && !perStep && !REFERENCE_KEYS.contains(key)) {
@@ -266,9 +308,13 @@ public record Study(String name, String title, List<Step> steps, List<String> fl
             if (tried == null) {
                 continue;
             }
-            if (!top1.containsKey(tried.trim()) || tried.trim().equals(step)) {
-                throw new IllegalArgumentException("study " + file + ": " + REFERENCE_TRIAL + step + " = " + tried.trim()
-                        + " names no other step with a " + REFERENCE_TOP1 + "STEP figure");
+            if (tried.trim().equals(step)) {
+                throw new IllegalArgumentException("study " + file + ": " + REFERENCE_TRIAL + step + " tries itself; "
+                        + "name the step whose reference figure it tries to reach");
+            }
+            if (!top1.containsKey(tried.trim())) {
+                throw new IllegalArgumentException("study " + file + ": " + REFERENCE_TRIAL + step + " = '" + tried.trim()
+                        + "' names no step with a " + REFERENCE_TOP1 + "STEP figure");
             }
             trials.put(step, tried.trim());
         }

@@ -183,7 +183,8 @@ public final class StudyReport {
         md.append("| step | student | precision | cell | reference | ours | difference (points) | verdict |\n"
                 + "|---|---|---|---|---|---|---|---|\n");
         boolean shortfall = false;
-        for (Comparisons.Against a : c.againstReference()) {
+        List<Comparisons.Against> against = c.againstReference();
+        for (Comparisons.Against a : against) {
             StepResult r = a.result();
             if (r == null) {
                 md.append(String.format("| %s |  |  |  | %.2f%% | not run |  |  |%n", a.step(), a.reference()));
@@ -196,7 +197,7 @@ public final class StudyReport {
                     a.reached() ? "reached" : String.format("short by %.2f points", -a.difference())));
         }
         md.append('\n');
-        trials(md, c.againstReference().stream().flatMap(a -> a.trials().stream()).toList());
+        trials(md, against.stream().flatMap(a -> a.trials().stream()).toList());
         if (shortfall && !ref.tried().isEmpty()) {
             md.append("Where ours falls short, what was tried: ").append(ref.tried()).append("\n\n");
         }
@@ -207,18 +208,20 @@ public final class StudyReport {
         if (trials.isEmpty()) {
             return;
         }
-        md.append("Trials to reach a reference figure: one seed each, each changing the step it tries as shown; "
-                + "they are not seeds of any cell above.\n\n");
-        md.append("| trial | tries | changes | reference | top-1 | difference (points) | verdict |\n"
-                + "|---|---|---|---|---|---|---|\n");
+        md.append("Trials to reach a reference figure: single runs, each the step it tries with the changes shown "
+                + "(same seed unless a change says otherwise); they are not seeds of any cell above. \"Change\" is the "
+                + "trial's top-1 minus the tried step's, run alike but for the changes.\n\n");
+        md.append("| trial | tries | changes | reference | top-1 | change (points) | difference (points) | verdict |\n"
+                + "|---|---|---|---|---|---|---|---|\n");
         for (Comparisons.Trial t : trials) {
             if (t.result() == null) {
-                md.append(String.format("| %s | %s | %s | %.2f%% | not run |  |  |%n", t.step(), t.tried(), t.changes(),
-                        t.reference()));
+                md.append(String.format("| %s | %s | %s | %.2f%% | not run |  |  |  |%n", t.step(), t.tried(),
+                        t.changes(), t.reference()));
                 continue;
             }
-            md.append(String.format("| %s | %s | %s | %.2f%% | %s | %+.2f | %s |%n", t.step(), t.tried(), t.changes(),
-                    t.reference(), pct(t.result().finalTop1()), t.difference(),
+            md.append(String.format("| %s | %s | %s | %.2f%% | %s | %s | %+.2f | %s |%n", t.step(), t.tried(),
+                    t.changes(), t.reference(), pct(t.result().finalTop1()),
+                    Double.isNaN(t.change()) ? "" : String.format("%+.2f", t.change()), t.difference(),
                     t.reached() ? "reached" : String.format("short by %.2f points", -t.difference())));
         }
         md.append('\n');

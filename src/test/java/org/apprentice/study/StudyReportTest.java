@@ -277,31 +277,51 @@ class StudyReportTest {
     void trialsAreReportedWithTheReferenceAndNeverCountedAsSeeds() throws IOException {
         study();
         Path file = Study.studiesFolder(home).resolve("trials.properties");
-        String base = String.join("\n", "teacher = t", "fp-student = fp", "steps = t, fp, c, c-lr, c-long",
+        String base = String.join("\n", "flags = --epochs 3", "teacher = t", "fp-student = fp",
+                "steps = t, fp, c, c-lr0.001, c-t4, c-long, c-same",
                 "step.t = r", "step.fp = r", "step.c = r --teacher-model @t --student-init @fp",
-                "step.c-lr = r --teacher-model @t --student-init @fp --lr 0.001",
+                "step.c-lr0.001 = r --teacher-model @t --student-init @fp --lr 0.001",
+                "step.c-t4 = r --teacher-model @t --student-init @fp --temperature 4",
                 "step.c-long = r --teacher-model @t --epochs 12",
-                "reference.top1.c = 87.3", "reference.trial.c-lr = c", "reference.trial.c-long = c");
+                "step.c-same = r --teacher-model @t --student-init @fp --epochs 3",
+                "reference.top1.c = 87.3", "reference.trial.c-lr0.001 = c", "reference.trial.c-t4 = c",
+                "reference.trial.c-long = c", "reference.trial.c-same = c");
         Files.writeString(file, base);
         Study study = Study.load(home, "trials");
         Map<String, StepResult> r = new java.util.HashMap<>();
         r.put("t", result("t", "NONE", "resnet32", "fp32", "", 0.80, 0.88, 0.90));
         r.put("c", result("c", "C", "resnet20", "w2a4", "resnet32", 0.80, 0.84, 0.85));
-        r.put("c-lr", result("c-lr", "C", "resnet20", "w2a4", "resnet32", 0.86, 0.87, 0.875));
+        r.put("c-lr0.001", result("c-lr0.001", "C", "resnet20", "w2a4", "resnet32", 0.86, 0.87, 0.875));
+        r.put("c-t4", result("c-t4", "C", "resnet20", "w2a4", "resnet32", 4.0, null, 0.86, 0.87, 0.86));
         String md = new StudyReport(study, r).render(List.of("header line"), Map.of());
         // the trial ran the same configuration and seed, yet c stays one run: 85.00%, not the mean with 87.50%
         has(md, "| c | resnet20 | w2a4 | scheme C | 87.30% | 85.00% | -2.30 | short by 2.30 points |");
-        has(md, "| c-lr | c | --lr 0.001 | 87.30% | 87.50% | +0.20 | reached |");
-        has(md, "| c-long | c | --epochs 12, without --student-init | 87.30% | not run |  |  |");
-        assertFalse(md.contains("C vs"), "one seed of c and no control: no seed comparison\n" + md);
+        assertFalse(md.contains("## Across seeds"), md);
+        assertFalse(md.contains("## Variants"), "a trial at another temperature is no variant\n" + md);
+        has(md, "| c-lr0.001 | c | --lr 0.001 | 87.30% | 87.50% | +2.50 | +0.20 | reached |");
+        has(md, "| c-t4 | c | --temperature 4 | 87.30% | 86.00% | +1.00 | -1.30 | short by 1.30 points |");
+        has(md, "| c-long | c | --epochs 12, without --student-init | 87.30% | not run |  |  |  |");
+        has(md, "| c-same | c | nothing | 87.30% | not run |"); // --epochs 3 is the study's flag already
+        has(md, "| c-t4 | resnet20 | w2a4 | C | resnet32 |"); // its learning curve is shown like any step's
 
-        Files.writeString(file, base.replace("reference.trial.c-long = c", "reference.trial.c-long = t"));
+        refused(file, base.replace("reference.trial.c-long = c", "reference.trial.c-long = t"),
+                "reference.trial.c-long = 't' names no step with a reference.top1.STEP figure");
+        refused(file, base.replace("reference.trial.c-long = c", "reference.trial.c-long = c-long"),
+                "reference.trial.c-long tries itself; name the step whose reference figure it tries to reach");
+        refused(file, base + "\nreference.trial.c-short = c", "reference.trial.c-short names no step of the study");
+        refused(file, base + "\nreference.top1.c-long = 87", "reference.trial.c-long: the trial has its own "
+                + "reference.top1.c-long; a trial only tries to bring another step to its reference figure");
+        refused(file, base + "\nreference.trial.fp = c", "reference.trial.fp: the trial is the study's teacher or "
+                + "full-precision student; a trial only tries to bring another step to its reference figure");
+        refused(file, base.replace("step.c-same = r --teacher-model @t", "step.c-same = r --teacher-model @c-long"),
+                "reference.trial.c-long: the trial is used by step c-same; a trial only tries");
+        refused(file, base.replace("--lr 0.001", "--lr 0.001 --lr 0.01"), "step c-lr0.001: --lr is given twice");
+    }
+
+    private void refused(Path file, String text, String message) throws IOException {
+        Files.writeString(file, text);
         IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> Study.load(home, "trials"));
-        assertTrue(e.getMessage().endsWith("reference.trial.c-long = t names no other step with a reference.top1.STEP "
-                + "figure"), e.getMessage());
-        Files.writeString(file, base + "\nreference.trial.c-short = c");
-        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Study.load(home, "trials"));
-        assertTrue(e.getMessage().endsWith("reference.trial.c-short names no step of the study"), e.getMessage());
+                () -> Study.load(home, file.getFileName().toString().replace(".properties", "")));
+        assertTrue(e.getMessage().contains(message), e.getMessage());
     }
 }
