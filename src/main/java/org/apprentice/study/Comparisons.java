@@ -147,7 +147,7 @@ final class Comparisons {
             return pointsAbove(result.finalTop1(), reference);
         }
 
-        /** The trial's final top-1 minus the tried step's (its first seed), in points; NaN until both have run. */
+        /** The trial's final top-1 minus the tried step's at the same seed, in points; NaN until both have run. */
         double change() {
             return result == null || triedResult == null ? Double.NaN
                     : pointsAbove(result.finalTop1(), Math.round(10000 * triedResult.finalTop1()) / 100.0);
@@ -411,11 +411,19 @@ final class Comparisons {
         List<Trial> found = new ArrayList<>();
         study.reference().trials().forEach((trial, tried) -> {
             if (tried.equals(step)) {
+                StepResult result = done(trial);
                 found.add(new Trial(trial, tried, study.step(trial).differencesFrom(study.step(tried), study.flags()),
-                        done(trial), done(tried), reference));
+                        result, result == null ? null : sameSeed(done(tried), result.settings().seed()), reference));
             }
         });
         return found;
+    }
+
+    /** The run of {@code r}'s cell at {@code seed} ({@code r} itself when it has no cell), or null. */
+    private StepResult sameSeed(StepResult r, long seed) {
+        Cell cell = r == null ? null : cellOf(r);
+        List<StepResult> runs = cell != null ? cell.runs() : r == null ? List.of() : List.of(r);
+        return runs.stream().filter(x -> x.settings().seed() == seed).findFirst().orElse(null);
     }
 
     /** The low-precision cell whose seeds include {@code r}, or null. */

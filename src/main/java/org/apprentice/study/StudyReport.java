@@ -208,9 +208,9 @@ public final class StudyReport {
         if (trials.isEmpty()) {
             return;
         }
-        md.append("Trials to reach a reference figure: single runs, each the step it tries with the changes shown "
-                + "(same seed unless a change says otherwise); they are not seeds of any cell above. \"Change\" is the "
-                + "trial's top-1 minus the tried step's, run alike but for the changes.\n\n");
+        md.append("Trials to reach a reference figure: single runs, each the step it tries with the changes shown; they "
+                + "are not seeds of any cell above. \"Change\" is the trial's top-1 minus the tried step's at the same "
+                + "seed (blank where that seed of it has not run).\n\n");
         md.append("| trial | tries | changes | reference | top-1 | change (points) | difference (points) | verdict |\n"
                 + "|---|---|---|---|---|---|---|---|\n");
         for (Comparisons.Trial t : trials) {

@@ -278,14 +278,16 @@ class StudyReportTest {
         study();
         Path file = Study.studiesFolder(home).resolve("trials.properties");
         String base = String.join("\n", "flags = --epochs 3", "teacher = t", "fp-student = fp",
-                "steps = t, fp, c, c-lr0.001, c-t4, c-long, c-same",
+                "steps = t, fp, c, c43, c-lr0.001, c-t4, c-long, c-same, c-s43",
                 "step.t = r", "step.fp = r", "step.c = r --teacher-model @t --student-init @fp",
+                "step.c43 = r --teacher-model @t --student-init @fp --seed 43",
+                "step.c-s43 = r --teacher-model @t --student-init @fp --lr 0.03 --seed 43",
                 "step.c-lr0.001 = r --teacher-model @t --student-init @fp --lr 0.001",
                 "step.c-t4 = r --teacher-model @t --student-init @fp --temperature 4",
                 "step.c-long = r --teacher-model @t --epochs 12",
                 "step.c-same = r --teacher-model @t --student-init @fp --epochs 3",
                 "reference.top1.c = 87.3", "reference.trial.c-lr0.001 = c", "reference.trial.c-t4 = c",
-                "reference.trial.c-long = c", "reference.trial.c-same = c");
+                "reference.trial.c-long = c", "reference.trial.c-same = c", "reference.trial.c-s43 = c");
         Files.writeString(file, base);
         Study study = Study.load(home, "trials");
         Map<String, StepResult> r = new java.util.HashMap<>();
@@ -293,6 +295,7 @@ class StudyReportTest {
         r.put("c", result("c", "C", "resnet20", "w2a4", "resnet32", 0.80, 0.84, 0.85));
         r.put("c-lr0.001", result("c-lr0.001", "C", "resnet20", "w2a4", "resnet32", 0.86, 0.87, 0.875));
         r.put("c-t4", result("c-t4", "C", "resnet20", "w2a4", "resnet32", 4.0, null, 0.86, 0.87, 0.86));
+        r.put("c-s43", seed(43, result("c-s43", "C", "resnet20", "w2a4", "resnet32", 0.86, 0.87, 0.88)));
         String md = new StudyReport(study, r).render(List.of("header line"), Map.of());
         // the trial ran the same configuration and seed, yet c stays one run: 85.00%, not the mean with 87.50%
         has(md, "| c | resnet20 | w2a4 | scheme C | 87.30% | 85.00% | -2.30 | short by 2.30 points |");
@@ -303,6 +306,12 @@ class StudyReportTest {
         has(md, "| c-long | c | --epochs 12, without --student-init | 87.30% | not run |  |  |  |");
         has(md, "| c-same | c | nothing | 87.30% | not run |"); // --epochs 3 is the study's flag already
         has(md, "| c-t4 | resnet20 | w2a4 | C | resnet32 |"); // its learning curve is shown like any step's
+        // a trial at another seed is set against the tried cell's run at that seed, blank until it has run
+        has(md, "| c-s43 | c | --lr 0.03, --seed 43 | 87.30% | 88.00% |  | +0.70 | reached |");
+        r.put("c43", seed(43, result("c43", "C", "resnet20", "w2a4", "resnet32", 0.80, 0.85, 0.86)));
+        md = new StudyReport(study, r).render(List.of("header line"), Map.of());
+        has(md, "| c-s43 | c | --lr 0.03, --seed 43 | 87.30% | 88.00% | +2.00 | +0.70 | reached |");
+        has(md, "| c | resnet20 | w2a4 | scheme C | 87.30% | 85.50% (2 seeds) | -1.80 | short by 1.80 points |");
 
         refused(file, base.replace("reference.trial.c-long = c", "reference.trial.c-long = t"),
                 "reference.trial.c-long = 't' names no step with a reference.top1.STEP figure");
