@@ -143,18 +143,22 @@ final class Comparisons {
      */
     record Trial(String step, String tried, String changes, StepResult result, StepResult triedResult,
                  double reference) {
+        /** The trial's final top-1 minus the reference, in points; NaN until it has run. */
         double difference() {
-            return pointsAbove(result.finalTop1(), reference);
+            return result == null ? Double.NaN : pointsAbove(result.finalTop1(), reference);
         }
 
-        /** The trial's final top-1 minus the tried step's at the same seed, in points; NaN until both have run. */
+        /**
+         * The trial's final top-1 minus the tried step's at the same seed, in points; NaN until both have run
+         * ({@code triedResult} is null where the trial runs another recipe: no like-for-like baseline).
+         */
         double change() {
             return result == null || triedResult == null ? Double.NaN
                     : pointsAbove(result.finalTop1(), Math.round(10000 * triedResult.finalTop1()) / 100.0);
         }
 
         boolean reached() {
-            return difference() >= 0;
+            return result != null && difference() >= 0;
         }
     }
 
@@ -412,8 +416,10 @@ final class Comparisons {
         study.reference().trials().forEach((trial, tried) -> {
             if (tried.equals(step)) {
                 StepResult result = done(trial);
+                boolean sameRecipe = study.step(trial).recipe().equals(study.step(tried).recipe());
                 found.add(new Trial(trial, tried, study.step(trial).differencesFrom(study.step(tried), study.flags()),
-                        result, result == null ? null : sameSeed(done(tried), result.settings().seed()), reference));
+                        result, result == null || !sameRecipe ? null : sameSeed(done(tried), result.settings().seed()),
+                        reference));
             }
         });
         return found;

@@ -102,7 +102,7 @@ public record Study(String name, String title, List<Step> steps, List<String> fl
 
         /** The options this step runs with: the study's flags, overridden by its own; each with its value ("" for a switch). */
         public Map<String, String> options(List<String> studyFlags) {
-            Map<String, String> options = options(studyFlags, "the study's flags");
+            Map<String, String> options = options(studyFlags, "the study's flags (flags or quick.flags)");
             options.putAll(options(flags, "step " + name));
             return options;
         }

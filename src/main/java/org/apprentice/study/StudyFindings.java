@@ -84,12 +84,21 @@ final class StudyFindings {
         StepResult control = g.row().complete(Column.C_CONTROL);
         if (c != null && control != null) {
             double gain = c.finalTop1() - control.finalTop1();
+            double swing = Math.max(lastChange(c), lastChange(control));
             findings.add(String.format("%s: scheme C is %s points %s its control, the same lowered model fine-tuned "
                     + "as long without a teacher (%s vs %s, first seed): %s.", config, signed(Math.abs(gain)).substring(1),
-                    gain >= 0 ? "above" : "below", pct(c.finalTop1()), pct(control.finalTop1()), gain > 0
-                            ? "distillation adds to what the extra epochs add"
+                    gain >= 0 ? "above" : "below", pct(c.finalTop1()), pct(control.finalTop1()),
+                    Math.abs(gain) < swing ? String.format("smaller than the change of either run over its last epoch "
+                            + "(up to %.2f points), so not evidence either way", 100 * swing)
+                            : gain > 0 ? "distillation adds to what the extra epochs add"
                             : "the extra epochs, not distillation, account for scheme C's result here"));
         }
+    }
+
+    /** How much the last epoch moved one run's test top-1, in [0, 1]; 0 for a single epoch. */
+    private static double lastChange(StepResult r) {
+        double[] top1 = r.top1();
+        return top1.length < 2 ? 0 : Math.abs(top1[top1.length - 1] - top1[top1.length - 2]);
     }
 
     /** How much the last epoch alone moved these runs: differences below that are not evidence. */
@@ -141,7 +150,8 @@ final class StudyFindings {
                         + "(%s)%s.", row.config(), WITHIN_POINTS, b.epochsToWithin(WITHIN_POINTS),
                 others.isEmpty() ? "nothing to compare" : String.join(", ", others),
                 a == null ? "" : String.format("; its final top-1 is %s scheme A's (%s vs %s)",
-                        b.finalTop1() >= a.finalTop1() - 0.005 ? "comparable to" : "below",
+                        b.finalTop1() > a.finalTop1() + 0.005 ? "above" : b.finalTop1() >= a.finalTop1() - 0.005
+                                ? "comparable to" : "below",
                         pct(b.finalTop1()), pct(a.finalTop1()))));
     }
 

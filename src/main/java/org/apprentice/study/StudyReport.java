@@ -210,7 +210,8 @@ public final class StudyReport {
         }
         md.append("Trials to reach a reference figure: single runs, each the step it tries with the changes shown; they "
                 + "are not seeds of any cell above. \"Change\" is the trial's top-1 minus the tried step's at the same "
-                + "seed (blank where that seed of it has not run).\n\n");
+                + "seed (blank where the tried step or that seed of its cell has not run, or where the trial runs another "
+                + "recipe).\n\n");
         md.append("| trial | tries | changes | reference | top-1 | change (points) | difference (points) | verdict |\n"
                 + "|---|---|---|---|---|---|---|---|\n");
         for (Comparisons.Trial t : trials) {
