@@ -345,8 +345,8 @@ final class Comparisons {
         double swing = 0;
         for (Column column : Column.values()) {
             StepResult r = row.complete(column);
-            if (r != null && r.top1().length > 1) {
-                swing = Math.max(swing, Math.abs(r.finalTop1() - r.top1()[r.top1().length - 2]));
+            if (r != null) {
+                swing = Math.max(swing, r.lastEpochChange());
             }
         }
         return swing;

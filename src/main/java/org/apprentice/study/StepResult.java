@@ -95,6 +95,11 @@ public record StepResult(String step, RunSettings settings, List<EpochRecord> ep
         return epochs.get(epochs.size() - 1).studentTop1();
     }
 
+    /** How much the last epoch moved test top-1 (absolute, in [0, 1]); 0 for a single epoch. */
+    public double lastEpochChange() {
+        return epochs.size() < 2 ? 0 : Math.abs(finalTop1() - epochs.get(epochs.size() - 2).studentTop1());
+    }
+
     public boolean fullPrecision() {
         return precision().equals("fp32");
     }

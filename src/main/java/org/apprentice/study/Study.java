@@ -237,6 +237,15 @@ public record Study(String name, String title, List<Step> steps, List<String> fl
         }
         List<String> flags = split(p.getProperty("flags", ""), " ");
         List<String> quickFlags = split(p.getProperty("quick.flags", p.getProperty("flags", "")), " ");
+        checkOptions(steps, flags, quickFlags, file);
+        Reference reference = reference(p, file, seen);
+        checkTrials(reference, steps, List.of(teacher, fp), file);
+        return new Study(name, p.getProperty("title", name).trim(), List.copyOf(steps), flags, quickFlags, teacher, fp,
+                repeat.isEmpty() ? null : repeat, reference);
+    }
+
+    /** Every step's options, with the study's flags and quick flags, give each option once. */
+    private static void checkOptions(List<Step> steps, List<String> flags, List<String> quickFlags, Path file) {
         for (Step s : steps) {
             try {
                 s.options(flags);
@@ -245,10 +254,6 @@ public record Study(String name, String title, List<Step> steps, List<String> fl
                 throw new IllegalArgumentException("study " + file + ": " + e.getMessage());
             }
         }
-        Reference reference = reference(p, file, seen);
-        checkTrials(reference, steps, List.of(teacher, fp), file);
-        return new Study(name, p.getProperty("title", name).trim(), List.copyOf(steps), flags, quickFlags, teacher, fp,
-                repeat.isEmpty() ? null : repeat, reference);
     }
 
     /**
@@ -282,9 +287,10 @@ public record Study(String name, String title, List<Step> steps, List<String> fl
             }
         }
         for (String key : p.stringPropertyNames()) {
-            boolean perStep = key.startsWith(REFERENCE_TOP1) || key.startsWith(REFERENCE_TRIAL);
-            if (perStep && !steps.contains(key.substring((key.startsWith(REFERENCE_TOP1) ? REFERENCE_TOP1 : REFERENCE_TRIAL)
-                    .length()))) {
+            String prefix = key.startsWith(REFERENCE_TOP1) ? REFERENCE_TOP1
+                    : key.startsWith(REFERENCE_TRIAL) ? REFERENCE_TRIAL : null;
+            boolean perStep = prefix != null;
+            if (perStep && !steps.contains(key.substring(prefix.length()))) {
                 throw new IllegalArgumentException("study " + file + ": " + key + " names no step of the study");
             }
             if (key.startsWith("reference.") && !perStep && !REFERENCE_KEYS.contains(key)) {

@@ -84,7 +84,7 @@ final class StudyFindings {
         StepResult control = g.row().complete(Column.C_CONTROL);
         if (c != null && control != null) {
             double gain = c.finalTop1() - control.finalTop1();
-            double swing = Math.max(lastChange(c), lastChange(control));
+            double swing = Math.max(c.lastEpochChange(), control.lastEpochChange());
             findings.add(String.format("%s: scheme C is %s points %s its control, the same lowered model fine-tuned "
                     + "as long without a teacher (%s vs %s, first seed): %s.", config, signed(Math.abs(gain)).substring(1),
                     gain >= 0 ? "above" : "below", pct(c.finalTop1()), pct(control.finalTop1()),
@@ -93,12 +93,6 @@ final class StudyFindings {
                             : gain > 0 ? "distillation adds to what the extra epochs add"
                             : "the extra epochs, not distillation, account for scheme C's result here"));
         }
-    }
-
-    /** How much the last epoch moved one run's test top-1, in [0, 1]; 0 for a single epoch. */
-    private static double lastChange(StepResult r) {
-        double[] top1 = r.top1();
-        return top1.length < 2 ? 0 : Math.abs(top1[top1.length - 1] - top1[top1.length - 2]);
     }
 
     /** How much the last epoch alone moved these runs: differences below that are not evidence. */
