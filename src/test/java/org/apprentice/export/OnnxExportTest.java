@@ -3,16 +3,12 @@ package org.apprentice.export;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OrtEnvironment;
-import ai.onnxruntime.OrtSession;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.PrintStream;
-import java.nio.FloatBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Map;
+import java.util.List;
 import org.apprentice.cli.Main;
 import org.apprentice.data.DataSource;
 import org.apprentice.data.DataSpec;
@@ -21,15 +17,14 @@ import org.apprentice.model.InputShape;
 import org.apprentice.model.ModelFiles;
 import org.apprentice.model.ResNetBuilder;
 import org.apprentice.model.ResNetConfig;
+import org.apprentice.testing.RuntimeAgreement;
 import org.apprentice.testing.TorchGolden;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The ONNX export, checked by an independent runtime: ONNX Runtime (Java API) runs the exported file of a trained
@@ -48,51 +43,21 @@ class OnnxExportTest {
         return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
-    /** What two runtimes said about the same images. */
-    record Agreement(long images, long sameTop1, double worstRelativeError, long beyondTolerance) {
+    /** ONNX Runtime against DL4J on {@code test}, every disagreement explained by a rounding tie or refused. */
+    static RuntimeAgreement.Report compare(File onnx, ComputationGraph dl4j, DataSetIterator test) throws Exception {
+        return RuntimeAgreement.compare(onnx, OnnxExport.INPUT, OnnxExport.LOGITS, dl4j, test, TOLERANCE);
     }
 
-    /** Runs the ONNX file in ONNX Runtime and the DL4J model on every test image; compares logits and top-1. */
-    static Agreement compare(File onnx, ComputationGraph dl4j, DataSetIterator test, double tolerance) throws Exception {
-        long images = 0;
-        long same = 0;
-        long beyond = 0;
-        double worst = 0;
-        OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
-            options.setIntraOpNumThreads(1);
-            try (OrtSession session = env.createSession(onnx.getPath(), options)) {
-                while (test.hasNext()) {
-                    DataSet batch = test.next();
-                    INDArray features = batch.getFeatures().castTo(DataType.FLOAT).dup('c');
-                    INDArray ours = dl4j.feedForward(features, false).get(ResNetBuilder.LOGITS);
-                    INDArray theirs;
-                    try (OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(features.data().asFloat()), features.shape());
-                         OrtSession.Result result = session.run(Map.of(OnnxExport.INPUT, input), java.util.Set.of(OnnxExport.LOGITS))) {
-                        float[][] logits = (float[][]) result.get(0).getValue();
-                        theirs = Nd4j.create(logits);
-                    }
-                    for (int i = 0; i < features.size(0); i++) {
-                        INDArray a = ours.getRow(i);
-                        INDArray b = theirs.getRow(i);
-                        double error = TorchGolden.relativeError(b, a);
-                        worst = Math.max(worst, error);
-                        beyond += error > tolerance ? 1 : 0;
-                        same += a.argMax().getInt(0) == b.argMax().getInt(0) ? 1 : 0;
-                        images++;
-                    }
-                }
-            }
-        }
-        return new Agreement(images, same, worst, beyond);
-    }
+    /** Logits agree within this, relative to the largest, wherever no activation was rounded differently. */
+    private static final double TOLERANCE = 1e-4;
 
     /**
-     * Top-1 agrees on every test image. Logits agree within 1e-4 except where an activation lands on a rounding
-     * boundary of the 4-bit quantizer: the two runtimes sum a convolution in different orders, the last-bit
-     * difference rounds one activation to the neighbouring level, and that image's logits move by about 1e-3. With
-     * the rounding switched off (same weights, activations only clipped) every image agrees within 1e-4, which
-     * shows that this is the only source of difference.
+     * On the whole test split, every difference between the runtimes is a rounding tie of the 4-bit quantizer (see
+     * {@link RuntimeAgreement}): the two sum a convolution in different orders, a pre-activation on a rounding
+     * boundary goes to the neighbouring level, and that image's logits (and, rarely, its top-1) move. Which images
+     * tie depends on the CPU and the thread count, so the test counts them but does not bound them. With the
+     * rounding switched off (same weights, activations only clipped) there is nothing to tie and every image agrees
+     * within 1e-4.
      */
     @Test
     void onnxRuntimeGivesDl4jsPredictionsForATrainedTernaryFashionMnistStudent() throws Exception {
@@ -104,25 +69,25 @@ class OnnxExportTest {
 
         ComputationGraph student = ModelFiles.load(run.resolve("student.zip").toFile(), "model");
         try (DataSource data = DataSource.open(DataSpec.parse("fashion-mnist"), dir, 28, 0, 42, 1, false)) {
-            Agreement rounded = compare(run.resolve("student.onnx").toFile(), student, data.test(500), 1e-4);
+            RuntimeAgreement.Report rounded = compare(run.resolve("student.onnx").toFile(), student, data.test(500));
             report("w2a4", rounded);
             assertEquals(10_000, rounded.images());
-            assertEquals(rounded.images(), rounded.sameTop1(), "top-1 predictions differ: " + rounded);
-            assertTrue(rounded.beyondTolerance() <= rounded.images() / 100, "logits beyond 1e-4: " + rounded);
+            assertEquals(List.of(), rounded.unexplained(), rounded.toString());
+            assertEquals(0, rounded.untiedBeyondTolerance(), rounded.toString());
 
             roundingOff(student);
             File clipped = dir.resolve("clipped.onnx").toFile();
             OnnxExport.write(student, new InputShape(1, 28, 28), null, clipped);
-            Agreement exact = compare(clipped, student, data.test(500), 1e-4);
+            RuntimeAgreement.Report exact = compare(clipped, student, data.test(500));
             report("w2a4 with activation rounding off", exact);
-            assertEquals(0, exact.beyondTolerance(), "logits beyond 1e-4 without rounding: " + exact);
+            assertEquals(0, exact.tiedImages(), "nothing rounds, so nothing ties: " + exact);
+            assertEquals(10_000, exact.images());
+            assertEquals(0, exact.untiedBeyondTolerance(), "logits beyond 1e-4 without rounding: " + exact);
         }
     }
 
-    private static void report(String what, Agreement a) {
-        System.out.printf("ONNX Runtime vs DL4J, %s resnet8 on %d Fashion-MNIST test images: top-1 equal on %d, logits "
-                + "beyond 1e-4 (relative) on %d, worst relative error %.2e%n", what, a.images(), a.sameTop1(),
-                a.beyondTolerance(), a.worstRelativeError());
+    private static void report(String what, RuntimeAgreement.Report a) {
+        System.out.printf("ONNX Runtime vs DL4J, %s resnet8 on Fashion-MNIST test images: %s%n", what, a);
     }
 
     private static void roundingOff(ComputationGraph net) {
@@ -132,6 +97,42 @@ class OnnxExportTest {
                 q.setEnabled(false);
             }
         }
+    }
+
+    /**
+     * The comparison can fail: an export whose 4-bit grid is wrong (14 steps where the student has 15) moves codes far
+     * from any rounding boundary, and the ties cannot explain it; the right export passes on the same images.
+     */
+    @Test
+    void aWrongActivationGridIsNotTakenForATie() throws Exception {
+        InputShape shape = new InputShape(1, 16, 16);
+        DataSet data = SyntheticImages.generate(shape, 4, 64, 3);
+        ComputationGraph net = ResNetBuilder.build(ResNetConfig.of("resnet8", 4, shape).withWidthMultiplier(0.5)
+                .withPrecision(org.apprentice.model.PrecisionSpec.of(2, 4)));
+        for (int i = 0; i < 3; i++) {
+            net.fit(data);
+        }
+        File good = dir.resolve("good.onnx").toFile();
+        OnnxExport.write(net, shape, null, good);
+        onnx.Onnx.ModelProto model = onnx.Onnx.ModelProto.parseFrom(java.nio.file.Files.readAllBytes(good.toPath()));
+        onnx.Onnx.GraphProto.Builder graph = model.getGraph().toBuilder();
+        for (int i = 0; i < graph.getInitializerCount(); i++) {
+            if (graph.getInitializer(i).getName().equals("steps4")) {
+                byte[] fourteen = java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.LITTLE_ENDIAN).putFloat(14f).array();
+                graph.setInitializer(i, graph.getInitializer(i).toBuilder()
+                        .setRawData(org.nd4j.shade.protobuf.ByteString.copyFrom(fourteen)));
+            }
+        }
+        File wrong = dir.resolve("wrong.onnx").toFile();
+        java.nio.file.Files.write(wrong.toPath(), model.toBuilder().setGraph(graph).build().toByteArray());
+
+        RuntimeAgreement.Report right = compare(good, net, new org.deeplearning4j.datasets.iterator.utilty
+                .ListDataSetIterator<>(data.asList(), 16));
+        assertEquals(List.of(), right.unexplained(), right.toString());
+        RuntimeAgreement.Report broken = compare(wrong, net, new org.deeplearning4j.datasets.iterator.utilty
+                .ListDataSetIterator<>(data.asList(), 16));
+        assertTrue(!broken.unexplained().isEmpty(), broken.toString());
+        assertTrue(broken.unexplained().get(0).contains("levels from a rounding boundary"), broken.toString());
     }
 
     /** Learned activation quantizers (PACT's α, LSQ's step) and learned weights (TTQ, LSQ) export as standard ONNX. */
@@ -152,12 +153,13 @@ class OnnxExportTest {
                 }
                 File onnx = dir.resolve("learned.onnx").toFile();
                 OnnxExport.write(net, shape, null, onnx);
-                Agreement a = compare(onnx, net, new org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator<>(
-                        data.asList(), 16), 1e-4);
+                RuntimeAgreement.Report a = compare(onnx, net, new org.deeplearning4j.datasets.iterator.utilty
+                        .ListDataSetIterator<>(data.asList(), 16));
                 assertEquals(64, a.images());
-                assertEquals(64, a.sameTop1(), spec + ": " + a);
+                assertEquals(List.of(), a.unexplained(), spec + ": " + a);
+                assertEquals(0, a.untiedBeyondTolerance(), spec + ": " + a);
                 if (!rounding) {
-                    assertEquals(0, a.beyondTolerance(), spec + " without rounding: " + a);
+                    assertEquals(0, a.tiedImages(), spec + " without rounding: " + a);
                 }
             }
         }
@@ -193,10 +195,11 @@ class OnnxExportTest {
         ComputationGraph student = ModelFiles.load(run.resolve("student.zip").toFile(), "model");
         try (DataSource data = DataSource.open(DataSpec.parse("fashion-mnist"), dir, 28, 0, 42, 1, false)) {
             DataSetIterator test = data.test(250);
-            Agreement a = compare(run.resolve("student.onnx").toFile(), student, new org.deeplearning4j.datasets.iterator
-                    .EarlyTerminationDataSetIterator(test, 4), 1e-4);
+            RuntimeAgreement.Report a = compare(run.resolve("student.onnx").toFile(), student, new org.deeplearning4j
+                    .datasets.iterator.EarlyTerminationDataSetIterator(test, 4));
             assertEquals(1000, a.images());
-            assertEquals(a.images(), a.sameTop1(), a.toString());
+            assertEquals(List.of(), a.unexplained(), a.toString());
+            assertEquals(0, a.untiedBeyondTolerance(), a.toString());
         }
     }
 }
