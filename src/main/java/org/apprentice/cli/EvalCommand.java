@@ -36,11 +36,10 @@ final class EvalCommand {
         List<String> names = packed ? PackedModel.recordedClasses(model) : ModelFiles.recordedClasses(model);
         try (DataSource source = DataSource.open(dataOptions.spec(), home, imageSize(recorded), 0, 42,
                 dataOptions.workers, false)) {
-            int classes = ModelFiles.classes(net, model);
-            if (classes != source.classes()) {
-                throw new IllegalArgumentException("--model " + model + " has " + classes + " classes, --data "
-                        + dataOptions.data + " has " + source.classes());
-            }
+            source.requireMinibatchFits(batch);
+            int classes = source.classes();
+            ModelFiles.requireFits(net, model, names, recorded, classes, source.shape(), source.classNames(),
+                    "--data " + dataOptions.data);
             if (names == null) {
                 names = source.classNames();
             }

@@ -34,7 +34,7 @@ public final class Cifar10 {
             files.add(folder.resolve("data_batch_" + i + ".bin"));
         }
         DataSet all = read(files);
-        if (subset <= 0 || subset >= all.numExamples()) {
+        if (subset <= 0 || subset == all.numExamples()) {
             return all;
         }
         int[] classes = all.getLabels().argMax(1).toIntVector();

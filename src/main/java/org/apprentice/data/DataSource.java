@@ -1,7 +1,9 @@
 package org.apprentice.data;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import org.apprentice.io.Sha256;
 import org.apprentice.model.InputShape;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
@@ -31,6 +33,10 @@ public final class DataSource implements AutoCloseable {
     private ImageFolderIterator trainImages;
     private ImageFolderIterator testImages;
     private long skippedByClosed;
+    /** The training images kept ({@code --train-subset}), or 0 for the whole split. */
+    private int trainSubset;
+    /** {@link #fingerprint()}, once computed. */
+    private String fingerprint;
 
     private DataSource(String description, InputShape shape, List<String> classNames, DataSet trainSet,
                        DataSet testSet, ImageFolder trainFolder, ImageFolder valFolder, int workers,
@@ -65,6 +71,7 @@ public final class DataSource implements AutoCloseable {
             case IMAGE_FOLDER -> imageFolder(spec, home, imageSize, trainSubset, seed, workers, skipBadImages);
         };
         source.cropPadding = spec.cropPadding();
+        source.trainSubset = trainSubset;
         return source;
     }
 
@@ -171,24 +178,65 @@ public final class DataSource implements AutoCloseable {
         return testImages;
     }
 
-    /** A SHA-256 fingerprint of the data: the in-memory arrays' bytes, or every image's path and size. */
+    /**
+     * A SHA-256 of the data's content, computed once: for in-memory sets, the bytes of the training (subset) and test
+     * images and labels as float32 in C order; for image folders, every file's path relative to the data folder (with
+     * '/'), its size, its label and its split. A folder's fingerprint does not read the images: a file rewritten
+     * with other pixels but the same size keeps it.
+     */
     public String fingerprint() throws java.io.IOException {
-        if (trainFolder == null) {
-            java.util.List<String> parts = new java.util.ArrayList<>();
-            for (org.nd4j.linalg.api.ndarray.INDArray a : new org.nd4j.linalg.api.ndarray.INDArray[] {
-                    trainSet.getFeatures(), trainSet.getLabels(), testSet.getFeatures(), testSet.getLabels()}) {
-                parts.add(java.util.Arrays.toString(a.shape()) + " " + a.dup('c').sumNumber() + " "
-                        + java.util.Arrays.hashCode(a.dup('c').data().asFloat()));
-            }
-            return org.apprentice.io.Sha256.ofLines(parts);
+        if (fingerprint == null) {
+            fingerprint = trainFolder == null ? arraysFingerprint() : folderFingerprint();
         }
+        return fingerprint;
+    }
+
+    private String arraysFingerprint() {
+        java.security.MessageDigest digest = Sha256.digest();
+        for (INDArray a : new INDArray[] {trainSet.getFeatures(), trainSet.getLabels(), testSet.getFeatures(),
+                testSet.getLabels()}) {
+            digest.update(("array " + java.util.Arrays.toString(a.shape()) + "\n").getBytes(StandardCharsets.UTF_8));
+            INDArray c = a.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c');
+            java.nio.ByteBuffer bytes = c.data().asNio().order(java.nio.ByteOrder.nativeOrder());
+            bytes.limit((int) (c.length() * Float.BYTES));
+            digest.update(bytes);
+        }
+        return java.util.HexFormat.of().formatHex(digest.digest());
+    }
+
+    private String folderFingerprint() throws java.io.IOException {
         java.util.List<String> lines = new java.util.ArrayList<>();
         for (ImageFolder split : new ImageFolder[] {trainFolder, valFolder}) {
+            Path root = split.folder().getParent();
             for (ImageFolder.Sample s : split.samples()) {
-                lines.add(s.file() + " " + java.nio.file.Files.size(s.file()) + " " + s.label());
+                lines.add(root.relativize(s.file()).toString().replace(java.io.File.separatorChar, '/') + " "
+                        + java.nio.file.Files.size(s.file()) + " " + s.label());
             }
         }
-        return org.apprentice.io.Sha256.ofLines(lines);
+        return Sha256.ofLines(lines);
+    }
+
+    /**
+     * Refuses, in one line naming the flags, an input size at which one minibatch of {@code batch} images (as float32)
+     * could not fit the memory ND4J may use (its off-heap limit, {@code -Dorg.bytedeco.javacpp.maxbytes}, or the
+     * machine's memory if smaller): a size like {@code --image-size 100000} fails here, before any image is decoded,
+     * rather than as an allocation error blamed on the first image.
+     */
+    public void requireMinibatchFits(int batch) {
+        long limit = org.bytedeco.javacpp.Pointer.maxBytes() > 0
+                ? Math.min(org.bytedeco.javacpp.Pointer.maxBytes(), org.bytedeco.javacpp.Pointer.totalPhysicalBytes())
+                : org.bytedeco.javacpp.Pointer.totalPhysicalBytes();
+        double bytes = (double) batch * shape.channels() * shape.height() * shape.width() * Float.BYTES;
+        if (bytes > limit) {
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "--image-size %d: one minibatch of "
+                    + "%d images of %s needs %.1f GB before the network runs, more than the %.1f GB this JVM may use; "
+                    + "give a smaller --image-size or --batch", shape.height(), batch, shape, bytes / 1e9, limit / 1e9));
+        }
+    }
+
+    /** The model store's key of this data: its classes, content, training subset (drawn with {@code seed}) and input. */
+    public DataKey key(long seed) throws java.io.IOException {
+        return new DataKey(classNames, fingerprint(), trainSubset, trainSubset == 0 ? 0 : seed, shape);
     }
 
     /** An in-memory minibatch at the input size: resized in place when the images are stored at another size. */

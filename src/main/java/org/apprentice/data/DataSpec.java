@@ -71,10 +71,11 @@ public record DataSpec(Kind kind, Path path) {
     }
 
     /**
-     * The model store's key of this data with {@code trainSubset} training images (0: all):
-     * "fashion-mnist", "fashion-mnist-5000", "cifar10-FOLDERNAME", "FOLDERNAME".
+     * A name of this data with {@code trainSubset} training images (0: all), for people and folder names (the model
+     * store's entries start with it; {@link DataKey} is what keys them): "fashion-mnist", "fashion-mnist-5000",
+     * "cifar10-FOLDERNAME", "FOLDERNAME".
      */
-    public String storeKey(int trainSubset) {
+    public String label(int trainSubset) {
         String base = switch (kind) {
             case FASHION_MNIST -> "fashion-mnist";
             case SYNTHETIC -> "synthetic";

@@ -59,7 +59,7 @@ public record ImageFolder(Path folder, List<String> classes, List<Sample> sample
 
     /** A stratified, seeded subset of about {@code n} samples (n/classes per class); n <= 0 keeps all. */
     public ImageFolder subset(int n, long seed) {
-        if (n <= 0 || n >= samples.size()) {
+        if (n <= 0 || n == samples.size()) {
             return this;
         }
         int[] labels = samples.stream().mapToInt(Sample::label).toArray();

@@ -12,17 +12,19 @@ public final class Subsets {
 
     /**
      * The indices kept of a split whose examples have the given class labels: all of them (in order) when
-     * {@code subset} is 0 or at least the split's size, else {@code subset / classCount} of each class, chosen
-     * with {@code seed}, in order. A subset that cannot hold as many images of each class is refused.
+     * {@code subset} is 0 or the split's size, else {@code subset / classCount} of each class, chosen with
+     * {@code seed}, in order. A subset larger than the split, or one that cannot hold as many images of each class,
+     * is refused in one line naming the flag.
      */
     public static List<Integer> stratified(int[] labels, int subset, long seed, int classCount) {
         List<Integer> all = new ArrayList<>();
         for (int i = 0; i < labels.length; i++) {
             all.add(i);
         }
-        if (subset <= 0 || subset >= labels.length) {
+        if (subset <= 0 || subset == labels.length) {
             return all;
         }
+        requireWithin(subset, labels.length);
         requireStratifiable(subset, classCount);
         Collections.shuffle(all, new Random(seed));
         int perClass = subset / classCount;
@@ -36,6 +38,14 @@ public final class Subsets {
         }
         Collections.sort(keep);
         return keep;
+    }
+
+    /** Refuses, naming the flag, a subset larger than the training split it is drawn from. */
+    public static void requireWithin(int subset, int splitSize) {
+        if (subset > splitSize) {
+            throw new IllegalArgumentException("--train-subset " + subset + " is more than the " + splitSize
+                    + " images of the training split: give at most " + splitSize + ", or 0 for all of them");
+        }
     }
 
     /** Refuses, naming the flag, a subset size that is not a positive multiple of the number of classes. */

@@ -76,10 +76,10 @@ public final class ModelFiles {
     }
 
     /**
-     * A trained teacher for schemes B and C: a full-precision ComputationGraph with as many classes and
-     * the same input shape as the student.
+     * A trained teacher for schemes B and C: a full-precision ComputationGraph with the student's classes (their
+     * names in order, where the file records them and {@code classNames} is not null) and input shape.
      */
-    public static ComputationGraph loadTeacher(File zip, ResNetConfig student) {
+    public static ComputationGraph loadTeacher(File zip, ResNetConfig student, java.util.List<String> classNames) {
         ComputationGraph teacher = load(zip, "teacher model");
         for (Layer layer : teacher.getLayers()) {
             boolean quantizedActivations = layer.conf().getLayer() instanceof ActivationLayer a
@@ -90,24 +90,62 @@ public final class ModelFiles {
                         + layer.conf().getLayer().getLayerName() + "'); a teacher must be full precision");
             }
         }
-        requireCompatible(teacher, zip, student);
+        requireCompatible(teacher, zip, student, classNames);
         return teacher;
     }
 
-    /** Same number of classes and the same input shape (channels always; height and width when recorded). */
-    public static void requireCompatible(ComputationGraph model, File zip, ResNetConfig student) {
-        int classes = classes(model, zip);
-        if (classes != student.numClasses()) {
-            throw new IllegalArgumentException("model " + zip + " has " + classes + " classes, the student "
-                    + student.numClasses());
+    /**
+     * Same classes (their number; their names in label order where the file records them and {@code classNames} is
+     * not null) and the same input shape (channels always; height and width when recorded).
+     */
+    public static void requireCompatible(ComputationGraph model, File zip, ResNetConfig student,
+                                         java.util.List<String> classNames) {
+        requireFits(model, zip, classNames == null ? null : recordedClasses(zip), recordedInput(zip),
+                student.numClasses(), student.input(), classNames, "the student");
+    }
+
+    /**
+     * Refuses, in one line naming {@code file}, a model that does not fit data of {@code classes} classes named
+     * {@code classNames} (null: unknown) with images of shape {@code input}: its number of classes, its recorded class
+     * names (null: none), its recorded input shape (null: none) and its first convolution's channels must agree;
+     * {@code whose} names the other side in the message ("the student", "--data DIR").
+     */
+    public static void requireFits(ComputationGraph model, File file, java.util.List<String> recordedClasses,
+                                   InputShape recordedInput, int classes, InputShape input,
+                                   java.util.List<String> classNames, String whose) {
+        int own = classes(model, file);
+        if (own != classes) {
+            throw new IllegalArgumentException("model " + file + " has " + own + " classes, " + whose + " has " + classes);
         }
-        InputShape recorded = recordedInput(zip);
+        if (recordedClasses != null && classNames != null && !recordedClasses.equals(classNames)) {
+            int first = 0;
+            while (recordedClasses.get(first).equals(classNames.get(first))) {
+                first++;
+            }
+            throw new IllegalArgumentException("model " + file + " was trained on other classes: its label " + first
+                    + " is '" + recordedClasses.get(first) + "', " + whose + "'s is '" + classNames.get(first)
+                    + "' (its classes " + recordedClasses + "; " + whose + "'s " + classNames + ")");
+        }
         long channels = model.getLayer("conv1") != null
                 && model.getLayer("conv1").conf().getLayer() instanceof FeedForwardLayer c ? c.getNIn() : -1;
-        if ((recorded != null && !recorded.equals(student.input()))
-                || (channels > 0 && channels != student.input().channels())) {
-            throw new IllegalArgumentException("model " + zip + " takes input "
-                    + (recorded != null ? recorded : channels + " channels") + ", the student " + student.input());
+        if ((recordedInput != null && !recordedInput.equals(input)) || (channels > 0 && channels != input.channels())) {
+            throw new IllegalArgumentException("model " + file + " takes input "
+                    + (recordedInput != null ? recordedInput : channels + " channels") + ", " + whose + " has " + input);
+        }
+    }
+
+    /**
+     * Refuses a scheme-C starting point that does not fit the student (classes, names, input) or cannot be fine-tuned
+     * (batch norm folded into its convolutions).
+     */
+    public static void requireStartingPoint(ComputationGraph source, File zip, ResNetConfig student,
+                                            java.util.List<String> classNames) {
+        requireCompatible(source, zip, student, classNames);
+        if (Pretrained.foldedBatchNorm(zip)) {
+            throw new IllegalArgumentException("model " + zip + " has its batch norm folded into the convolutions (as "
+                    + "torch.onnx.export does in evaluation mode): fine as a teacher or for eval, but fine-tuning needs "
+                    + "batch norm's own parameters; give the state dict as .safetensors, or export the ONNX file with "
+                    + "training=torch.onnx.TrainingMode.PRESERVE");
         }
     }
 
@@ -124,9 +162,9 @@ public final class ModelFiles {
     /** Key of the entry, in an Apprentice model zip, that records the class names in label order. */
     public static final String CLASSES_ENTRY = "apprentice-classes";
 
-    /** The class names recorded in a model zip, or null (a zip saved without them). */
+    /** The class names recorded in a model file (a zip's entry, a safetensors or ONNX file's metadata), or null. */
     public static java.util.List<String> recordedClasses(File zip) {
-        return recorded(zip, CLASSES_ENTRY);
+        return Pretrained.handles(zip) ? Pretrained.classes(zip) : recorded(zip, CLASSES_ENTRY);
     }
 
     /** Key of the entry, in an Apprentice model zip, that records the input shape "C,H,W". */
@@ -169,6 +207,7 @@ public final class ModelFiles {
         if (Pretrained.handles(zip)) {
             return null;
         }
+        requireZip(zip);
         try {
             return ModelSerializer.listObjectsInFile(zip).contains(entry) ? ModelSerializer.getObjectFromFile(zip, entry)
                     : null;
@@ -176,6 +215,16 @@ public final class ModelFiles {
             throw new IllegalArgumentException("model " + zip + ": its entry " + entry + " cannot be read ("
                     + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": "
                     + e.getMessage().lines().findFirst().orElse("")) + ")");
+        }
+    }
+
+    /** Refuses, naming it, a file that is not a zip archive at all (a text file given by mistake, a truncated copy). */
+    private static void requireZip(File zip) {
+        try (java.util.zip.ZipFile ignored = new java.util.zip.ZipFile(zip)) {
+            // readable
+        } catch (IOException e) {
+            throw new IllegalArgumentException("model " + zip + " is not a DL4J ComputationGraph zip, nor .safetensors "
+                    + "or .onnx (" + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
         }
     }
 
@@ -194,13 +243,7 @@ public final class ModelFiles {
      */
     public static ComputationGraph lowerPrecision(ComputationGraph source, File zip, ResNetConfig lowPrecision,
                                                   OutputHead head) {
-        requireCompatible(source, zip, lowPrecision);
-        if (Pretrained.foldedBatchNorm(zip)) {
-            throw new IllegalArgumentException("model " + zip + " has its batch norm folded into the convolutions (as "
-                    + "torch.onnx.export does in evaluation mode): fine as a teacher or for eval, but fine-tuning needs "
-                    + "batch norm's own parameters; give the state dict as .safetensors, or export the ONNX file with "
-                    + "training=torch.onnx.TrainingMode.PRESERVE");
-        }
+        requireStartingPoint(source, zip, lowPrecision, null);
         ComputationGraph student = ResNetBuilder.build(lowPrecision, head);
         Map<String, INDArray> from = source.paramTable();
         Map<String, INDArray> to = new java.util.LinkedHashMap<>(student.paramTable());

@@ -19,6 +19,34 @@ public final class BuildInfo {
         return PROPERTIES.getProperty("dl4j.version");
     }
 
+    /**
+     * The version of the ND4J backend this JVM runs (its jar's Maven record, e.g. nd4j-native 1.0.0-M2.1, or
+     * nd4j-cuda-11.6's), or "unknown" when the backend's jar records none.
+     */
+    public static String nd4jVersion() {
+        try {
+            Class<?> backend = org.nd4j.linalg.factory.Nd4j.getBackend().getClass();
+            java.security.CodeSource source = backend.getProtectionDomain().getCodeSource();
+            if (source == null) {
+                return "unknown";
+            }
+            try (java.util.jar.JarFile jar = new java.util.jar.JarFile(new java.io.File(source.getLocation().toURI()))) {
+                var entry = jar.stream().filter(e -> e.getName().startsWith("META-INF/maven/org.nd4j/")
+                        && e.getName().endsWith("/pom.properties")).findFirst();
+                if (entry.isEmpty()) {
+                    return "unknown";
+                }
+                Properties p = new Properties();
+                try (InputStream in = jar.getInputStream(entry.get())) {
+                    p.load(in);
+                }
+                return p.getProperty("artifactId", "nd4j") + " " + p.getProperty("version", "unknown");
+            }
+        } catch (IOException | java.net.URISyntaxException | RuntimeException e) {
+            return "unknown";
+        }
+    }
+
     /** The backend the Maven profile put on the classpath: "CPU" or "CUDA". */
     public static String backend() {
         return PROPERTIES.getProperty("apprentice.backend", "unknown");

@@ -21,7 +21,7 @@ public record Provenance(String model, RunSettings settings, int epochs, Environ
         /** This JVM's, with the git state of the project folder {@code home}. */
         static Environment current(Path home) {
             return new Environment(GitInfo.commit(home), GitInfo.dirty(home), BuildInfo.apprenticeVersion(),
-                    BuildInfo.dl4jVersion(), BuildInfo.dl4jVersion(), System.getProperty("java.version"),
+                    BuildInfo.dl4jVersion(), BuildInfo.nd4jVersion(), System.getProperty("java.version"),
                     System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
                     + System.getProperty("os.arch"), Backend.name() + (Backend.oneDnnEnabled() ? " (oneDNN)" : ""));
         }

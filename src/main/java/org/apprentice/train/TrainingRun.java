@@ -90,6 +90,7 @@ public final class TrainingRun {
     private Result withData(SparkTraining spark) throws IOException {
         try (DataSource data = DataSource.open(s.data(), home, s.imageSize(), s.trainSubset(), s.seed(), s.workers(),
                 s.skipBadImages())) {
+            data.requireMinibatchFits(s.batch());
             return train(data, spark);
         }
     }
@@ -122,6 +123,7 @@ public final class TrainingRun {
                 .withWidthMultiplier(s.studentWidth()).withPrecision(s.precision()).withSeed(s.seed())
                 .withUpdater(new Nesterovs(learningRate, 0.9), s.weightDecay()).withWeightDecay(s.weightDecayForm());
         Checkpoints.Restored restored = s.resume() ? Checkpoints.load(s.out(), s, s.scheme() == Scheme.A) : null;
+        Given given = given(data, studentConfig, restored != null);
         int done = restored == null ? 0 : restored.epoch();
         if (s.scheme() == Scheme.NONE) {
             ComputationGraph student = restored != null ? restored.student() : ResNetBuilder.build(studentConfig);
@@ -129,7 +131,7 @@ public final class TrainingRun {
                     null, null);
         }
         if (s.noTeacher()) {
-            return loweredWithoutTeacher(studentConfig, restored);
+            return loweredWithoutTeacher(data, given, studentConfig, restored);
         }
         ResNetConfig teacherConfig = ResNetConfig.of(s.teacher(), data.classes(), data.shape())
                 .withWidthMultiplier(s.teacherWidth()).withSeed(s.seed() + 1)
@@ -143,50 +145,69 @@ public final class TrainingRun {
             return new Networks(student, studentConfig, teacher, teacherConfig,
                     ApprenticeTrainer.jointly(teacher, student), done, null, null);
         }
-        return fromTrainedTeacher(data, studentConfig, teacherConfig, loss, restored);
+        return fromTrainedTeacher(data, given, studentConfig, teacherConfig, loss, restored);
+    }
+
+    /** The model files the user gave, loaded and checked against the data (null where none was given or needed). */
+    private record Given(ComputationGraph teacher, ComputationGraph init) {
+    }
+
+    /**
+     * Loads and checks every model file the run was given ({@code --teacher-model}, {@code --student-init}) before
+     * anything trains: a file that is not a model, or one made for other classes, input or architecture, is refused in
+     * one line first, not after a teacher or starting point has been trained for it. A resumed run needs no starting
+     * point.
+     */
+    private Given given(DataSource data, ResNetConfig studentConfig, boolean resumed) {
+        ComputationGraph teacher = null;
+        if (s.teacherModel() != null && (s.scheme() == Scheme.B || s.scheme() == Scheme.C) && !s.noTeacher()) {
+            requireArchitecture(s.teacherModel(), s.teacher(), s.teacherWidth(), "--teacher-model", "--teacher");
+            teacher = ModelFiles.loadTeacher(s.teacherModel().toFile(), studentConfig, data.classNames());
+        }
+        ComputationGraph init = null;
+        if (s.studentInit() != null && !resumed) {
+            init = startingPoint(s.studentInit(), data, studentConfig);
+        }
+        return new Given(teacher, init);
+    }
+
+    /** Scheme C's full-precision starting point, checked for architecture, classes and input. */
+    private ComputationGraph startingPoint(Path zip, DataSource data, ResNetConfig studentConfig) {
+        requireArchitecture(zip, s.student(), s.studentWidth(), "--student-init", "--student");
+        ComputationGraph init = ModelFiles.load(zip.toFile(), "full-precision student model");
+        ModelFiles.requireStartingPoint(init, zip.toFile(), studentConfig, data.classNames());
+        return init;
     }
 
     /** Scheme C's control: the trained full-precision student lowered, then fine-tuned on the labels alone. */
-    private Networks loweredWithoutTeacher(ResNetConfig studentConfig, Checkpoints.Restored restored)
-            throws IOException {
-        Path initZip = s.studentInit() != null ? s.studentInit() : restored != null ? stored(s.student(), s.studentWidth())
-                : storedOrTrained(s.student(), s.studentWidth(), "full-precision student");
-        ComputationGraph student;
-        if (restored != null) {
-            student = restored.student();
-        } else {
-            requireArchitecture(initZip, s.student(), s.studentWidth(), "--student-init", "--student");
-            ComputationGraph init = ModelFiles.load(initZip.toFile(), "full-precision student model");
-            student = ModelFiles.lowerPrecision(init, initZip.toFile(), studentConfig, OutputHead.softmaxCrossEntropy());
-        }
+    private Networks loweredWithoutTeacher(DataSource data, Given given, ResNetConfig studentConfig,
+                                           Checkpoints.Restored restored) throws IOException {
+        Path initZip = initZip(data, restored);
+        ComputationGraph student = restored != null ? restored.student()
+                : lowered(given, initZip, data, studentConfig, OutputHead.softmaxCrossEntropy());
         return new Networks(student, studentConfig, null, null, ApprenticeTrainer.withoutTeacher(student),
                 restored == null ? 0 : restored.epoch(), null, initZip);
     }
 
     /** Schemes B and C: a trained teacher, frozen; C also starts from a trained full-precision student. */
-    private Networks fromTrainedTeacher(DataSource data, ResNetConfig studentConfig, ResNetConfig teacherConfig,
-                                        ApprenticeLoss loss, Checkpoints.Restored restored) throws IOException {
+    private Networks fromTrainedTeacher(DataSource data, Given given, ResNetConfig studentConfig,
+                                        ResNetConfig teacherConfig, ApprenticeLoss loss, Checkpoints.Restored restored)
+            throws IOException {
         Path teacherZip = s.teacherModel() != null ? s.teacherModel()
-                : storedOrTrained(s.teacher(), s.teacherWidth(), "teacher");
-        requireArchitecture(teacherZip, s.teacher(), s.teacherWidth(), "--teacher-model", "--teacher");
-        ComputationGraph teacher = ModelFiles.loadTeacher(teacherZip.toFile(), studentConfig);
-        ComputationGraph student;
-        Path initZip = null;
-        if (s.scheme() == Scheme.C && s.studentInit() != null) {
-            initZip = s.studentInit();
-        } else if (s.scheme() == Scheme.C) {
-            // a resumed run no longer needs its starting point, only its name for the provenance
-            initZip = restored != null ? stored(s.student(), s.studentWidth())
-                    : storedOrTrained(s.student(), s.studentWidth(), "full-precision student");
+                : storedOrTrained(data, s.teacher(), s.teacherWidth(), "teacher");
+        ComputationGraph teacher = given.teacher();
+        if (teacher == null) {
+            requireArchitecture(teacherZip, s.teacher(), s.teacherWidth(), "--teacher-model", "--teacher");
+            teacher = ModelFiles.loadTeacher(teacherZip.toFile(), studentConfig, data.classNames());
         }
+        Path initZip = s.scheme() == Scheme.C ? initZip(data, restored) : null;
+        ComputationGraph student;
         if (restored != null) {
             student = restored.student();
         } else if (s.scheme() == Scheme.B) {
             student = ResNetBuilder.build(studentConfig, Heads.apprentice(loss));
         } else {
-            requireArchitecture(initZip, s.student(), s.studentWidth(), "--student-init", "--student");
-            ComputationGraph init = ModelFiles.load(initZip.toFile(), "full-precision student model");
-            student = ModelFiles.lowerPrecision(init, initZip.toFile(), studentConfig, Heads.apprentice(loss));
+            student = lowered(given, initZip, data, studentConfig, Heads.apprentice(loss));
         }
         if (s.cacheTeacherLogits()) {
             cacheTeacherLogits(data, teacher);
@@ -194,6 +215,25 @@ public final class TrainingRun {
         return new Networks(student, studentConfig, teacher, teacherConfig,
                 ApprenticeTrainer.fromTrainedTeacher(s.scheme(), teacher, student), restored == null ? 0 : restored.epoch(),
                 teacherZip, initZip);
+    }
+
+    /**
+     * Scheme C's starting point: the given one, else the model store's (a resumed run no longer needs it, only its
+     * name for the provenance), else one trained first.
+     */
+    private Path initZip(DataSource data, Checkpoints.Restored restored) throws IOException {
+        if (s.studentInit() != null) {
+            return s.studentInit();
+        }
+        return restored != null ? stored(data, s.student(), s.studentWidth())
+                : storedOrTrained(data, s.student(), s.studentWidth(), "full-precision student");
+    }
+
+    /** The starting point (given, else read from {@code initZip}) lowered to the student's precision. */
+    private ComputationGraph lowered(Given given, Path initZip, DataSource data, ResNetConfig studentConfig,
+                                     OutputHead head) {
+        ComputationGraph init = given.init() != null ? given.init() : startingPoint(initZip, data, studentConfig);
+        return ModelFiles.lowerPrecision(init, initZip.toFile(), studentConfig, head);
     }
 
     /** Refuses a model file whose recorded architecture is not the one the run names (zips that record none pass). */
@@ -223,14 +263,15 @@ public final class TrainingRun {
     }
 
     /** Publishes a full-precision model to the store, if it learned something: clearly above chance on the test split. */
-    private void publish(File studentZip, Accuracy accuracy, int classes) throws IOException {
+    private void publish(File studentZip, Accuracy accuracy, DataSource data) throws IOException {
+        int classes = data.classes();
         if (!ModelStore.aboveChance(accuracy, classes)) {
             out.printf("not published to the model store: test top-1 %.2f%% is not clearly above chance (%.2f%% for "
                     + "%d classes)%n", 100 * accuracy.top1(), 100.0 / classes, classes);
             return;
         }
-        Path stored = new ModelStore(home).publish(studentZip, s.data().storeKey(s.trainSubset()), s.student(),
-                s.studentWidth());
+        Path stored = new ModelStore(home).publish(studentZip, data.key(s.seed()), s.data().label(s.trainSubset()),
+                s.student(), s.studentWidth());
         out.printf("published to the model store as %s%n", stored);
     }
 
@@ -239,9 +280,9 @@ public final class TrainingRun {
      * (same data and subset, architecture, width), else trained first with the same data and optimiser
      * settings, saying so in one line, and published to the store.
      */
-    private Path storedOrTrained(String model, double width, String role) throws IOException {
-        Path found = stored(model, width);
-        String key = s.data().storeKey(s.trainSubset());
+    private Path storedOrTrained(DataSource data, String model, double width, String role) throws IOException {
+        Path found = stored(data, model, width);
+        String key = s.data().label(s.trainSubset());
         if (found != null) {
             out.printf("%s: %s x%s from the model store (%s)%n", role, model, width, found);
             return found;
@@ -260,7 +301,7 @@ public final class TrainingRun {
         if (!Files.isRegularFile(folder.resolve("student.zip"))) {
             new TrainingRun(first, home, out).run();
         }
-        Path trained = stored(model, width);
+        Path trained = stored(data, model, width);
         if (trained == null) {
             throw new IllegalStateException("the " + role + " trained in " + folder + " was not published to the model "
                     + "store (see above): train a better one and pass it with --" + (role.equals("teacher")
@@ -270,8 +311,8 @@ public final class TrainingRun {
     }
 
     /** The model store's full-precision {@code model} for this run's data, or null. */
-    private Path stored(String model, double width) {
-        File found = new ModelStore(home).find(s.data().storeKey(s.trainSubset()), model, width);
+    private Path stored(DataSource data, String model, double width) throws IOException {
+        File found = new ModelStore(home).find(data.key(s.seed()), model, width);
         return found == null ? null : found.toPath();
     }
 
@@ -399,7 +440,7 @@ public final class TrainingRun {
         }
         out.printf("student: %s -> %s%n", trained.student(), studentZip);
         if (s.scheme() == Scheme.NONE && s.precision().isFullPrecision()) {
-            publish(studentZip, trained.student(), data.classes());
+            publish(studentZip, trained.student(), data);
         }
         if (data.skippedImages() > 0) {
             out.printf("%d bad image files were skipped (--skip-bad-images); see the warnings above%n", data.skippedImages());

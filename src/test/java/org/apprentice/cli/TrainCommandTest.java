@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -147,7 +148,9 @@ class TrainCommandTest {
         assertTrue(out().contains("ttq") && Files.isRegularFile(run.resolve("student.onnx")), out());
         for (Path model : List.of(run.resolve("student-deploy.zip"), run.resolve("student.packed"))) {
             out.reset();
-            assertEquals(0, Main.run(new String[] {"eval", "--model", model.toString(), "--data", "synthetic"}, o, e),
+            // at the batch the run evaluated with (max(--batch, 64)): the same minibatches, so the same kernels and sums
+            assertEquals(0, Main.run(new String[] {"eval", "--model", model.toString(), "--data", "synthetic", "--batch",
+                    "64"}, o, e),
                     err.toString());
             assertTrue(out().contains(accuracy), model + ": " + out() + " vs " + accuracy);
         }
@@ -166,8 +169,15 @@ class TrainCommandTest {
                 "--out", dir.resolve("b1").toString()};
         assertEquals(0, train(b), err.toString());
         assertTrue(out().contains("teacher: no resnet8 x0.5 for synthetic-64 in the model store; training it first"), out());
-        Path stored = dir.resolve("home/resnets/store/synthetic-64/resnet8-x0.5-fp32.zip");
+        Path stored;
+        try (var entries = Files.list(dir.resolve("home/resnets/store"))) {
+            List<Path> all = entries.toList();
+            assertEquals(1, all.size(), all.toString());
+            assertTrue(all.get(0).getFileName().toString().matches("synthetic-64-[0-9a-f]{12}"), all.toString());
+            stored = all.get(0).resolve("resnet8-x0.5-fp32.zip");
+        }
         assertTrue(Files.isRegularFile(stored));
+        assertTrue(Files.isRegularFile(stored.resolveSibling(org.apprentice.train.ModelStore.KEY_FILE)));
         assertTrue(Files.isRegularFile(stored.resolveSibling("resnet8-x0.5-fp32.json")));
         b[b.length - 1] = dir.resolve("b2").toString();
         assertEquals(0, train(b), err.toString());
@@ -293,14 +303,34 @@ class TrainCommandTest {
     }
 
     @Test
-    void theShippedRecipesParse() throws Exception {
-        Path recipes = Path.of(System.getProperty("user.dir")).resolve("resnets/recipes");
-        try (var files = Files.list(recipes)) {
-            for (Path recipe : files.toList()) {
-                String[] args = Recipes.expand(new String[] {"train", "--recipe", recipe.toString()}, dir);
-                com.beust.jcommander.JCommander.newBuilder().addCommand("train", new TrainCommand()).build().parse(args);
-                assertTrue(java.util.Arrays.asList(args).contains("--scheme"), recipe.toString());
+    void theShippedRecipesAndStudyStepsMakeValidSettings() throws Exception {
+        Path home = Path.of(System.getProperty("user.dir"));
+        List<List<String>> runs = new java.util.ArrayList<>();
+        try (var files = Files.list(home.resolve("resnets/recipes"))) {
+            for (Path recipe : files.sorted().toList()) {
+                runs.add(List.of("train", "--recipe", recipe.toString(), "--out", dir.resolve("r").toString()));
             }
+        }
+        int steps = 0;
+        for (String name : org.apprentice.study.Study.available(home)) {
+            for (boolean quick : new boolean[] {false, true}) {
+                org.apprentice.study.Study study = org.apprentice.study.Study.load(home, name, quick);
+                for (org.apprentice.study.Study.Step step : study.steps()) {
+                    runs.add(step.trainArgs(org.apprentice.study.Study.recipesFolder(home),
+                            quick ? study.quickFlags() : study.flags(), dir.resolve(name)));
+                    steps++;
+                }
+            }
+        }
+        assertTrue(steps >= 70, "both shipped studies, full and quick: " + steps + " steps");
+        for (List<String> run : runs) {
+            String[] args = Recipes.expand(run.toArray(String[]::new), home);
+            TrainCommand command = new TrainCommand();
+            com.beust.jcommander.JCommander.newBuilder().addCommand("train", command).build().parse(args);
+            // the typed settings, with every cross-field check a run makes before it starts
+            RunSettings settings = command.settings(home);
+            assertTrue(java.util.Arrays.asList(args).contains("--scheme"), run.toString());
+            assertEquals(settings, settings.toBuilder().build(), run.toString());
         }
     }
 
@@ -406,7 +436,9 @@ class TrainCommandTest {
         assertTrue(out().contains("ternary") && out().contains("packed file"), out());
         for (Path model : List.of(zip, run.resolve("student-deploy.zip"), run.resolve("student.packed"))) {
             out.reset();
-            assertEquals(0, Main.run(new String[] {"eval", "--model", model.toString(), "--data", "synthetic"}, o, e),
+            // at the batch the run evaluated with (max(--batch, 64)): the same minibatches, so the same kernels and sums
+            assertEquals(0, Main.run(new String[] {"eval", "--model", model.toString(), "--data", "synthetic", "--batch",
+                    "64"}, o, e),
                     err.toString());
             assertTrue(out().contains(accuracy), model + ": " + out() + " vs " + accuracy);
         }
@@ -458,6 +490,8 @@ class TrainCommandTest {
         assertEquals(3, provenance.epochs());
         assertTrue(provenance.inputs().dataSha256().matches("[0-9a-f]{64}"), provenance.toString());
         assertEquals(System.getProperty("java.version"), provenance.environment().java());
+        assertEquals("nd4j-native " + org.apprentice.runtime.BuildInfo.dl4jVersion(), provenance.environment().nd4j(),
+                "the backend jar's own version, not DL4J's");
         assertEquals(new RunFolder(whole).readProvenance("student.zip").inputs(), provenance.inputs());
     }
 
@@ -510,5 +544,80 @@ class TrainCommandTest {
                 err.toString());
         assertTrue(out().contains("scheme none (no distillation): student resnet8 w2a8"), out());
         assertTrue(Files.isRegularFile(dir.resolve("default/student.zip")));
+    }
+
+    /** An image folder with train and val splits, three small images of each named class. */
+    private static Path imageFolder(Path root, String... classes) throws IOException {
+        for (String split : new String[] {"train", "val"}) {
+            for (int k = 0; k < classes.length; k++) {
+                for (int i = 0; i < 3; i++) {
+                    java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(20, 20,
+                            java.awt.image.BufferedImage.TYPE_INT_RGB);
+                    img.setRGB(i, k, 0xffffff);
+                    Path file = root.resolve(split).resolve(classes[k]).resolve(k + "-" + i + ".png");
+                    Files.createDirectories(file.getParent());
+                    javax.imageio.ImageIO.write(img, "png", file.toFile());
+                }
+            }
+        }
+        return root;
+    }
+
+    /** An untrained resnet8 x0.25 saved as a model zip for {@code classes} at {@code input}. */
+    private static Path model(Path zip, org.apprentice.model.InputShape input, List<String> classes) throws IOException {
+        org.apprentice.model.ResNetConfig config = org.apprentice.model.ResNetConfig.of("resnet8", classes.size(), input)
+                .withWidthMultiplier(0.25);
+        org.apprentice.model.ModelFiles.save(org.apprentice.model.ResNetBuilder.build(config), config, classes, zip.toFile());
+        return zip;
+    }
+
+    private int command(String... args) {
+        out.reset();
+        err.reset();
+        return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true,
+                StandardCharsets.UTF_8));
+    }
+
+    private void assertOneLineNaming(String... parts) {
+        String e = err.toString(StandardCharsets.UTF_8);
+        assertEquals(1, e.strip().lines().count(), e);
+        for (String p : parts) {
+            assertTrue(e.contains(p), "'" + p + "' in: " + e);
+        }
+    }
+
+    /**
+     * Every input is checked before anything trains, in one line naming it: a starting point that is not a model (not
+     * after training a teacher for it), a teacher for other class names, a model for other channels, an image size
+     * whose minibatch cannot fit in memory, a training subset larger than its split.
+     */
+    @Test
+    void everyInputIsCheckedBeforeAnythingTrains() throws Exception {
+        Path notes = Files.writeString(dir.resolve("notes.txt"), "not a model");
+        Path run = dir.resolve("c");
+        assertEquals(Main.USAGE_ERROR, train("--scheme", "C", "--width", "0.25", "--teacher", "resnet8",
+                "--student-init", notes.toString(), "--out", run.toString()));
+        assertOneLineNaming(notes.toString(), "not a DL4J ComputationGraph zip");
+        assertTrue(!out().contains("training it first") && !Files.exists(run.resolve("resnet8-fp32")), out());
+        assertTrue(!Files.exists(dir.resolve("home/resnets/store")), "no teacher was trained for it");
+
+        Path pets = imageFolder(dir.resolve("pets"), "cat", "fox");
+        org.apprentice.model.InputShape rgb = new org.apprentice.model.InputShape(3, 16, 16);
+        Path catsAndDogs = model(dir.resolve("cat-dog.zip"), rgb, List.of("cat", "dog"));
+        assertEquals(Main.USAGE_ERROR, command("train", "--data", pets.toString(), "--image-size", "16", "--scheme", "B",
+                "--student", "resnet8", "--width", "0.25", "--teacher", "resnet8", "--teacher-width", "0.25",
+                "--teacher-model", catsAndDogs.toString(), "--out", dir.resolve("b").toString()));
+        assertOneLineNaming(catsAndDogs.toString(), "other classes", "label 1 is 'dog'", "'fox'");
+
+        Path gray = model(dir.resolve("gray.zip"), new org.apprentice.model.InputShape(1, 16, 16), List.of("cat", "fox"));
+        assertEquals(Main.USAGE_ERROR, command("eval", "--model", gray.toString(), "--data", pets.toString()));
+        assertOneLineNaming(gray.toString(), "takes input 1x16x16", "--data " + pets + " has 3x16x16");
+
+        assertEquals(Main.USAGE_ERROR, train("--image-size", "100000", "--out", dir.resolve("huge").toString()));
+        assertOneLineNaming("--image-size 100000", "GB", "--batch");
+        assertEquals(Main.USAGE_ERROR, command("train", "--data", pets.toString(), "--train-subset", "1000000",
+                "--student", "resnet8", "--width", "0.25", "--out", dir.resolve("subset").toString()));
+        assertOneLineNaming("--train-subset 1000000 is more than the 6 images of the training split");
+        assertTrue(!Files.exists(dir.resolve("home/resnets/store")) && !Files.exists(dir.resolve("subset/student.zip")));
     }
 }

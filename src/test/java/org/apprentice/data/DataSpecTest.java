@@ -25,10 +25,10 @@ class DataSpecTest {
     }
 
     @Test
-    void storeKeysNameTheDataAndTheSubset() {
-        assertEquals("fashion-mnist", DataSpec.FASHION_MNIST.storeKey(0));
-        assertEquals("fashion-mnist-5000", DataSpec.FASHION_MNIST.storeKey(5000));
-        assertEquals("cifar10-c10", DataSpec.parse("cifar10:/data/c10").storeKey(0));
-        assertEquals("my_images-64", DataSpec.parse("/data/my images").storeKey(64));
+    void labelsNameTheDataAndTheSubset() {
+        assertEquals("fashion-mnist", DataSpec.FASHION_MNIST.label(0));
+        assertEquals("fashion-mnist-5000", DataSpec.FASHION_MNIST.label(5000));
+        assertEquals("cifar10-c10", DataSpec.parse("cifar10:/data/c10").label(0));
+        assertEquals("my_images-64", DataSpec.parse("/data/my images").label(64));
     }
 }

@@ -48,7 +48,7 @@ class ModelFilesTest {
         assertTrue(e.getMessage().contains(zip.toString()) && e.getMessage().contains(ModelFiles.INPUT_ENTRY),
                 e.getMessage());
         // the check a teacher goes through no longer skips silently
-        e = assertThrows(IllegalArgumentException.class, () -> ModelFiles.requireCompatible(net, zip, config()));
+        e = assertThrows(IllegalArgumentException.class, () -> ModelFiles.requireCompatible(net, zip, config(), null));
         assertTrue(e.getMessage().contains(ModelFiles.INPUT_ENTRY), e.getMessage());
     }
 

@@ -19,6 +19,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class Pretrained {
     /** Metadata key of a safetensors file that records the input shape "C,H,W" (optional). */
     public static final String INPUT_METADATA = "input_shape";
+    /**
+     * Metadata key, in a safetensors file's header or an ONNX file's metadata, of the class names in label order as a
+     * JSON list (optional; Apprentice's ONNX export writes it).
+     */
+    public static final String CLASSES_METADATA = "classes";
 
     private Pretrained() {
     }
@@ -70,6 +75,20 @@ public final class Pretrained {
     /** The input shape the file states, or null. */
     public static InputShape input(File file) {
         return onnx(file) ? readOnnx(file).input() : metadataInput(Safetensors.header(file).metadata(), file);
+    }
+
+    /** The class names the file states in label order, or null. */
+    public static List<String> classes(File file) {
+        Map<String, String> metadata = onnx(file) ? readOnnx(file).metadata() : Safetensors.header(file).metadata();
+        String text = metadata.get(CLASSES_METADATA);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return List.of(new org.nd4j.shade.jackson.databind.ObjectMapper().readValue(text, String[].class));
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new IllegalArgumentException(file + ": metadata " + CLASSES_METADATA + " is not a JSON list of names");
+        }
     }
 
     /**

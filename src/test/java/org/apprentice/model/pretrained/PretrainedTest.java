@@ -114,11 +114,11 @@ class PretrainedTest {
     void aTeacherWithOtherClassesOrChannelsIsRefused() {
         File file = TorchGolden.FIXTURES.resolve("resnet8.safetensors").toFile();
         ResNetConfig cifar = ResNetConfig.of("resnet8", 10, new InputShape(3, 32, 32));
-        assertEquals("model " + file + " takes input 1 channels, the student 3x32x32",
-                assertThrows(IllegalArgumentException.class, () -> ModelFiles.loadTeacher(file, cifar)).getMessage());
+        assertEquals("model " + file + " takes input 1 channels, the student has 3x32x32",
+                assertThrows(IllegalArgumentException.class, () -> ModelFiles.loadTeacher(file, cifar, null)).getMessage());
         ResNetConfig hundred = ResNetConfig.of("resnet8", 100, new InputShape(1, 28, 28));
-        assertEquals("model " + file + " has 10 classes, the student 100",
-                assertThrows(IllegalArgumentException.class, () -> ModelFiles.loadTeacher(file, hundred)).getMessage());
+        assertEquals("model " + file + " has 10 classes, the student has 100",
+                assertThrows(IllegalArgumentException.class, () -> ModelFiles.loadTeacher(file, hundred, null)).getMessage());
     }
 
     @Test
