@@ -16,10 +16,13 @@ import org.apprentice.kd.Scheme;
  * {@link StudyFindings} words them; {@link StudyReport} lays them out as Markdown.
  */
 final class Comparisons {
-    /** A student configuration: model label and precision label. */
-    record Config(String model, String precision) {
-        boolean fullPrecision() {
-            return precision.equals("fp32");
+    /**
+     * A student configuration: model label, precision label, and whether it is full precision in every layer (from
+     * the precision spec, which a label alone does not say when a per-layer override is quantized).
+     */
+    record Config(String model, String precision, boolean fullPrecision) {
+        static Config of(StepResult r) {
+            return new Config(r.model(), r.precision(), r.fullPrecision());
         }
 
         @Override
@@ -272,7 +275,7 @@ final class Comparisons {
             if (r.scheme() == Scheme.NONE && r.fullPrecision() && !s.name().equals(study.fpStudentStep())) {
                 continue; // another full-precision model (a sweep teacher)
             }
-            table.computeIfAbsent(new Config(r.model(), r.precision()), k -> new EnumMap<>(Column.class))
+            table.computeIfAbsent(Config.of(r), k -> new EnumMap<>(Column.class))
                     .computeIfAbsent(Column.of(r), k -> new ArrayList<>()).add(r);
         }
         return table;
@@ -362,7 +365,7 @@ final class Comparisons {
             boolean variant = r.complete() && r.settings().usesTeacher() && r.temperature() != mainTemperature
                     && (r.scheme() == Scheme.A || r.teacherModel().equals(mainTeacher));
             if (variant) {
-                Row row = rows.get(new Config(r.model(), r.precision()));
+                Row row = rows.get(Config.of(r));
                 variants.add(new Variant(r, row == null ? null : row.complete(Column.NONE),
                         row == null ? null : row.complete(Column.of(r))));
             }

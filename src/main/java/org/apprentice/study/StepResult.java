@@ -100,8 +100,9 @@ public record StepResult(String step, RunSettings settings, List<EpochRecord> ep
         return epochs.size() < 2 ? 0 : Math.abs(finalTop1() - epochs.get(epochs.size() - 2).studentTop1());
     }
 
+    /** Whether the student is full precision in every layer (per-layer overrides included), as its spec says. */
     public boolean fullPrecision() {
-        return precision().equals("fp32");
+        return settings.precision().isFullPrecision();
     }
 
     /** The model's label: "resnet20", or "resnet20 x2.0" when widened. */

@@ -57,6 +57,24 @@ class StudyReportTest {
         return new StepResult(step, settings, epochs, new ModelSize(1000, precision.equals("fp32") ? 1000 : 100));
     }
 
+    /**
+     * A student whose body is full precision but one layer's override is quantized is labelled "fp32" by its body,
+     * yet it is low precision: the study asks the spec, not the label.
+     */
+    @Test
+    void fullPrecisionIsWhatThePrecisionSpecSaysNotItsLabel() {
+        StepResult plain = result("fp", "none", "resnet8", "fp32", "", 0.8);
+        assertTrue(plain.fullPrecision());
+        PrecisionSpec overridden = PrecisionSpec.fullPrecision().withOverride("layer1.0.conv1",
+                new org.apprentice.model.LayerPrecision(2, 4));
+        StepResult quantized = new StepResult("q", plain.settings().toBuilder().precision(overridden).build(),
+                plain.epochs(), plain.size());
+        assertEquals("fp32", quantized.precision(), "the label shows the body only");
+        assertTrue(!quantized.fullPrecision(), "one quantized layer makes it low precision");
+        assertTrue(!Comparisons.Config.of(quantized).fullPrecision());
+        assertTrue(!Comparisons.Config.of(quantized).equals(Comparisons.Config.of(plain)));
+    }
+
     @Test
     void gainsVerdictsAndConvergenceComeFromTheNumbers() throws IOException {
         Study study = study();
