@@ -148,11 +148,13 @@ final class DefaultJob {
      * student against the goal of coming within 1 point of the full-precision one.
      */
     private void verdict(PrintStream out, Accuracy fp, TrainingRun.Result control, TrainingRun.Result apprentice) {
-        double gain = 100 * (apprentice.student().top1() - control.student().top1());
-        double swing = Math.max(lastSwing(control), lastSwing(apprentice));
+        // counted in test images, so that a gain equal to the swing is "within" whatever the float rounding
+        long images = control.student().examples();
+        long gain = hits(apprentice.student().top1(), images) - hits(control.student().top1(), images);
+        long swing = Math.max(lastSwing(control, images), lastSwing(apprentice, images));
         out.printf("%nScheme C vs its control: %+.2f points of top-1; over its last epoch, either run moved by up to "
-                + "%.2f points.%n", gain, swing);
-        if (!(Math.abs(gain) > swing)) {
+                + "%.2f points.%n", 100.0 * gain / images, 100.0 * swing / images);
+        if (Math.abs(gain) <= swing) {
             out.println("Within that swing: at this size the teacher made no difference the job can tell from noise.");
         } else if (gain > 0) {
             out.println("Beyond that swing: the teacher helped here (one seed; the study's seeds are the test).");
@@ -166,9 +168,14 @@ final class DefaultJob {
                 + "(resnets/results/fashion-mnist.md) runs them at 20,000 images, 6 epochs.");
     }
 
-    /** The change of a run's test top-1 over its last epoch, in points. */
-    private static double lastSwing(TrainingRun.Result r) {
+    /** The change of a run's test top-1 over its last epoch, in test images. */
+    private static long lastSwing(TrainingRun.Result r, long images) {
         List<EpochRecord> e = new RunFolder(r.studentZip().toPath().getParent()).readEpochs();
-        return 100 * Math.abs(e.get(e.size() - 1).studentTop1() - e.get(e.size() - 2).studentTop1());
+        return Math.abs(hits(e.get(e.size() - 1).studentTop1(), images) - hits(e.get(e.size() - 2).studentTop1(), images));
+    }
+
+    /** The number of correct test images a top-1 fraction stands for. */
+    private static long hits(double top1, long images) {
+        return Math.round(top1 * images);
     }
 }

@@ -43,6 +43,8 @@ public final class ImageFolderIterator implements DataSetIterator, AutoCloseable
     private final long seed;
     private final boolean skipBadImages;
     private final ExecutorService pool;
+    /** The pool's threads, which {@link #close()} waits for. */
+    private final java.util.List<Thread> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ThreadLocal<ImageDecoder> decoders;
     private final AtomicLong skipped = new AtomicLong();
     /** Decoding started, in order: the rest of the minibatch being assembled and the next one. */
@@ -68,6 +70,7 @@ public final class ImageFolderIterator implements DataSetIterator, AutoCloseable
         this.pool = Executors.newFixedThreadPool(workers, r -> {
             Thread t = new Thread(r, "image-decoder");
             t.setDaemon(true);
+            threads.add(t);
             return t;
         });
         this.decoders = ThreadLocal.withInitial(() ->
@@ -198,12 +201,25 @@ public final class ImageFolderIterator implements DataSetIterator, AutoCloseable
         startEpoch();
     }
 
-    /** Stops the decoding threads; the iterator cannot be used afterwards. */
+    /**
+     * Stops the decoding threads and waits until they have ended (a decode in progress finishes its image; at most 30
+     * s); the iterator cannot be used afterwards.
+     */
     @Override
     public void close() {
         queue.forEach(d -> d.pixels().cancel(true));
         queue.clear();
         pool.shutdownNow();
+        try {
+            for (Thread t : threads) {
+                t.join(30_000);
+                if (t.isAlive()) {
+                    throw new IllegalStateException("an image-decoding thread did not stop within 30 s of closing");
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override

@@ -225,11 +225,10 @@ class ImageFolderTest {
                     test.next();
                 }
             }
-            Thread.sleep(200);
+            // closing an iterator (as a new one replaces it) waits for its threads to end: no sleep needed
             assertTrue(decoderThreads() - before <= 4, "at most one training and one test iterator (2 workers each) "
                     + "alive, found " + (decoderThreads() - before) + " threads");
         }
-        Thread.sleep(200);
         assertEquals(before, decoderThreads(), "closing the data source stops every decoding thread");
     }
 

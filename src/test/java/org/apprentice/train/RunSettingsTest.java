@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import org.apprentice.data.Augment;
@@ -133,8 +134,10 @@ class RunSettingsTest {
     }
 
     @Test
-    void toBuilderKeepsEverySetting() {
-        RunSettings all = RunSettings.builder().scheme(Scheme.C).student("resnet8").studentWidth(0.5)
+    void toBuilderKeepsEverySetting() throws Exception {
+        // no one run can set everything (scheme A alone keeps alpha, B and C alone cache teacher logits, C's control
+        // alone has no teacher), so three runs, which between them move every setting off its default
+        RunSettings c = RunSettings.builder().scheme(Scheme.C).student("resnet8").studentWidth(0.5)
                 .precision(PrecisionSpec.of(4, 4).withQuantizedEnds(true, false)
                         .withOverride("layer1.0.conv1", new LayerPrecision(32, 8)))
                 .teacher("resnet32").teacherWidth(2).teacherModel(Path.of("t.zip")).studentInit(Path.of("s.zip"))
@@ -143,6 +146,22 @@ class RunSettingsTest {
                 .beta(0.25).gamma(0.75).temperature(2).target(Target.LOGITS).augment(Augment.NONE)
                 .weightDecayForm(WeightDecay.DECOUPLED).cacheTeacherLogits(true).seed(9)
                 .out(Path.of("runs/all")).resume(true).stopAfterEpoch(2).uiPort(9001).build();
-        assertEquals(all, all.toBuilder().build());
+        RunSettings a = c.toBuilder().scheme(Scheme.A).teacherModel(null).studentInit(null).cacheTeacherLogits(false)
+                .replicas(1).alpha(0.6).build();
+        RunSettings control = c.toBuilder().noTeacher(true).teacher(null).teacherModel(null).replicas(1)
+                .spark("local[2]").uiPort(0).build();
+        List<RunSettings> runs = List.of(c, a, control);
+        for (RunSettings run : runs) {
+            assertEquals(run, run.toBuilder().build());
+        }
+        RunSettings defaults = RunSettings.builder().build();
+        for (java.lang.reflect.RecordComponent setting : RunSettings.class.getRecordComponents()) {
+            Object byDefault = setting.getAccessor().invoke(defaults);
+            boolean moved = false;
+            for (RunSettings run : runs) {
+                moved |= !java.util.Objects.equals(setting.getAccessor().invoke(run), byDefault);
+            }
+            assertTrue(moved, setting.getName() + " keeps its default in every run, so toBuilder could drop it unseen");
+        }
     }
 }
