@@ -36,7 +36,8 @@ final class EvalCommand {
         List<String> names = packed ? PackedModel.recordedClasses(model) : ModelFiles.recordedClasses(model);
         try (DataSource source = DataSource.open(dataOptions.spec(), home, imageSize(recorded), 0, 42,
                 dataOptions.workers, false)) {
-            source.requireMinibatchFits(batch);
+            source.requireMinibatchFits(batch, dataOptions.imageSize != null ? "--image-size " + dataOptions.imageSize
+                    : "the input size " + source.shape() + " that --model " + model + " records");
             int classes = source.classes();
             ModelFiles.requireFits(net, model, names, recorded, classes, source.shape(), source.classNames(),
                     "--data " + dataOptions.data);

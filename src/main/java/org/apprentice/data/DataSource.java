@@ -217,20 +217,21 @@ public final class DataSource implements AutoCloseable {
     }
 
     /**
-     * Refuses, in one line naming the flags, an input size at which one minibatch of {@code batch} images (as float32)
+     * Refuses, in one line naming where the size came from ({@code sizeSource}, e.g. "--image-size 100000") and the
+     * flags that set it, an input size at which one minibatch of {@code batch} images (as float32)
      * could not fit the memory ND4J may use (its off-heap limit, {@code -Dorg.bytedeco.javacpp.maxbytes}, or the
      * machine's memory if smaller): a size like {@code --image-size 100000} fails here, before any image is decoded,
      * rather than as an allocation error blamed on the first image.
      */
-    public void requireMinibatchFits(int batch) {
+    public void requireMinibatchFits(int batch, String sizeSource) {
         long limit = org.bytedeco.javacpp.Pointer.maxBytes() > 0
                 ? Math.min(org.bytedeco.javacpp.Pointer.maxBytes(), org.bytedeco.javacpp.Pointer.totalPhysicalBytes())
                 : org.bytedeco.javacpp.Pointer.totalPhysicalBytes();
         double bytes = (double) batch * shape.channels() * shape.height() * shape.width() * Float.BYTES;
         if (bytes > limit) {
-            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "--image-size %d: one minibatch of "
-                    + "%d images of %s needs %.1f GB before the network runs, more than the %.1f GB this JVM may use; "
-                    + "give a smaller --image-size or --batch", shape.height(), batch, shape, bytes / 1e9, limit / 1e9));
+            throw new IllegalArgumentException(String.format(java.util.Locale.ROOT, "%s: one minibatch of %d images of "
+                    + "%s needs %.1f GB before the network runs, more than the %.1f GB this JVM may use; give a smaller "
+                    + "--image-size or --batch", sizeSource, batch, shape, bytes / 1e9, limit / 1e9));
         }
     }
 

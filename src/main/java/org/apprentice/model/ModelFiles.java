@@ -119,12 +119,16 @@ public final class ModelFiles {
         }
         if (recordedClasses != null && classNames != null && !recordedClasses.equals(classNames)) {
             int first = 0;
-            while (recordedClasses.get(first).equals(classNames.get(first))) {
+            while (first < Math.min(recordedClasses.size(), classNames.size())
+                    && recordedClasses.get(first).equals(classNames.get(first))) {
                 first++;
             }
-            throw new IllegalArgumentException("model " + file + " was trained on other classes: its label " + first
-                    + " is '" + recordedClasses.get(first) + "', " + whose + "'s is '" + classNames.get(first)
-                    + "' (its classes " + recordedClasses + "; " + whose + "'s " + classNames + ")");
+            String difference = first < Math.min(recordedClasses.size(), classNames.size())
+                    ? "its label " + first + " is '" + recordedClasses.get(first) + "', " + whose + "'s is '"
+                    + classNames.get(first) + "'"
+                    : "it names " + recordedClasses.size() + " classes, " + whose + " " + classNames.size();
+            throw new IllegalArgumentException("model " + file + " was trained on other classes: " + difference
+                    + " (its classes " + recordedClasses + "; " + whose + "'s " + classNames + ")");
         }
         long channels = model.getLayer("conv1") != null
                 && model.getLayer("conv1").conf().getLayer() instanceof FeedForwardLayer c ? c.getNIn() : -1;

@@ -27,7 +27,8 @@ final class Comparisons {
 
         @Override
         public String toString() {
-            return model + " " + precision;
+            boolean overridden = !fullPrecision && precision.equals("fp32");
+            return model + " " + precision + (overridden ? " (quantized overrides)" : "");
         }
     }
 

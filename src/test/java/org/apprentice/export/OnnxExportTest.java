@@ -74,6 +74,9 @@ class OnnxExportTest {
             assertEquals(10_000, rounded.images());
             assertEquals(List.of(), rounded.unexplained(), rounded.toString());
             assertEquals(0, rounded.untiedBeyondTolerance(), rounded.toString());
+            // a tie needs a pre-activation within float noise (about 1e-6 relative) of a boundary 1/15 apart, so a few
+            // in a hundred images tie; if most did, the logits check above would cover too few images to mean much
+            assertTrue(rounded.tiedImages() <= rounded.images() / 2, rounded.toString());
 
             roundingOff(student);
             File clipped = dir.resolve("clipped.onnx").toFile();
@@ -100,8 +103,9 @@ class OnnxExportTest {
     }
 
     /**
-     * The comparison can fail: an export whose 4-bit grid is wrong (14 steps where the student has 15) moves codes far
-     * from any rounding boundary, and the ties cannot explain it; the right export passes on the same images.
+     * The comparison can fail: an export whose 4-bit grid is wrong (14 steps where the student has 15) puts ONNX
+     * Runtime's codes off the rounding of its own pre-activations, which no tie explains; the right export passes on
+     * the same images.
      */
     @Test
     void aWrongActivationGridIsNotTakenForATie() throws Exception {
@@ -132,7 +136,7 @@ class OnnxExportTest {
         RuntimeAgreement.Report broken = compare(wrong, net, new org.deeplearning4j.datasets.iterator.utilty
                 .ListDataSetIterator<>(data.asList(), 16));
         assertTrue(!broken.unexplained().isEmpty(), broken.toString());
-        assertTrue(broken.unexplained().get(0).contains("levels from a rounding boundary"), broken.toString());
+        assertTrue(broken.unexplained().get(0).contains("is not the rounding of its own pre-activation"), broken.toString());
     }
 
     /** Learned activation quantizers (PACT's α, LSQ's step) and learned weights (TTQ, LSQ) export as standard ONNX. */

@@ -63,4 +63,22 @@ class ModelFilesTest {
         e = assertThrows(IllegalArgumentException.class, () -> ModelFiles.load(dir.resolve("text.zip").toFile(), "--model"));
         assertTrue(e.getMessage().startsWith("--model " + dir.resolve("text.zip") + " is not a DL4J"), e.getMessage());
     }
+
+    /** Class names are compared in order; a mismatch is one line naming the first difference and both lists. */
+    @Test
+    void classNamesMustMatchInOrder() throws Exception {
+        File zip = dir.resolve("abc.zip").toFile();
+        ComputationGraph net = ResNetBuilder.build(config());
+        ModelFiles.save(net, config(), List.of("a", "b", "c"), zip);
+        ModelFiles.requireCompatible(net, zip, config(), List.of("a", "b", "c"));
+        ModelFiles.requireCompatible(net, zip, config(), null); // names unknown: the count decides
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ModelFiles.requireCompatible(net, zip, config(), List.of("a", "c", "b")));
+        assertEquals("model " + zip + " was trained on other classes: its label 1 is 'b', the student's is 'c' (its "
+                + "classes [a, b, c]; the student's [a, c, b])", e.getMessage());
+        // a file whose recorded names do not even match its own number of outputs is refused, not a crash
+        e = assertThrows(IllegalArgumentException.class, () -> ModelFiles.requireFits(net, zip, List.of("a", "b"),
+                null, 3, config().input(), List.of("a", "b", "c"), "--data d"));
+        assertTrue(e.getMessage().contains("it names 2 classes, --data d 3"), e.getMessage());
+    }
 }

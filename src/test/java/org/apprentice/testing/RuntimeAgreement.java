@@ -38,11 +38,13 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *   <li>find the first quantized activation (in topological order) whose integer codes differ between the runtimes;
  *   <li>if there is none, the logits must agree within {@code tolerance} (relative to the largest logit);
  *   <li>if there is one, every code that differs there must be a tie: the codes are neighbours, the two
- *       pre-activations agree within
- *       {@code tolerance} of that layer's largest pre-activation, and DL4J's lies within their difference of a
- *       rounding boundary (with a few ulps of slack for the quantizer's own scaling). A wrong step, clip or rounding
- *       in an export moves codes far from any boundary and fails this.
+ *       pre-activations agree within {@code tolerance} of that layer's largest pre-activation, a rounding boundary
+ *       lies between them (with a few ulps of slack for the quantizer's own scaling), and the higher level goes with
+ *       the higher pre-activation. A wrong step, clip or rounding in an export moves codes far from any boundary and
+ *       fails this.
  * </ul>
+ * And on every image, tied or not, each of ONNX Runtime's quantizer outputs must be the rounding of its own input
+ * (away from boundaries), so every exported quantizer is checked beyond the first tie too.
  * ONNX Runtime is asked for every quantizer's input and output besides the logits (graph outputs added to a copy of
  * the file); DL4J's come from its feed-forward activations, vertex by vertex under the same names.
  */
@@ -50,13 +52,24 @@ public final class RuntimeAgreement {
     /** Slack, in quantization levels, for the float rounding of a quantizer's own scale before it rounds. */
     private static final double LEVEL_SLACK = 1e-5;
 
-    /** A quantized activation: the tensor it reads (the pre-activation), the one it writes, and its value per level. */
-    public record Grid(String input, String output, double step) {
+    /**
+     * A quantized activation: the tensor it reads (the pre-activation), the one it writes, its value per level, and
+     * its highest level (codes run from 0 to it).
+     */
+    public record Grid(String input, String output, double step, int levels) {
+        /** The code a pre-activation rounds to, or -1 where it lies within {@code slack} levels of a boundary. */
+        int code(double preActivation, double slack) {
+            double level = preActivation / step;
+            if (level <= 0 || level >= levels) {
+                return level <= 0 ? 0 : levels; // clipped: no boundary near
+            }
+            return Math.abs(level - (Math.floor(level) + 0.5)) <= slack * Math.max(1, level) ? -1 : (int) Math.rint(level);
+        }
     }
 
     /** What the two runtimes said about a set of images. */
     public record Report(long images, long sameTop1, long tiedImages, long untiedBeyondTolerance,
-                         double worstUntiedError, double worstTieGap, List<String> unexplained) {
+                         double worstUntiedError, double worstTieGap, long codesChecked, List<String> unexplained) {
         /** Images whose top-1 differs between the runtimes. */
         public long top1Differences() {
             return images - sameTop1;
@@ -66,8 +79,9 @@ public final class RuntimeAgreement {
         public String toString() {
             return String.format(java.util.Locale.ROOT, "%d images: top-1 equal on %d; %d with a rounding tie; without a "
                     + "tie, %d beyond tolerance, worst relative logit error %.2e; widest tie %.2e of the layer's "
-                    + "largest pre-activation; unexplained: %s", images, sameTop1, tiedImages, untiedBeyondTolerance,
-                    worstUntiedError, worstTieGap, unexplained.isEmpty() ? "none" : unexplained);
+                    + "largest pre-activation; %d of ONNX Runtime's codes checked against its own pre-activations; "
+                    + "unexplained: %s", images, sameTop1, tiedImages, untiedBeyondTolerance, worstUntiedError,
+                    worstTieGap, codesChecked, unexplained.isEmpty() ? "none" : unexplained);
         }
     }
 
@@ -85,7 +99,7 @@ public final class RuntimeAgreement {
             }
             double step = step(layer);
             if (step > 0) {
-                grids.add(new Grid(conf.getVertexInputs().get(name).get(0), name, step));
+                grids.add(new Grid(conf.getVertexInputs().get(name).get(0), name, step, levels(layer)));
             }
         }
         return grids;
@@ -97,11 +111,18 @@ public final class RuntimeAgreement {
             return q.isEnabled() ? 1.0 / q.quantizer().steps() : 0;
         }
         if (layer.conf().getLayer() instanceof LearnedActivation learned && learned.isEnabled()) {
-            float value = layer.getParam(learned.quantizer().parameters().get(0)).getFloat(0);
-            int steps = (1 << learned.getBits()) - 1;
-            return learned.getMethod() == ActivationMethod.PACT ? value / steps : value;
+            // floored as the quantizer and the export floor it
+            double value = Math.max(layer.getParam(learned.quantizer().parameters().get(0)).getFloat(0), 1e-8f);
+            return learned.getMethod() == ActivationMethod.PACT ? value / levels(layer) : value;
         }
         return 0;
+    }
+
+    /** A quantized activation layer's highest level, 2^bits - 1. */
+    private static int levels(Layer layer) {
+        int bits = layer.conf().getLayer() instanceof LearnedActivation learned ? learned.getBits()
+                : ((QuantizedActivation) ((ActivationLayer) layer.conf().getLayer()).getActivationFn()).getBits();
+        return (1 << bits) - 1;
     }
 
     /**
@@ -114,7 +135,7 @@ public final class RuntimeAgreement {
         File instrumented = withOutputs(onnx, grids);
         Tally tally = new Tally(tolerance);
         OrtEnvironment env = OrtEnvironment.getEnvironment();
-        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        try (OrtSession.SessionOptions options = sessionOptions();
              OrtSession session = env.createSession(instrumented.getPath(), options);
              OrtSession plain = env.createSession(onnx.getPath(), options)) {
             List<String> wanted = new ArrayList<>(List.of(logits));
@@ -137,6 +158,19 @@ public final class RuntimeAgreement {
             Files.deleteIfExists(instrumented.toPath());
         }
         return tally.report();
+    }
+
+    /**
+     * ONNX Runtime's options: as many intra-op threads as {@code OMP_NUM_THREADS} says when it is set (so that a run
+     * on one thread, as {@code .ci/run}'s second pass, holds ONNX Runtime to one thread too), else its default.
+     */
+    private static OrtSession.SessionOptions sessionOptions() throws ai.onnxruntime.OrtException {
+        OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+        String threads = System.getenv("OMP_NUM_THREADS");
+        if (threads != null && threads.trim().matches("[1-9][0-9]*")) {
+            options.setIntraOpNumThreads(Integer.parseInt(threads.trim()));
+        }
+        return options;
     }
 
     /** The {@code wanted} outputs of {@code session} on {@code features}, as arrays. */
@@ -203,6 +237,7 @@ public final class RuntimeAgreement {
         private long untiedBeyond;
         private double worstUntied;
         private double worstTieGap;
+        private long codesChecked;
         private final List<String> unexplained = new ArrayList<>();
 
         Tally(double tolerance) {
@@ -216,15 +251,21 @@ public final class RuntimeAgreement {
          */
         void batch(List<Grid> grids, Map<String, INDArray> ours, Map<String, INDArray> theirs, INDArray ourLogits,
                    INDArray theirLogits, INDArray instrumentedLogits) {
+            for (Grid g : grids) {
+                ownRounding(g, theirs.get(g.input()), theirs.get(g.output()));
+            }
             long n = ourLogits.size(0);
+            // per grid, per image: the largest difference between the runtimes' quantized outputs, in levels
+            List<double[]> apart = new ArrayList<>();
+            for (Grid g : grids) {
+                INDArray diff = Transforms.abs(ours.get(g.output()).sub(theirs.get(g.output())), false).reshape(n, -1);
+                apart.add(diff.max(1).divi(g.step()).castTo(DataType.DOUBLE).toDoubleVector());
+            }
             for (int i = 0; i < n; i++) {
                 long image = images + i;
                 Grid flipped = null;
-                for (Grid g : grids) {
-                    if (codesDiffer(g, ours.get(g.output()).slice(i), theirs.get(g.output()).slice(i))) {
-                        flipped = g;
-                        break;
-                    }
+                for (int k = 0; k < grids.size() && flipped == null; k++) {
+                    flipped = apart.get(k)[i] > 0.5 ? grids.get(k) : null;
                 }
                 INDArray a = ourLogits.getRow(i);
                 INDArray b = theirLogits.getRow(i);
@@ -252,9 +293,34 @@ public final class RuntimeAgreement {
             images += n;
         }
 
-        /** Whether any element of one image's quantized activation sits on a different level in the two runtimes. */
-        private static boolean codesDiffer(Grid g, INDArray ours, INDArray theirs) {
-            return Transforms.abs(ours.sub(theirs), false).maxNumber().doubleValue() > 0.5 * g.step();
+        /**
+         * ONNX Runtime's codes, every element of every image: each must be the rounding of ONNX Runtime's own
+         * pre-activation (clipped to the grid), except within {@link #LEVEL_SLACK} of a boundary, where the scaling
+         * before its Round may tip it. This checks each exported quantizer on its own, on any machine, whether or not
+         * an earlier layer tied.
+         */
+        private void ownRounding(Grid g, INDArray in, INDArray out) {
+            // fast path: every code equals the plain rounding of its pre-activation (most batches)
+            INDArray levels = Transforms.round(in.div(g.step()), false);
+            INDArray rounded = Transforms.min(Transforms.max(levels, 0.0, false), g.levels(), false).muli(g.step());
+            if (Transforms.abs(rounded.subi(out), false).maxNumber().doubleValue() <= 0.5 * g.step()) {
+                codesChecked += in.length();
+                return;
+            }
+            float[] pre = in.castTo(DataType.FLOAT).dup('c').data().asFloat();
+            float[] post = out.castTo(DataType.FLOAT).dup('c').data().asFloat();
+            long perImage = pre.length / Math.max(1, in.size(0));
+            for (int k = 0; k < pre.length; k++) {
+                int expected = g.code(pre[k], LEVEL_SLACK);
+                long code = Math.round(post[k] / g.step());
+                if (expected >= 0 && code != expected) {
+                    unexplained.add(String.format(java.util.Locale.ROOT, "image %d, %s element %d: ONNX Runtime's "
+                            + "level %d is not the rounding of its own pre-activation %.9g (level %d)",
+                            images + k / perImage, g.output(), k % perImage, code, pre[k], expected));
+                    return;
+                }
+            }
+            codesChecked += pre.length;
         }
 
         /** Checks that every differing code of the first layer where codes differ is a rounding tie. */
@@ -273,21 +339,24 @@ public final class RuntimeAgreement {
                 }
                 double gap = Math.abs(inD[k] - inO[k]);
                 double level = inD[k] / g.step();
-                double toBoundary = Math.abs(level - (Math.floor(level) + 0.5));
+                double boundary = (Math.floor(level) + 0.5) * g.step(); // the one nearest DL4J's pre-activation
+                double slack = LEVEL_SLACK * g.step() * Math.max(1, Math.abs(level));
                 worstTieGap = Math.max(worstTieGap, gap / scale);
                 boolean neighbours = Math.abs(Math.abs(outD[k] - outO[k]) / g.step() - 1) < 1e-3;
-                if (!neighbours || gap > tolerance * scale
-                        || toBoundary > gap / g.step() + LEVEL_SLACK * Math.max(1, Math.abs(level))) {
+                boolean between = Math.min(inD[k], inO[k]) - slack <= boundary && boundary <= Math.max(inD[k], inO[k]) + slack;
+                // the higher level goes with the higher pre-activation (an exact tie may go either way)
+                boolean sameWay = gap <= slack || (outO[k] > outD[k]) == (inO[k] > inD[k]);
+                if (!neighbours || gap > tolerance * scale || !between || !sameWay) {
                     unexplained.add(String.format(java.util.Locale.ROOT, "image %d, %s element %d: levels %.0f vs %.0f "
-                            + "from pre-activations %.9g vs %.9g (%.3g levels from a rounding boundary)", image,
-                            g.output(), k, outD[k] / g.step(), outO[k] / g.step(), inD[k], inO[k], toBoundary));
+                            + "from pre-activations %.9g vs %.9g (the nearest rounding boundary %.9g)", image,
+                            g.output(), k, outD[k] / g.step(), outO[k] / g.step(), inD[k], inO[k], boundary));
                     return;
                 }
             }
         }
 
         Report report() {
-            return new Report(images, sameTop1, tied, untiedBeyond, worstUntied, worstTieGap,
+            return new Report(images, sameTop1, tied, untiedBeyond, worstUntied, worstTieGap, codesChecked,
                     unexplained.size() > 10 ? List.copyOf(unexplained.subList(0, 10)) : List.copyOf(unexplained));
         }
     }
