@@ -48,12 +48,8 @@ final class PrecisionOptions {
     PrecisionSpec spec(int defaultBits) {
         int bits = this.bits != null ? this.bits : defaultBits;
         int actBits = this.actBits != null ? this.actBits : RunSettings.defaultActivationBits(bits);
-        if (bits != LayerPrecision.FULL && (bits < 2 || bits > 8)) {
-            throw new IllegalArgumentException("--bits " + bits + " is not allowed: use 2 (ternary), 3..8 (k-bit) or 32 (full precision)");
-        }
-        if (actBits != LayerPrecision.FULL && (actBits < 2 || actBits > 8)) {
-            throw new IllegalArgumentException("--act-bits " + actBits + " is not allowed: use 2..8 or 32 (full precision)");
-        }
+        org.apprentice.quant.BitWidth.requireOrFull(bits, "--bits");
+        org.apprentice.quant.BitWidth.requireOrFull(actBits, "--act-bits");
         WeightMethod weightMethod = WeightMethod.parse(weights);
         ActivationMethod activationMethod = ActivationMethod.parse(activations);
         if (weightMethod == WeightMethod.TTQ && bits != 2) {

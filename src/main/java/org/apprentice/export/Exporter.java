@@ -3,14 +3,11 @@ package org.apprentice.export;
 import java.util.Map;
 import org.apprentice.model.OutputHead;
 import org.apprentice.model.ResNetBuilder;
-import org.apprentice.quant.LearnedConvolution;
 import org.apprentice.quant.WeightQuantization;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
-import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -29,11 +26,11 @@ public final class Exporter {
         ComputationGraphConfiguration conf = ResNetBuilder.withHead(student.getConfiguration(),
                 OutputHead.softmaxCrossEntropy());
         for (GraphVertex vertex : conf.getVertices().values()) {
-            if (vertex instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof LearnedConvolution learned) {
-                lv.getLayerConf().setLayer(plain(learned));
-            } else if (vertex instanceof LayerVertex lv && lv.getLayerConf().getLayer() instanceof BaseLayer base
-                    && base.getWeightNoise() instanceof WeightQuantization) {
-                base.setWeightNoise(null);
+            WeightQuantization q = vertex instanceof LayerVertex lv ? WeightQuantization.of(lv.getLayerConf().getLayer())
+                    : null;
+            if (q != null) {
+                LayerVertex lv = (LayerVertex) vertex;
+                lv.getLayerConf().setLayer(q.withoutQuantizer(lv.getLayerConf().getLayer()));
             }
         }
         ComputationGraph out = new ComputationGraph(conf);
@@ -47,19 +44,5 @@ public final class Exporter {
             }
         }
         return out;
-    }
-
-    /** The DL4J convolution a learned one computes with, once its quantized weights are stored. */
-    private static ConvolutionLayer plain(LearnedConvolution c) {
-        ConvolutionLayer conv = new ConvolutionLayer.Builder(c.getKernelSize()).stride(c.getStride()).padding(c.getPadding())
-                .dilation(c.getDilation()).nIn(c.getNIn()).nOut(c.getNOut()).hasBias(c.hasBias())
-                .activation(c.getActivationFn()).convolutionMode(c.getConvolutionMode()).dataFormat(c.getCnn2dDataFormat())
-                .name(c.getLayerName()).build();
-        conv.setIUpdater(c.getIUpdater());
-        conv.setBiasUpdater(c.getBiasUpdater());
-        conv.setRegularization(c.getRegularization());
-        conv.setRegularizationBias(c.getRegularizationBias());
-        conv.setWeightInitFn(c.getWeightInitFn());
-        return conv;
     }
 }

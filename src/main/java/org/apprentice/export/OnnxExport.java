@@ -13,9 +13,8 @@ import java.util.List;
 import onnx.Onnx;
 import org.apprentice.model.InputShape;
 import org.apprentice.model.ResNetBuilder;
-import org.apprentice.quant.ActivationMethod;
-import org.apprentice.quant.LearnedActivation;
-import org.apprentice.quant.QuantizedActivation;
+import org.apprentice.quant.ActivationGrid;
+import org.apprentice.quant.ActivationQuantization;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
@@ -131,10 +130,10 @@ public final class OnnxExport {
                             c.getPadding()[1]));
         } else if (conf instanceof BatchNormalization bn) {
             batchNorm(name, bn, layer, in);
+        } else if (ActivationQuantization.of(conf) != null) {
+            quantizedActivation(name, ActivationQuantization.of(conf), layer, in);
         } else if (conf instanceof ActivationLayer a) {
             activation(name, a, in);
-        } else if (conf instanceof LearnedActivation learned) {
-            learnedActivation(name, learned, layer, in);
         } else if (conf instanceof SubsamplingLayer s && s.getPoolingType() == PoolingType.MAX) {
             node("MaxPool", name, List.of(in), name, ints("kernel_shape", s.getKernelSize()), ints("strides", s.getStride()),
                     ints("pads", s.getPadding()[0], s.getPadding()[1], s.getPadding()[0], s.getPadding()[1]));
@@ -169,63 +168,63 @@ public final class OnnxExport {
                 .setType(Onnx.AttributeProto.AttributeType.FLOAT).setF((float) bn.getEps()).build());
     }
 
-    /** ReLU, or the k-bit quantizer: Clip(0, 1), then Mul(2^k - 1), Round, Div(2^k - 1) (only Clip when rounding is off). */
+    /** ReLU (the only full-precision activation a ResNet here has). */
     private void activation(String name, ActivationLayer a, String in) {
-        if (a.getActivationFn() instanceof ActivationReLU) {
-            node("Relu", name, List.of(in), name);
-            return;
-        }
-        if (!(a.getActivationFn() instanceof QuantizedActivation q)) {
+        if (!(a.getActivationFn() instanceof ActivationReLU)) {
             throw new IllegalArgumentException("cannot export activation " + a.getActivationFn() + " of layer '" + name + "' to ONNX");
         }
-        scalar("zero", 0f);
-        scalar("one", 1f);
-        if (!q.isEnabled()) {
-            node("Clip", name, List.of(in, "zero", "one"), name);
-            return;
-        }
-        String steps = "steps" + q.getBits();
-        scalar(steps, q.quantizer().steps());
-        node("Clip", name + "/clip", List.of(in, "zero", "one"), name + "/clip");
-        node("Mul", name + "/scale", List.of(name + "/clip", steps), name + "/scale");
-        node("Round", name + "/round", List.of(name + "/scale"), name + "/round");
-        node("Div", name, List.of(name + "/round", steps), name);
+        node("Relu", name, List.of(in), name);
     }
 
     /**
-     * PACT: Clip(0, α), Mul((2^k - 1)/α), Round, Mul(α/(2^k - 1)); LSQ: Div(s), Clip(0, 2^k - 1), Round, Mul(s); with the
-     * layer's learned α or s (without Round when rounding is off).
+     * A quantized activation, from its grid. Fixed k-bit: Clip(0, 1), Mul(2^k - 1), Round, Div(2^k - 1) (only Clip when
+     * rounding is off); PACT: Clip(0, α), Mul((2^k - 1)/α), Round, Mul(α/(2^k - 1)); LSQ: Div(s), Clip(0, 2^k - 1),
+     * Round, Mul(s); a learned one without Round (Identity) when rounding is off.
      */
-    private void learnedActivation(String name, LearnedActivation conf, Layer layer, String in) {
-        float value = layer.getParam(conf.quantizer().parameters().get(0)).getFloat(0);
-        if (value == 0f) {
+    private void quantizedActivation(String name, ActivationQuantization quantization, Layer layer, String in) {
+        ActivationGrid g = quantization.grid(layer);
+        if (!g.set()) {
             throw new IllegalArgumentException("layer '" + name + "' has never quantized an activation: its learned "
-                    + conf.quantizer().parameters().get(0) + " is unset (a student that has not been trained)");
+                    + quantization.parameters().get(0) + " is unset (a student that has not been trained)");
         }
-        value = (float) Math.max(value, 1e-8);
-        int steps = (1 << conf.getBits()) - 1;
+        int steps = g.levels();
         scalar("zero", 0f);
-        String rounded = name + "/round";
-        if (conf.getMethod() == ActivationMethod.PACT) {
-            scalar(name + ".alpha", value);
-            scalar(name + ".scale_up", steps / value);
-            scalar(name + ".scale_down", value / steps);
-            node("Clip", name + "/clip", List.of(in, "zero", name + ".alpha"), name + "/clip");
-            node("Mul", name + "/up", List.of(name + "/clip", name + ".scale_up"), name + "/up");
-            roundUnlessExact(conf, name + "/up", rounded);
-            node("Mul", name, List.of(rounded, name + ".scale_down"), name);
-            return;
+        switch (g.method()) {
+            case FIXED -> {
+                scalar("one", 1f);
+                if (!g.rounding()) {
+                    node("Clip", name, List.of(in, "zero", "one"), name);
+                    return;
+                }
+                String levels = "steps" + g.bits();
+                scalar(levels, steps);
+                node("Clip", name + "/clip", List.of(in, "zero", "one"), name + "/clip");
+                node("Mul", name + "/scale", List.of(name + "/clip", levels), name + "/scale");
+                node("Round", name + "/round", List.of(name + "/scale"), name + "/round");
+                node("Div", name, List.of(name + "/round", levels), name);
+            }
+            case PACT -> {
+                float alpha = (float) g.high();
+                String rounded = name + "/round";
+                scalar(name + ".alpha", alpha);
+                scalar(name + ".scale_up", steps / alpha);
+                scalar(name + ".scale_down", alpha / steps);
+                node("Clip", name + "/clip", List.of(in, "zero", name + ".alpha"), name + "/clip");
+                node("Mul", name + "/up", List.of(name + "/clip", name + ".scale_up"), name + "/up");
+                node(g.rounding() ? "Round" : "Identity", rounded, List.of(name + "/up"), rounded);
+                node("Mul", name, List.of(rounded, name + ".scale_down"), name);
+            }
+            case LSQ -> {
+                float step = (float) g.step();
+                String rounded = name + "/round";
+                scalar(name + ".step", step);
+                scalar("levels" + steps, steps);
+                node("Div", name + "/unit", List.of(in, name + ".step"), name + "/unit");
+                node("Clip", name + "/clip", List.of(name + "/unit", "zero", "levels" + steps), name + "/clip");
+                node(g.rounding() ? "Round" : "Identity", rounded, List.of(name + "/clip"), rounded);
+                node("Mul", name, List.of(rounded, name + ".step"), name);
+            }
         }
-        scalar(name + ".step", value);
-        scalar("levels" + steps, steps);
-        node("Div", name + "/unit", List.of(in, name + ".step"), name + "/unit");
-        node("Clip", name + "/clip", List.of(name + "/unit", "zero", "levels" + steps), name + "/clip");
-        roundUnlessExact(conf, name + "/clip", rounded);
-        node("Mul", name, List.of(rounded, name + ".step"), name);
-    }
-
-    private void roundUnlessExact(LearnedActivation conf, String in, String out) {
-        node(conf.isEnabled() ? "Round" : "Identity", out, List.of(in), out);
     }
 
     private void node(String op, String name, List<String> inputs, String output, Onnx.AttributeProto... attributes) {

@@ -15,19 +15,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apprentice.model.InputShape;
-import org.apprentice.model.ModelSize;
 import org.apprentice.quant.ArrayOps;
-import org.apprentice.quant.LearnedWeights;
-import org.apprentice.quant.QuantizedWeights;
-import org.apprentice.quant.WeightMethod;
 import org.apprentice.quant.WeightQuantization;
-import org.apprentice.quant.WeightQuantizer;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.apprentice.quant.WeightGrid;
 
 /**
  * The packed low-precision file of a student: the deployable graph's configuration (DL4J JSON, gzipped), then
@@ -110,17 +106,10 @@ public final class PackedModel {
         }
         boolean weight = layer.conf().getLayer().initializer().isWeightParam(layer.conf().getLayer(), key);
         WeightQuantization quantization = WeightQuantization.of(layer.conf().getLayer());
-        if (weight && quantization instanceof QuantizedWeights fixed) {
-            WeightQuantizer quantizer = fixed.quantizer();
-            INDArray w = layer.getParam(key);
-            float[] scales = quantizer.scale(ArrayOps.COPYING, w).castTo(DataType.FLOAT).dup('c').data().asFloat();
-            return writeCodes(out, name, 1, quantizer.bits(), quantizer.codes(ArrayOps.COPYING, w), scales,
-                    quantizer.bits() == 2 ? "ternary" : quantizer.bits() + "-bit");
-        }
-        if (weight && quantization instanceof LearnedWeights learned) {
-            boolean ttq = learned.getMethod() == WeightMethod.TTQ;
-            return writeCodes(out, name, ttq ? 2 : 1, learned.bits(), learned.codes(layer), learned.scales(layer),
-                    ttq ? "ttq" : "lsq " + learned.bits() + "-bit");
+        if (weight && quantization != null) {
+            WeightGrid grid = quantization.grid(layer);
+            int kind = grid.scaling() == WeightGrid.Scaling.POSITIVE_NEGATIVE ? 2 : 1;
+            return writeCodes(out, name, kind, grid.bits(), grid.codes(), grid.scales(), grid.encoding());
         }
         out.writeByte(0);
         for (float f : value.castTo(DataType.FLOAT).dup('c').data().asFloat()) {
@@ -285,7 +274,7 @@ public final class PackedModel {
 
     /** Codes are stored as code + offset, an unsigned value below 2^bits. */
     private static int offset(int bits) {
-        return bits == 2 ? 1 : (1 << (bits - 1)) - 1;
+        return org.apprentice.quant.BitWidth.levels(bits, true); // ternary: 2 bits, offset 1, as any signed grid
     }
 
     static byte[] pack(int[] codes, int bits, int offset) {

@@ -5,7 +5,7 @@ package org.apprentice.model;
  * 32 means full precision; 2 weight bits means ternary {-α, 0, +α}; 3 to 8 bits are k-bit levels.
  */
 public record LayerPrecision(int weightBits, int activationBits) {
-    public static final int FULL = 32;
+    public static final int FULL = org.apprentice.quant.BitWidth.FULL;
     public static final LayerPrecision FULL_PRECISION = new LayerPrecision(FULL, FULL);
 
     public LayerPrecision {
@@ -14,9 +14,7 @@ public record LayerPrecision(int weightBits, int activationBits) {
     }
 
     private static void check(String what, int bits) {
-        if (bits != FULL && (bits < 2 || bits > 8)) {
-            throw new IllegalArgumentException(what + " bits must be 2..8 or 32 (full precision), got " + bits);
-        }
+        org.apprentice.quant.BitWidth.requireOrFull(bits, what + " precision");
     }
 
     public boolean fullPrecisionWeights() {

@@ -7,9 +7,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import org.apprentice.model.pretrained.Pretrained;
 import org.apprentice.model.pretrained.TorchNames;
-import org.apprentice.quant.QuantizedActivation;
 import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.FeedForwardLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
@@ -82,10 +80,8 @@ public final class ModelFiles {
     public static ComputationGraph loadTeacher(File zip, ResNetConfig student, java.util.List<String> classNames) {
         ComputationGraph teacher = load(zip, "teacher model");
         for (Layer layer : teacher.getLayers()) {
-            boolean quantizedActivations = layer.conf().getLayer() instanceof ActivationLayer a
-                    && a.getActivationFn() instanceof QuantizedActivation
-                    || layer.conf().getLayer() instanceof org.apprentice.quant.LearnedActivation;
-            if (org.apprentice.quant.WeightQuantization.of(layer.conf().getLayer()) != null || quantizedActivations) {
+            if (org.apprentice.quant.WeightQuantization.of(layer.conf().getLayer()) != null
+                    || org.apprentice.quant.ActivationQuantization.of(layer.conf().getLayer()) != null) {
                 throw new IllegalArgumentException("teacher model " + zip + " is low precision (layer '"
                         + layer.conf().getLayer().getLayerName() + "'); a teacher must be full precision");
             }

@@ -1,11 +1,8 @@
 package org.apprentice.model;
 
 import java.util.Map;
-import org.apprentice.quant.KBitWeights;
-import org.apprentice.quant.QuantizedWeights;
 import org.apprentice.quant.WeightQuantization;
 import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.conf.layers.BaseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -30,8 +27,7 @@ public record ModelSize(long fp32Bytes, long lowPrecisionBytes) {
                 boolean weight = layer.conf().getLayer().initializer().isWeightParam(layer.conf().getLayer(), e.getKey());
                 if (quantized != null && weight) {
                     // a fixed quantizer stores its scale(s) with the codes; a learned one has them as parameters
-                    long scales = !(quantized instanceof QuantizedWeights fixed) ? 0
-                            : fixed.getBits() > 2 && fixed.getScaling() == KBitWeights.Scaling.PER_CHANNEL ? e.getValue().size(0) : 1;
+                    long scales = quantized.parameters().isEmpty() ? quantized.grid(layer).scales().length : 0;
                     lowBits += (long) quantized.bits() * n + 32 * scales;
                 } else {
                     lowBits += 32 * n;
@@ -39,18 +35,6 @@ public record ModelSize(long fp32Bytes, long lowPrecisionBytes) {
             }
         }
         return new ModelSize(fp32Bits / 8, (lowBits + 7) / 8);
-    }
-
-    /** The fixed (TWN or k-bit) weight quantizer of a layer, or null (full precision, or a learned quantizer). */
-    public static QuantizedWeights quantizerOf(Layer layer) {
-        return quantizerOf(layer.conf().getLayer());
-    }
-
-    public static QuantizedWeights quantizerOf(org.deeplearning4j.nn.conf.layers.Layer conf) {
-        if (conf instanceof BaseLayer base && base.getWeightNoise() instanceof QuantizedWeights q) {
-            return q;
-        }
-        return null;
     }
 
     /** Megabytes (10^6 bytes) with two decimals. */

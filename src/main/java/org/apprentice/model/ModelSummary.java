@@ -3,11 +3,7 @@ package org.apprentice.model;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apprentice.quant.LearnedActivation;
-import org.apprentice.quant.LearnedWeights;
-import org.apprentice.quant.QuantizedActivation;
 import org.apprentice.quant.WeightQuantization;
-import org.apprentice.quant.QuantizedWeights;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
@@ -22,6 +18,9 @@ import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.conf.layers.LossLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.apprentice.quant.ActivationMethod;
+import org.apprentice.quant.ActivationQuantization;
+import org.apprentice.quant.WeightMethod;
 
 /** A printable table of a ResNet: its layers grouped by stage, each stage's output shape, parameter counts. */
 public final class ModelSummary {
@@ -96,13 +95,14 @@ public final class ModelSummary {
         Layer layer = lv.getLayerConf().getLayer();
         if (layer instanceof ConvolutionLayer || layer instanceof DenseLayer) {
             WeightQuantization q = WeightQuantization.of(layer);
-            return q == null ? "fp32" : "w" + q.bits() + (q instanceof LearnedWeights l ? " " + l.getMethod().flag() : "");
+            return q == null ? "fp32" : "w" + q.bits() + (q.method() != WeightMethod.FIXED ? " " + q.method().flag() : "");
         }
-        if (layer instanceof LearnedActivation a) {
-            return "a" + a.getBits() + " " + a.getMethod().flag();
+        ActivationQuantization a = ActivationQuantization.of(layer);
+        if (a != null) {
+            return "a" + a.bits() + (a.method() != ActivationMethod.FIXED ? " " + a.method().flag() : "");
         }
-        if (layer instanceof ActivationLayer a) {
-            return a.getActivationFn() instanceof QuantizedActivation q ? "a" + q.getBits() : "fp32";
+        if (layer instanceof ActivationLayer) {
+            return "fp32";
         }
         return "";
     }
@@ -124,11 +124,11 @@ public final class ModelSummary {
         if (layer instanceof BatchNormalization) {
             return "batchnorm";
         }
-        if (layer instanceof LearnedActivation a) {
-            return a.getMethod() == org.apprentice.quant.ActivationMethod.PACT ? "quantize [0,α] (PACT)" : "quantize (LSQ step)";
+        if (ActivationQuantization.of(layer) != null) {
+            return ActivationQuantization.of(layer).operation();
         }
         if (layer instanceof ActivationLayer a) {
-            return a.getActivationFn() instanceof QuantizedActivation q ? "quantize [0,1]" : a.getActivationFn().toString().toLowerCase();
+            return a.getActivationFn().toString().toLowerCase();
         }
         if (layer instanceof GlobalPoolingLayer) {
             return "global avgpool";

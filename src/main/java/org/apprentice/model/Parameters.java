@@ -1,14 +1,13 @@
 package org.apprentice.model;
 
-import org.apprentice.quant.LearnedActivation;
-import org.apprentice.quant.LearnedConvolution;
-import org.apprentice.quant.LearnedWeights;
 import java.util.Map;
 import java.util.Set;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.apprentice.quant.ActivationQuantization;
+import org.apprentice.quant.WeightQuantization;
 
 /** Counts parameters the way PyTorch does: batch-norm running statistics are not trainable. */
 public final class Parameters {
@@ -47,8 +46,7 @@ public final class Parameters {
 
     /**
      * Whether {@code key} ("layer_param", as in {@code ComputationGraph.paramTable()}) is a learned quantizer's
-     * parameter: TTQ's scales and LSQ's step in a {@link LearnedConvolution}, PACT's α or LSQ's step in a
-     * {@link LearnedActivation}.
+     * parameter: TTQ's scales or LSQ's step of a weight quantizer, PACT's α or LSQ's step of an activation quantizer.
      */
     public static boolean isLearnedQuantizer(ComputationGraph graph, String key) {
         int split = key.lastIndexOf('_');
@@ -57,8 +55,9 @@ public final class Parameters {
             return false;
         }
         String param = key.substring(split + 1);
-        return layer.conf().getLayer() instanceof LearnedActivation
-                || layer.conf().getLayer() instanceof LearnedConvolution c && c.getWeightNoise() instanceof LearnedWeights w
-                && w.quantizer().parameters().contains(param);
+        WeightQuantization weights = WeightQuantization.of(layer.conf().getLayer());
+        ActivationQuantization activations = ActivationQuantization.of(layer.conf().getLayer());
+        return weights != null && weights.parameters().contains(param)
+                || activations != null && activations.parameters().contains(param);
     }
 }

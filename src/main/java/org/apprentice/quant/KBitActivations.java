@@ -8,14 +8,12 @@ package org.apprentice.quant;
 public record KBitActivations(int bits) implements Quantizer {
 
     public KBitActivations {
-        if (bits < 1 || bits > 16) {
-            throw new IllegalArgumentException("k-bit activations need 1..16 bits, got " + bits);
-        }
+        BitWidth.require(bits, "k-bit activations");
     }
 
     /** Steps between 0 and 1: 2^k - 1. */
     public int steps() {
-        return (1 << bits) - 1;
+        return BitWidth.levels(bits, false);
     }
 
     @Override

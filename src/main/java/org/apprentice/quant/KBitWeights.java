@@ -21,9 +21,7 @@ public record KBitWeights(int bits, Scaling scaling, boolean maskClipped) implem
     public enum Scaling { NONE, PER_LAYER, PER_CHANNEL }
 
     public KBitWeights {
-        if (bits < 2 || bits > 8) {
-            throw new IllegalArgumentException("k-bit weights need 2..8 bits, got " + bits);
-        }
+        BitWidth.require(bits, "k-bit weights");
     }
 
     public KBitWeights(int bits) {
@@ -32,7 +30,7 @@ public record KBitWeights(int bits, Scaling scaling, boolean maskClipped) implem
 
     /** Levels on each side of zero: 2^(k-1) - 1. */
     public int levels() {
-        return (1 << (bits - 1)) - 1;
+        return BitWidth.levels(bits, true);
     }
 
     /** s: max|w| per layer or per output channel (1 where all are zero), or null for NONE. */

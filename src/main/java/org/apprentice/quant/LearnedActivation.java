@@ -22,7 +22,7 @@ import org.nd4j.linalg.learning.regularization.Regularization;
  * layer (PACT's α, LSQ's step), trained, saved and restored with the network. PACT's α takes the network's weight
  * regularisation (L2 on α, as in the paper); LSQ's step takes none. A Jackson bean: the zip records the quantizer.
  */
-public class LearnedActivation extends BaseLayer {
+public class LearnedActivation extends BaseLayer implements ActivationQuantization {
     private static final long serialVersionUID = 1L;
 
     private ActivationMethod method = ActivationMethod.LSQ;
@@ -99,6 +99,37 @@ public class LearnedActivation extends BaseLayer {
 
     public ActivationMethod getMethod() {
         return method;
+    }
+
+    @Override
+    public int bits() {
+        return bits;
+    }
+
+    @Override
+    public ActivationMethod method() {
+        return method;
+    }
+
+    @Override
+    public List<String> parameters() {
+        return quantizer().parameters();
+    }
+
+    @Override
+    public String operation() {
+        return method == ActivationMethod.PACT ? "quantize [0,α] (PACT)" : "quantize (LSQ step)";
+    }
+
+    /** PACT: levels of α/(2^k - 1) in [0, α]; LSQ: levels of s in [0, s·(2^k - 1)]; the learned value floored at 1e-8. */
+    @Override
+    public ActivationGrid grid(org.deeplearning4j.nn.api.Layer layer) {
+        float raw = layer.getParam(quantizer().parameters().get(0)).getFloat(0);
+        double value = (float) Math.max(raw, 1e-8);
+        int levels = BitWidth.levels(bits, false);
+        return method == ActivationMethod.PACT
+                ? new ActivationGrid(method, bits, enabled, value / levels, 0, value, false, raw != 0f)
+                : new ActivationGrid(method, bits, enabled, value, 0, value * levels, false, raw != 0f);
     }
 
     public void setMethod(ActivationMethod method) {

@@ -93,6 +93,42 @@ public final class LearnedWeights implements IWeightNoise, WeightQuantization {
     }
 
     @Override
+    public WeightMethod method() {
+        return method;
+    }
+
+    /** TTQ's ternary codes with W_p and W_n; LSQ's levels with its step(s). */
+    @Override
+    public WeightGrid grid(Layer layer) {
+        float[] scales = scales(layer);
+        boolean ttq = method == WeightMethod.TTQ;
+        return new WeightGrid(method, bits, codes(layer), scales,
+                ttq ? WeightGrid.Scaling.POSITIVE_NEGATIVE : WeightGrid.of(scales), ttq ? "ttq" : "lsq " + bits + "-bit");
+    }
+
+    @Override
+    public java.util.List<String> parameters() {
+        return quantizer().parameters();
+    }
+
+    /** The plain DL4J convolution the learned one computes with, once its quantized weights are stored. */
+    @Override
+    public org.deeplearning4j.nn.conf.layers.Layer withoutQuantizer(org.deeplearning4j.nn.conf.layers.Layer conf) {
+        org.deeplearning4j.nn.conf.layers.ConvolutionLayer c = (org.deeplearning4j.nn.conf.layers.ConvolutionLayer) conf;
+        org.deeplearning4j.nn.conf.layers.ConvolutionLayer conv = new org.deeplearning4j.nn.conf.layers.ConvolutionLayer
+                .Builder(c.getKernelSize()).stride(c.getStride()).padding(c.getPadding())
+                .dilation(c.getDilation()).nIn(c.getNIn()).nOut(c.getNOut()).hasBias(c.hasBias())
+                .activation(c.getActivationFn()).convolutionMode(c.getConvolutionMode()).dataFormat(c.getCnn2dDataFormat())
+                .name(c.getLayerName()).build();
+        conv.setIUpdater(c.getIUpdater());
+        conv.setBiasUpdater(c.getBiasUpdater());
+        conv.setRegularization(c.getRegularization());
+        conv.setRegularizationBias(c.getRegularizationBias());
+        conv.setWeightInitFn(c.getWeightInitFn());
+        return conv;
+    }
+
+    @Override
     public String describe() {
         return quantizer().describe();
     }

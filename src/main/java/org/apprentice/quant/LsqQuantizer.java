@@ -19,9 +19,7 @@ import java.util.List;
 public record LsqQuantizer(int bits, boolean signed, boolean perChannel, boolean exact) implements LearnedQuantizer {
 
     public LsqQuantizer {
-        if (bits < 2 || bits > 16) {
-            throw new IllegalArgumentException("LSQ needs 2..16 bits, got " + bits);
-        }
+        BitWidth.require(bits, "LSQ");
         if (perChannel && !signed) {
             throw new IllegalArgumentException("LSQ activations take one step per layer");
         }
@@ -42,7 +40,7 @@ public record LsqQuantizer(int bits, boolean signed, boolean perChannel, boolean
 
     /** Q_p: the highest level. */
     public int positiveLevels() {
-        return signed ? (1 << (bits - 1)) - 1 : (1 << bits) - 1;
+        return BitWidth.levels(bits, signed);
     }
 
     /** Q_n: the lowest level's magnitude. */

@@ -14,9 +14,7 @@ public record PactActivations(int bits, boolean exact) implements LearnedQuantiz
     public static final double INITIAL_ALPHA = 10.0;
 
     public PactActivations {
-        if (bits < 1 || bits > 16) {
-            throw new IllegalArgumentException("PACT activations need 1..16 bits, got " + bits);
-        }
+        BitWidth.require(bits, "PACT activations");
     }
 
     @Override
@@ -25,7 +23,7 @@ public record PactActivations(int bits, boolean exact) implements LearnedQuantiz
     }
 
     private int steps() {
-        return (1 << bits) - 1;
+        return BitWidth.levels(bits, false);
     }
 
     private <T> T above(TensorOps<T> ops, T x, T alpha) {

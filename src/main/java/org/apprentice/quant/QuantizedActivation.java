@@ -11,7 +11,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * definition run as SameDiff ops gives the same values and gradients (tested). Serialises with the
  * model (Jackson bean).
  */
-public final class QuantizedActivation extends BaseActivationFunction {
+public final class QuantizedActivation extends BaseActivationFunction implements ActivationQuantization {
     private static final long serialVersionUID = 1L;
 
     private int bits;
@@ -51,6 +51,32 @@ public final class QuantizedActivation extends BaseActivationFunction {
 
     public int getBits() {
         return bits;
+    }
+
+    @Override
+    public int bits() {
+        return bits;
+    }
+
+    @Override
+    public ActivationMethod method() {
+        return ActivationMethod.FIXED;
+    }
+
+    @Override
+    public java.util.List<String> parameters() {
+        return java.util.List.of();
+    }
+
+    @Override
+    public String operation() {
+        return "quantize [0,1]";
+    }
+
+    /** Levels of 1/(2^k - 1) in [0, 1]. */
+    @Override
+    public ActivationGrid grid(org.deeplearning4j.nn.api.Layer layer) {
+        return new ActivationGrid(ActivationMethod.FIXED, bits, enabled, 1.0 / quantizer().steps(), 0, 1, false, true);
     }
 
     public void setBits(int bits) {

@@ -85,6 +85,34 @@ public final class QuantizedWeights implements IWeightNoise, WeightQuantization 
     }
 
     @Override
+    public WeightMethod method() {
+        return WeightMethod.FIXED;
+    }
+
+    /** The quantizer's codes and scale(s): ternary with one scale, k-bit with one per layer or per output channel. */
+    @Override
+    public WeightGrid grid(Layer layer) {
+        WeightQuantizer q = quantizer();
+        INDArray w = layer.getParam("W");
+        float[] scales = q.scale(ArrayOps.COPYING, w).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data()
+                .asFloat();
+        return new WeightGrid(WeightMethod.FIXED, q.bits(), q.codes(ArrayOps.COPYING, w), scales, WeightGrid.of(scales),
+                q.bits() == 2 ? "ternary" : q.bits() + "-bit");
+    }
+
+    @Override
+    public java.util.List<String> parameters() {
+        return java.util.List.of();
+    }
+
+    /** The same layer with its weight-noise slot emptied. */
+    @Override
+    public org.deeplearning4j.nn.conf.layers.Layer withoutQuantizer(org.deeplearning4j.nn.conf.layers.Layer conf) {
+        ((org.deeplearning4j.nn.conf.layers.BaseLayer) conf).setWeightNoise(null);
+        return conf;
+    }
+
+    @Override
     public String describe() {
         return quantizer().describe();
     }

@@ -9,9 +9,6 @@ public final class Quantizers {
         if (bits == 2) {
             return new TernaryWeights();
         }
-        if (bits >= 3 && bits <= 8) {
-            return new KBitWeights(bits, scaling, false);
-        }
-        throw new IllegalArgumentException("weight bits must be 2 (ternary), 3..8, or 32 (full precision), got " + bits);
+        return new KBitWeights(BitWidth.require(bits, "weight bits"), scaling, false);
     }
 }

@@ -56,7 +56,7 @@ class ExportTest {
         File zip = dir.resolve("deploy.zip").toFile();
         ModelSerializer.writeModel(deployable, zip, false);
         ComputationGraph loaded = ModelSerializer.restoreComputationGraph(zip, false);
-        assertNull(ModelSize.quantizerOf(loaded.getLayer("layer2.0.conv1")), "plain DL4J convolution");
+        assertNull(org.apprentice.quant.WeightQuantization.of(loaded.getLayer("layer2.0.conv1").conf().getLayer()), "plain DL4J convolution");
         assertTrue(org.apprentice.quant.QuantizersTest.distinct(loaded.getLayer("layer2.0.conv1").getParam("W")) <= 3);
         INDArray logits = student.outputSingle(false, batch());
         INDArray probabilities = loaded.outputSingle(false, batch());

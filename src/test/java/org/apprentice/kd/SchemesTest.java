@@ -193,7 +193,7 @@ class SchemesTest {
         ComputationGraph fp = ModelFiles.load(fpStudentZip, "student");
         ComputationGraph student = ModelFiles.lowerPrecision(fp, fpStudentZip, lowStudentConfig(), apprenticeHead());
         assertEquals(fp.params(), student.params(), "step 0: the loaded weights, batch-norm statistics included");
-        assertTrue(org.apprentice.model.ModelSize.quantizerOf(student.getLayer("layer1.0.conv1")) != null);
+        assertTrue(org.apprentice.quant.WeightQuantization.of(student.getLayer("layer1.0.conv1").conf().getLayer()) != null);
         ApprenticeTrainer trainer = ApprenticeTrainer.fromTrainedTeacher(Scheme.C,
                 ModelFiles.loadTeacher(teacherZip, lowStudentConfig(), null), student);
         trainer.trainEpoch(0, train());

@@ -50,7 +50,7 @@ class ResNetGradientCheckTest {
                 .withWidthMultiplier(0.125).withDataType(DataType.DOUBLE).withUpdater(new NoOp(), 0)
                 .withPrecision(PrecisionSpec.of(2, 4).withRoundingOff());
         ComputationGraph net = ResNetBuilder.build(config);
-        assertTrue(ModelSize.quantizerOf(net.getLayer("layer2.0.conv1")) != null);
+        assertTrue(org.apprentice.quant.WeightQuantization.of(net.getLayer("layer2.0.conv1").conf().getLayer()) != null);
         assertTrue(((org.deeplearning4j.nn.conf.layers.ActivationLayer) net.getLayer("layer2.0.relu1").conf()
                 .getLayer()).getActivationFn() instanceof org.apprentice.quant.QuantizedActivation);
         assertTrue(check(net, config.input()), "gradient check failed");

@@ -40,7 +40,12 @@ class QuantizedResNetTest {
     }
 
     private static QuantizedWeights quantizerOf(ComputationGraph net, String layer) {
-        return ModelSize.quantizerOf(net.getLayer(layer));
+        return quantizerOf(net.getLayer(layer));
+    }
+
+    /** The fixed weight quantizer of a layer, or null. */
+    private static QuantizedWeights quantizerOf(org.deeplearning4j.nn.api.Layer layer) {
+        return (QuantizedWeights) WeightQuantization.of(layer.conf().getLayer());
     }
 
     @Test
@@ -52,7 +57,7 @@ class QuantizedResNetTest {
         twin.setParams(quantized.params().dup());
         int quantizedLayers = 0;
         for (Layer layer : quantized.getLayers()) {
-            QuantizedWeights q = ModelSize.quantizerOf(layer);
+            QuantizedWeights q = quantizerOf(layer);
             if (q != null) {
                 quantizedLayers++;
                 String name = layer.conf().getLayer().getLayerName();
@@ -91,7 +96,7 @@ class QuantizedResNetTest {
         }
         int checked = 0;
         for (Layer layer : net.getLayers()) {
-            QuantizedWeights q = ModelSize.quantizerOf(layer);
+            QuantizedWeights q = quantizerOf(layer);
             if (q == null) {
                 continue;
             }

@@ -3,6 +3,7 @@ package org.apprentice.quant;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -151,8 +152,9 @@ public class QuantizersTest {
 
     @Test
     void activationRoundingTiesGoToEven() {
-        // one bit: a single step; 0.5 is a tie and rounds to 0; 2 bits: 0.5 -> 1.5 -> 2; 8 bits: 0.5 -> 127.5 -> 128
-        assertQuantizes(new KBitActivations(1), vec(0.5, 0.51), vec(0.0, 1.0));
+        // 2 bits: 0.5/3 -> 0.5 -> 0 and 2.5/3 -> 2.5 -> 2 (exact in double; half away from zero would give 1 and 3);
+        // 0.5 -> 1.5 -> 2; 8 bits: 0.5 -> 127.5 -> 128
+        assertQuantizes(new KBitActivations(2), vec(0.5 / 3, 2.5 / 3), vec(0.0, 2.0 / 3));
         assertQuantizes(new KBitActivations(2), vec(0.5, 0.25), vec(2.0 / 3, 1.0 / 3));
         assertQuantizes(new KBitActivations(8), vec(0.5), vec(128.0 / 255));
         assertQuantizes(new KBitActivations(2), vec(0.0), vec(0.0));
@@ -196,9 +198,20 @@ public class QuantizersTest {
         assertThrows(IllegalArgumentException.class, () -> new KBitWeights(1));
         assertThrows(IllegalArgumentException.class, () -> new KBitWeights(9));
         assertThrows(IllegalArgumentException.class, () -> new KBitActivations(0));
+        // one rule for every quantizer (BitWidth): 2..8 bits
+        for (int bits : new int[] {1, 9, 16}) {
+            assertThrows(IllegalArgumentException.class, () -> new KBitActivations(bits));
+            assertThrows(IllegalArgumentException.class, () -> new PactActivations(bits, false));
+            assertThrows(IllegalArgumentException.class, () -> LsqQuantizer.activations(bits));
+            assertThrows(IllegalArgumentException.class, () -> LsqQuantizer.weights(bits, false));
+        }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Quantizers.weights(33, KBitWeights.Scaling.PER_LAYER));
-        assertEquals("weight bits must be 2 (ternary), 3..8, or 32 (full precision), got 33", e.getMessage());
+        assertEquals("weight bits 33 is not allowed: give 2..8 bits", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new org.apprentice.model.LayerPrecision(9, 32));
+        assertEquals("weight precision 9 is not allowed: give 2..8 bits, or 32 (full precision)", e.getMessage());
+        assertEquals(List.of(1, 3, 7, 15, 127, 255), List.of(BitWidth.levels(2, true), BitWidth.levels(2, false),
+                BitWidth.levels(4, true), BitWidth.levels(4, false), BitWidth.levels(8, true), BitWidth.levels(8, false)));
     }
 
     public static int distinct(INDArray x) {

@@ -14,11 +14,9 @@ import java.util.List;
 import java.util.Map;
 import onnx.Onnx;
 import org.apprentice.model.ResNetBuilder;
-import org.apprentice.quant.ActivationMethod;
-import org.apprentice.quant.LearnedActivation;
-import org.apprentice.quant.QuantizedActivation;
+import org.apprentice.quant.ActivationGrid;
+import org.apprentice.quant.ActivationQuantization;
 import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -97,32 +95,13 @@ public final class RuntimeAgreement {
             if (layer == null) {
                 continue;
             }
-            double step = step(layer);
-            if (step > 0) {
-                grids.add(new Grid(conf.getVertexInputs().get(name).get(0), name, step, levels(layer)));
+            ActivationQuantization q = ActivationQuantization.of(layer.conf().getLayer());
+            ActivationGrid grid = q == null ? null : q.grid(layer);
+            if (grid != null && grid.rounding()) {
+                grids.add(new Grid(conf.getVertexInputs().get(name).get(0), name, grid.step(), grid.levels()));
             }
         }
         return grids;
-    }
-
-    /** A layer's value per quantization level, or 0 when it does not round. */
-    private static double step(Layer layer) {
-        if (layer.conf().getLayer() instanceof ActivationLayer a && a.getActivationFn() instanceof QuantizedActivation q) {
-            return q.isEnabled() ? 1.0 / q.quantizer().steps() : 0;
-        }
-        if (layer.conf().getLayer() instanceof LearnedActivation learned && learned.isEnabled()) {
-            // floored as the quantizer and the export floor it
-            double value = Math.max(layer.getParam(learned.quantizer().parameters().get(0)).getFloat(0), 1e-8f);
-            return learned.getMethod() == ActivationMethod.PACT ? value / levels(layer) : value;
-        }
-        return 0;
-    }
-
-    /** A quantized activation layer's highest level, 2^bits - 1. */
-    private static int levels(Layer layer) {
-        int bits = layer.conf().getLayer() instanceof LearnedActivation learned ? learned.getBits()
-                : ((QuantizedActivation) ((ActivationLayer) layer.conf().getLayer()).getActivationFn()).getBits();
-        return (1 << bits) - 1;
     }
 
     /**
