@@ -12,6 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 import onnx.Onnx;
 import org.apprentice.model.InputShape;
+import org.apprentice.model.ResNetArchitecture;
 import org.apprentice.model.ResNetBuilder;
 import org.apprentice.quant.ActivationGrid;
 import org.apprentice.quant.ActivationQuantization;
@@ -93,7 +94,7 @@ public final class OnnxExport {
 
     private void build(InputShape input) {
         ComputationGraphConfiguration conf = net.getConfiguration();
-        long channels = ((ConvolutionLayer) net.getLayer("conv1").conf().getLayer()).getNIn();
+        long channels = ((ConvolutionLayer) net.getLayer(ResNetArchitecture.FIRST_CONVOLUTION).conf().getLayer()).getNIn();
         graph.addInput(valueInfo(INPUT, dimension("batch"), fixed(channels),
                 input == null ? dimension("height") : fixed(input.height()),
                 input == null ? dimension("width") : fixed(input.width())));

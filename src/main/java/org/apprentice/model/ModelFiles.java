@@ -126,8 +126,9 @@ public final class ModelFiles {
             throw new IllegalArgumentException("model " + file + " was trained on other classes: " + difference
                     + " (its classes " + recordedClasses + "; " + whose + "'s " + classNames + ")");
         }
-        long channels = model.getLayer("conv1") != null
-                && model.getLayer("conv1").conf().getLayer() instanceof FeedForwardLayer c ? c.getNIn() : -1;
+        String stem = ResNetArchitecture.FIRST_CONVOLUTION;
+        long channels = model.getLayer(stem) != null
+                && model.getLayer(stem).conf().getLayer() instanceof FeedForwardLayer c ? c.getNIn() : -1;
         if ((recordedInput != null && !recordedInput.equals(input)) || (channels > 0 && channels != input.channels())) {
             throw new IllegalArgumentException("model " + file + " takes input "
                     + (recordedInput != null ? recordedInput : channels + " channels") + ", " + whose + " has " + input);

@@ -48,7 +48,7 @@ import org.nd4j.linalg.lossfunctions.LossFunctions;
  */
 public final class ResNetBuilder {
     public static final String INPUT = "input";
-    public static final String LOGITS = "fc";
+    public static final String LOGITS = ResNetArchitecture.CLASSIFIER;
     public static final String OUTPUT = "output";
 
     private final ResNetConfig config;
@@ -179,9 +179,10 @@ public final class ResNetBuilder {
     private String stem(int width) {
         boolean imagenet = config.architecture().shape() == StemShape.IMAGENET;
         int kernel = imagenet ? 7 : 3;
-        String x = conv("conv1", INPUT, kernel, imagenet ? 2 : 1, kernel / 2, width, LayerRole.FIRST);
+        String stem = ResNetArchitecture.FIRST_CONVOLUTION;
+        String x = conv(stem, INPUT, kernel, imagenet ? 2 : 1, kernel / 2, width, LayerRole.FIRST);
         x = batchNorm("bn1", x);
-        x = relu("relu", x, "conv1", LayerRole.FIRST);
+        x = relu("relu", x, stem, LayerRole.FIRST);
         if (imagenet) {
             graph.addLayer("maxpool", new SubsamplingLayer.Builder(PoolingType.MAX)
                     .kernelSize(3, 3).stride(2, 2).padding(1, 1).build(), x);

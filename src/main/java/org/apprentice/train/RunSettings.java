@@ -163,26 +163,16 @@ public record RunSettings(Scheme scheme, boolean noTeacher, String student, doub
     public static int defaultImageSize(DataSpec data, String student, String teacher) {
         StemShape shape = ModelRegistry.get(student).shape();
         if (data.storedSize() == 0) {
-            return shape.defaultImageSize();
+            return ModelRegistry.get(student).defaultImageSize();
         }
         int smallest = Math.max(shape.downsampling(),
                 teacher == null ? 1 : ModelRegistry.get(teacher).shape().downsampling());
         return Math.max(data.storedSize(), smallest);
     }
 
-    /** The deeper ResNet of the same shape family that teaches {@code student} by default. */
+    /** The deeper ResNet of the same shape family that teaches {@code student} by default (its registry entry's). */
     public static String defaultTeacher(String student) {
-        return switch (ModelRegistry.get(student).name()) {
-            case "resnet8" -> "resnet20";
-            case "resnet20" -> "resnet32";
-            case "resnet32" -> "resnet44";
-            case "resnet44" -> "resnet56";
-            case "resnet56", "resnet110" -> "resnet110";
-            case "resnet18" -> "resnet34";
-            case "resnet34" -> "resnet50";
-            case "resnet50" -> "resnet101";
-            default -> "resnet152";
-        };
+        return ModelRegistry.get(student).defaultTeacher();
     }
 
     /**

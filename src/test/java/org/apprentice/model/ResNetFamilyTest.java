@@ -42,6 +42,32 @@ class ResNetFamilyTest {
         assertEquals(expected + 2 * batchNormChannels, net.numParams(), name);
     }
 
+    /**
+     * Each registry entry carries its model's facts: its default teacher (the next deeper ResNet of its family, the
+     * deepest teaching itself), its design input size, and torchvision's names of its first convolution and
+     * classifier, which the built network has.
+     */
+    @Test
+    void everyRegistryEntryCarriesItsModelsFacts() {
+        Map<String, String> teachers = Map.of("resnet8", "resnet20", "resnet20", "resnet32", "resnet56", "resnet110",
+                "resnet110", "resnet110", "resnet18", "resnet34", "resnet50", "resnet101", "resnet152", "resnet152");
+        teachers.forEach((student, teacher) -> assertEquals(teacher, ModelRegistry.get(student).defaultTeacher()));
+        for (String name : ModelRegistry.names()) {
+            ResNetArchitecture entry = ModelRegistry.get(name);
+            ResNetArchitecture teacher = ModelRegistry.get(entry.defaultTeacher());
+            assertEquals(entry.shape(), teacher.shape(), name + " is taught within its family");
+            assertTrue(java.util.Arrays.stream(teacher.stageDepths()).sum() >= java.util.Arrays.stream(entry.stageDepths())
+                    .sum(), name + " is taught by a network at least as deep");
+            assertEquals(entry.shape() == StemShape.IMAGENET ? 224 : 32, entry.defaultImageSize(), name);
+        }
+        ComputationGraph net = ResNetBuilder.build(ResNetConfig.of("resnet8", 3, new InputShape(1, 16, 16)));
+        ResNetArchitecture entry = ModelRegistry.get("resnet8");
+        assertEquals(1, ((org.deeplearning4j.nn.conf.layers.ConvolutionLayer) net.getLayer(entry.firstConvolution())
+                .conf().getLayer()).getNIn());
+        assertEquals(3, ((org.deeplearning4j.nn.conf.layers.DenseLayer) net.getLayer(entry.classifier()).conf()
+                .getLayer()).getNOut());
+    }
+
     @Test
     void smallImageResNet20HasHeEtAlSize() {
         // He et al.'s ResNet-20 (parameter-free shortcuts) has 269,722 parameters ("0.27M"); ours uses

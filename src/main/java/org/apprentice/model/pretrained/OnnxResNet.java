@@ -111,7 +111,7 @@ public final class OnnxResNet {
     }
 
     private void walk(String input) {
-        String x = convBn(only(input, "Conv"), "conv1", "bn1");
+        String x = convBn(only(input, "Conv"), org.apprentice.model.ResNetArchitecture.FIRST_CONVOLUTION, "bn1");
         x = only(x, "Relu").getOutput(0);
         List<Onnx.NodeProto> next = consumers.getOrDefault(x, List.of());
         if (next.size() == 1 && next.get(0).getOpType().equals("MaxPool")) {

@@ -134,7 +134,7 @@ public final class Pretrained {
             }
             return stated;
         }
-        int size = shape.architecture().shape().defaultImageSize();
+        int size = shape.architecture().defaultImageSize();
         return new InputShape(shape.channels(), size, size);
     }
 
