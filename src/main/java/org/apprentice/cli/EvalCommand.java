@@ -10,6 +10,7 @@ import java.util.List;
 import org.apprentice.data.DataSource;
 import org.apprentice.eval.Accuracy;
 import org.apprentice.export.PackedModel;
+import org.apprentice.model.DataRecord;
 import org.apprentice.model.InputShape;
 import org.apprentice.model.ModelFiles;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -32,15 +33,16 @@ final class EvalCommand {
     int run(Path home, PrintStream out) {
         boolean packed = model.getName().endsWith(".packed");
         ComputationGraph net = packed ? PackedModel.read(model) : ModelFiles.load(model, "--model");
-        InputShape recorded = packed ? PackedModel.recordedInput(model) : ModelFiles.recordedInput(model);
-        List<String> names = packed ? PackedModel.recordedClasses(model) : ModelFiles.recordedClasses(model);
+        DataRecord recordedData = packed ? PackedModel.recordedData(model) : ModelFiles.recordedData(model);
+        InputShape recorded = recordedData.input();
+        List<String> names = recordedData.classNames();
         try (DataSource source = DataSource.open(dataOptions.spec(), home, imageSize(recorded), 0, 42,
                 dataOptions.workers, false)) {
             source.requireMinibatchFits(batch, dataOptions.imageSize != null ? "--image-size " + dataOptions.imageSize
                     : "the input size " + source.shape() + " that --model " + model + " records");
             int classes = source.classes();
-            ModelFiles.requireFits(net, model, names, recorded, classes, source.shape(), source.classNames(),
-                    "--data " + dataOptions.data);
+            ModelFiles.requireFits(net, model, recordedData, classes, new DataRecord(source.classNames(), source.shape(),
+                    source.normalization()), "--data " + dataOptions.data);
             if (names == null) {
                 names = source.classNames();
             }

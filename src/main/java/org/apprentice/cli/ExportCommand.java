@@ -12,6 +12,7 @@ import java.util.Map;
 import org.apprentice.export.Exporter;
 import org.apprentice.export.OnnxExport;
 import org.apprentice.export.PackedModel;
+import org.apprentice.model.DataRecord;
 import org.apprentice.model.ModelFiles;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
@@ -35,9 +36,9 @@ final class ExportCommand {
         java.nio.file.Files.createDirectories(folder);
         ModelSerializer.writeModel(Exporter.deployable(student), deployable, false);
         ModelFiles.copyRecords(model, deployable);
-        List<PackedModel.Entry> table = PackedModel.write(student, ModelFiles.recordedInput(model),
-                ModelFiles.recordedClasses(model), packed);
-        OnnxExport.write(student, ModelFiles.recordedInput(model), ModelFiles.recordedClasses(model), onnx);
+        DataRecord data = ModelFiles.recordedData(model);
+        List<PackedModel.Entry> table = PackedModel.write(student, data, packed);
+        OnnxExport.write(student, data, onnx);
 
         Map<String, long[]> perLayer = new LinkedHashMap<>();
         Map<String, String> encodings = new LinkedHashMap<>();

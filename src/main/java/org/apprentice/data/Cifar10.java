@@ -21,8 +21,9 @@ public final class Cifar10 {
     public static final InputShape SHAPE = new InputShape(3, 32, 32);
     public static final List<String> CLASS_NAMES = List.of("airplane", "automobile", "bird", "cat", "deer", "dog",
             "frog", "horse", "ship", "truck");
-    static final double[] MEAN = {0.4914, 0.4822, 0.4465};
-    static final double[] STD = {0.2470, 0.2435, 0.2616};
+    /** The training split's per-channel statistics, which every CIFAR-10 image is normalised with. */
+    public static final org.apprentice.model.Normalization NORMALIZATION = new org.apprentice.model.Normalization(
+            new double[] {0.4914, 0.4822, 0.4465}, new double[] {0.2470, 0.2435, 0.2616});
     private static final int RECORD = 1 + 3072;
 
     private Cifar10() {
@@ -82,7 +83,7 @@ public final class Cifar10 {
                 y.putScalar(row, label, 1.0);
                 for (int p = 0; p < 3072; p++) {
                     int channel = p / 1024;
-                    x[row * 3072 + p] = (float) (((bytes[offset + 1 + p] & 0xff) / 255.0 - MEAN[channel]) / STD[channel]);
+                    x[row * 3072 + p] = (float) NORMALIZATION.apply((bytes[offset + 1 + p] & 0xff) / 255.0, channel);
                 }
             }
         }

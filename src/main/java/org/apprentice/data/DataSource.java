@@ -33,6 +33,8 @@ public final class DataSource implements AutoCloseable {
     private ImageFolderIterator trainImages;
     private ImageFolderIterator testImages;
     private long skippedByClosed;
+    /** What the images are normalised with. */
+    private org.apprentice.model.Normalization normalization;
     /** The training images kept ({@code --train-subset}), or 0 for the whole split. */
     private int trainSubset;
     /** {@link #fingerprint()}, once computed. */
@@ -71,6 +73,12 @@ public final class DataSource implements AutoCloseable {
             case IMAGE_FOLDER -> imageFolder(spec, home, imageSize, trainSubset, seed, workers, skipBadImages);
         };
         source.cropPadding = spec.cropPadding();
+        source.normalization = switch (spec.kind()) {
+            case FASHION_MNIST -> FashionMnist.NORMALIZATION;
+            case SYNTHETIC -> SyntheticImages.NORMALIZATION;
+            case CIFAR10 -> Cifar10.NORMALIZATION;
+            case IMAGE_FOLDER -> ImageFolder.NORMALIZATION;
+        };
         source.trainSubset = trainSubset;
         return source;
     }
@@ -129,6 +137,11 @@ public final class DataSource implements AutoCloseable {
 
     public List<String> classNames() {
         return classNames;
+    }
+
+    /** What the images are normalised with (from pixels in [0, 1]); a model trained on them records it. */
+    public org.apprentice.model.Normalization normalization() {
+        return normalization;
     }
 
     /** The in-memory training split, or null for image folders. */

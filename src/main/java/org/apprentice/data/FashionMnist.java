@@ -30,8 +30,9 @@ public final class FashionMnist {
     public static final List<String> CLASS_NAMES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
             "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
     /** Training-split statistics of the [0, 1]-scaled pixels. */
-    public static final double MEAN = 0.2860;
-    public static final double STD = 0.3530;
+    /** The training split's pixel mean and standard deviation, which every Fashion-MNIST image is normalised with. */
+    public static final org.apprentice.model.Normalization NORMALIZATION = new org.apprentice.model.Normalization(
+            new double[] {0.2860}, new double[] {0.3530});
 
     private FashionMnist() {
     }
@@ -54,7 +55,7 @@ public final class FashionMnist {
         for (int row = 0; row < keep.size(); row++) {
             int i = keep.get(row);
             for (int p = 0; p < 784; p++) {
-                x[row * 784 + p] = (float) (((idx.pixels()[i][p] & 0xff) / 255.0 - MEAN) / STD);
+                x[row * 784 + p] = (float) NORMALIZATION.apply((idx.pixels()[i][p] & 0xff) / 255.0, 0);
             }
             y.putScalar(row, idx.classes()[i], 1.0);
         }

@@ -32,19 +32,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * </ul>
  */
 public final class ImageDecoder {
-    /** ImageNet statistics of [0, 1] RGB pixels. */
-    public static final double[] IMAGENET_MEAN = {0.485, 0.456, 0.406};
-    public static final double[] IMAGENET_STD = {0.229, 0.224, 0.225};
 
     private final int size;
     private final double[] mean;
     private final double[] std;
     private final NativeImageLoader loader = new NativeImageLoader();
 
-    public ImageDecoder(int size, double[] mean, double[] std) {
+    public ImageDecoder(int size, org.apprentice.model.Normalization normalization) {
         this.size = size;
-        this.mean = mean.clone();
-        this.std = std.clone();
+        this.mean = normalization.mean();
+        this.std = normalization.std();
     }
 
     /** A file that is not a decodable image; the message names it. */

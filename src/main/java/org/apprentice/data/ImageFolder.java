@@ -14,6 +14,11 @@ import java.util.stream.Stream;
  * read). Layout mistakes give a one-line error naming the folder.
  */
 public record ImageFolder(Path folder, List<String> classes, List<Sample> samples) {
+    /**
+     * What an image folder's RGB pixels are normalised with: ImageNet's statistics, which the ImageNet-shaped ResNets'
+     * published weights were trained with.
+     */
+    public static final org.apprentice.model.Normalization NORMALIZATION = org.apprentice.model.Normalization.IMAGENET;
 
     /** One image and its class index. */
     public record Sample(Path file, int label) {

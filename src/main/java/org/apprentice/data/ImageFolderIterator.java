@@ -74,7 +74,7 @@ public final class ImageFolderIterator implements DataSetIterator, AutoCloseable
             return t;
         });
         this.decoders = ThreadLocal.withInitial(() ->
-                new ImageDecoder(size, ImageDecoder.IMAGENET_MEAN, ImageDecoder.IMAGENET_STD));
+                new ImageDecoder(size, ImageFolder.NORMALIZATION));
         this.epoch = 0;
         startEpoch();
     }

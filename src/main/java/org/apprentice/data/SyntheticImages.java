@@ -15,6 +15,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * its own position on a noisy background, so a small ResNet learns it in a few epochs.
  */
 public final class SyntheticImages {
+    /** Synthetic intensities are made as they are fed: no normalization. */
+    public static final org.apprentice.model.Normalization NORMALIZATION = org.apprentice.model.Normalization.NONE;
+
     /** The shape and classes of the {@code --data synthetic} set. */
     public static final InputShape SHAPE = new InputShape(1, 16, 16);
     public static final List<String> CLASS_NAMES = List.of("0", "1", "2", "3");

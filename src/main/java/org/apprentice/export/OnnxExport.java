@@ -11,7 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import onnx.Onnx;
+import org.apprentice.model.DataRecord;
 import org.apprentice.model.InputShape;
+import org.apprentice.model.pretrained.Pretrained;
 import org.apprentice.model.ResNetArchitecture;
 import org.apprentice.model.ResNetBuilder;
 import org.apprentice.quant.ActivationGrid;
@@ -59,9 +61,12 @@ public final class OnnxExport {
         this.net = deployable;
     }
 
-    /** Writes {@code student} (its training graph) as ONNX, atomically; input shape and class names may be null. */
-    public static void write(ComputationGraph student, InputShape input, List<String> classes, File file) throws IOException {
-        Onnx.ModelProto model = model(student, input, classes);
+    /**
+     * Writes {@code student} (its training graph) as ONNX, atomically, with what it records about its data (input
+     * shape, class names and normalization in the metadata; each may be null).
+     */
+    public static void write(ComputationGraph student, DataRecord data, File file) throws IOException {
+        Onnx.ModelProto model = model(student, data);
         File parent = file.getAbsoluteFile().getParentFile();
         Files.createDirectories(parent.toPath());
         File temp = File.createTempFile(file.getName(), ".part", parent);
@@ -76,7 +81,9 @@ public final class OnnxExport {
     }
 
     /** The ONNX model of {@code student}. */
-    public static Onnx.ModelProto model(ComputationGraph student, InputShape input, List<String> classes) {
+    public static Onnx.ModelProto model(ComputationGraph student, DataRecord data) {
+        InputShape input = data.input();
+        List<String> classes = data.classNames();
         OnnxExport export = new OnnxExport(Exporter.deployable(student));
         export.build(input);
         Onnx.ModelProto.Builder model = Onnx.ModelProto.newBuilder().setIrVersion(IR_VERSION)
@@ -87,7 +94,10 @@ public final class OnnxExport {
             model.addMetadataProps(property("input_shape", input.channels() + "," + input.height() + "," + input.width()));
         }
         if (classes != null) {
-            model.addMetadataProps(property("classes", json(classes)));
+            model.addMetadataProps(property(Pretrained.CLASSES_METADATA, json(classes)));
+        }
+        if (data.normalization() != null) {
+            model.addMetadataProps(property(Pretrained.NORMALIZATION_METADATA, data.normalization().toString()));
         }
         return model.build();
     }

@@ -14,7 +14,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apprentice.model.DataRecord;
 import org.apprentice.model.InputShape;
+import org.apprentice.model.Normalization;
 import org.apprentice.quant.ArrayOps;
 import org.apprentice.quant.WeightQuantization;
 import org.deeplearning4j.nn.api.Layer;
@@ -32,22 +34,20 @@ import org.apprentice.quant.WeightGrid;
  * graph that gives identical predictions.
  *
  * <pre>
- * "APPRENTICE-PACKED\n" | int version (2) | UTF input shape "C,H,W" or "" | int classCount (-1: none) |
- *   UTF[classCount] class names | int jsonLength | gzipped json (UTF-8) | int parameterCount |
+ * "APPRENTICE-PACKED\n" | int version (3) | UTF input shape "C,H,W" or "" | int classCount (-1: none) |
+ *   UTF[classCount] class names | UTF normalization ("mean=... std=...") or "" | int jsonLength | gzipped json (UTF-8) |
+ *   int parameterCount |
  * per parameter: UTF name | int rank | long[rank] shape | byte kind (0 float32, 1 codes, 2 TTQ codes) |
  *   float32: float[n]  |  codes: byte bits | int scaleCount | float[scaleCount] | byte[ceil(n·bits/8)]
  *   (kind 1: value = code·scale, one scale or one per output channel; kind 2: scales W_p, W_n, value = W_p for
  *   code +1, -W_n for -1, 0 for 0)
  * </pre>
- * Version 1 files (without the input shape and class names) are still read.
+ * Version 1 files (without the input shape and class names) and version 2 files (without the normalization) are still
+ * read.
  */
 public final class PackedModel {
     private static final String MAGIC = "APPRENTICE-PACKED\n";
-    private static final int VERSION = 2;
-
-    /** What a packed file records about the data: the input shape and the class names, each null if absent. */
-    private record Header(InputShape input, List<String> classes) {
-    }
+    private static final int VERSION = 3;
 
     /** One row of the size table. */
     public record Entry(String parameter, String encoding, long count, long fp32Bytes, long packedBytes) {
@@ -57,11 +57,12 @@ public final class PackedModel {
     }
 
     /**
-     * Writes {@code student} (its training graph) packed, atomically, with the input shape and class names it
-     * was trained on (each may be null); returns the per-parameter table.
+     * Writes {@code student} (its training graph) packed, atomically, with what it records about its data (the input
+     * shape, class names and normalization it was trained with; each may be null); returns the per-parameter table.
      */
-    public static List<Entry> write(ComputationGraph student, InputShape input, List<String> classes, File file)
-            throws IOException {
+    public static List<Entry> write(ComputationGraph student, DataRecord data, File file) throws IOException {
+        InputShape input = data.input();
+        List<String> classes = data.classNames();
         ComputationGraph deployable = Exporter.deployable(student);
         List<Entry> table = new ArrayList<>();
         File parent = file.getAbsoluteFile().getParentFile();
@@ -75,6 +76,7 @@ public final class PackedModel {
             for (String name : classes == null ? List.<String>of() : classes) {
                 out.writeUTF(name);
             }
+            out.writeUTF(data.normalization() == null ? "" : data.normalization().toString());
             byte[] json = gzip(deployable.getConfiguration().toJson().getBytes(StandardCharsets.UTF_8));
             out.writeInt(json.length);
             out.write(json);
@@ -165,17 +167,8 @@ public final class PackedModel {
         }
     }
 
-    /** The input shape the packed model was trained on, or null (a version-1 file). */
-    public static InputShape recordedInput(File file) {
-        return headerOf(file).input();
-    }
-
-    /** The class names of the packed model, in label order, or null (none recorded). */
-    public static List<String> recordedClasses(File file) {
-        return headerOf(file).classes();
-    }
-
-    private static Header headerOf(File file) {
+    /** What the packed model records about its data: input shape, class names, normalization (null where absent). */
+    public static DataRecord recordedData(File file) {
         try (DataInputStream in = open(file)) {
             return header(in, file);
         } catch (EOFException e) {
@@ -193,17 +186,17 @@ public final class PackedModel {
         return new DataInputStream(new BufferedInputStream(Files.newInputStream(file.toPath())));
     }
 
-    /** Reads the magic, the version and (version 2) the input shape and class names. */
-    private static Header header(DataInputStream in, File file) throws IOException {
+    /** Reads the magic, the version and (version 2) the input shape and class names, (version 3) the normalization. */
+    private static DataRecord header(DataInputStream in, File file) throws IOException {
         byte[] magic = new byte[MAGIC.length()];
         in.readFully(magic);
         int version = MAGIC.equals(new String(magic, StandardCharsets.US_ASCII)) ? in.readInt() : -1;
-        if (version != 1 && version != VERSION) {
-            throw new IllegalArgumentException("packed model " + file + " is not an Apprentice packed file (version 1 or "
+        if (version < 1 || version > VERSION) {
+            throw new IllegalArgumentException("packed model " + file + " is not an Apprentice packed file (version 1 to "
                     + VERSION + ")");
         }
         if (version == 1) {
-            return new Header(null, null);
+            return DataRecord.NONE;
         }
         String input = in.readUTF();
         int count = in.readInt();
@@ -211,7 +204,9 @@ public final class PackedModel {
         for (int i = 0; i < count; i++) {
             classes.add(in.readUTF());
         }
-        return new Header(input.isEmpty() ? null : InputShape.parse(input), classes);
+        String normalization = version >= 3 ? in.readUTF() : "";
+        return new DataRecord(classes, input.isEmpty() ? null : InputShape.parse(input),
+                normalization.isEmpty() ? null : Normalization.parse(normalization));
     }
 
     private static byte[] gzip(byte[] bytes) throws IOException {

@@ -77,7 +77,8 @@ public final class ModelFiles {
      * A trained teacher for schemes B and C: a full-precision ComputationGraph with the student's classes (their
      * names in order, where the file records them and {@code classNames} is not null) and input shape.
      */
-    public static ComputationGraph loadTeacher(File zip, ResNetConfig student, java.util.List<String> classNames) {
+    public static ComputationGraph loadTeacher(File zip, ResNetConfig student, java.util.List<String> classNames,
+                                               Normalization normalization) {
         ComputationGraph teacher = load(zip, "teacher model");
         for (Layer layer : teacher.getLayers()) {
             if (org.apprentice.quant.WeightQuantization.of(layer.conf().getLayer()) != null
@@ -86,33 +87,35 @@ public final class ModelFiles {
                         + layer.conf().getLayer().getLayerName() + "'); a teacher must be full precision");
             }
         }
-        requireCompatible(teacher, zip, student, classNames);
+        requireCompatible(teacher, zip, student, classNames, normalization);
         return teacher;
     }
 
     /**
      * Same classes (their number; their names in label order where the file records them and {@code classNames} is
-     * not null) and the same input shape (channels always; height and width when recorded).
+     * not null) and the same input shape (channels always; height and width when recorded); the same normalization
+     * where the file records one and {@code normalization} is not null.
      */
     public static void requireCompatible(ComputationGraph model, File zip, ResNetConfig student,
-                                         java.util.List<String> classNames) {
-        requireFits(model, zip, classNames == null ? null : recordedClasses(zip), recordedInput(zip),
-                student.numClasses(), student.input(), classNames, "the student");
+                                         java.util.List<String> classNames, Normalization normalization) {
+        requireFits(model, zip, classNames == null ? recordedData(zip).withoutClasses() : recordedData(zip),
+                student.numClasses(), new DataRecord(classNames, student.input(), normalization), "the student");
     }
 
     /**
-     * Refuses, in one line naming {@code file}, a model that does not fit data of {@code classes} classes named
-     * {@code classNames} (null: unknown) with images of shape {@code input}: its number of classes, its recorded class
-     * names (null: none), its recorded input shape (null: none) and its first convolution's channels must agree;
-     * {@code whose} names the other side in the message ("the student", "--data DIR").
+     * Refuses, in one line naming {@code file}, a model that does not fit data of {@code classes} classes described by
+     * {@code data}: its number of classes, and wherever both sides say, its class names in order, its input shape and
+     * its normalization must agree, and its first convolution's channels must be the data's; {@code whose} names the
+     * other side in the message ("the student", "--data DIR").
      */
-    public static void requireFits(ComputationGraph model, File file, java.util.List<String> recordedClasses,
-                                   InputShape recordedInput, int classes, InputShape input,
-                                   java.util.List<String> classNames, String whose) {
+    public static void requireFits(ComputationGraph model, File file, DataRecord recorded, int classes, DataRecord data,
+                                   String whose) {
         int own = classes(model, file);
         if (own != classes) {
             throw new IllegalArgumentException("model " + file + " has " + own + " classes, " + whose + " has " + classes);
         }
+        java.util.List<String> recordedClasses = recorded.classNames();
+        java.util.List<String> classNames = data.classNames();
         if (recordedClasses != null && classNames != null && !recordedClasses.equals(classNames)) {
             int first = 0;
             while (first < Math.min(recordedClasses.size(), classNames.size())
@@ -129,9 +132,17 @@ public final class ModelFiles {
         String stem = ResNetArchitecture.FIRST_CONVOLUTION;
         long channels = model.getLayer(stem) != null
                 && model.getLayer(stem).conf().getLayer() instanceof FeedForwardLayer c ? c.getNIn() : -1;
-        if ((recordedInput != null && !recordedInput.equals(input)) || (channels > 0 && channels != input.channels())) {
+        InputShape recordedInput = recorded.input();
+        if ((recordedInput != null && !recordedInput.equals(data.input()))
+                || (channels > 0 && channels != data.input().channels())) {
             throw new IllegalArgumentException("model " + file + " takes input "
-                    + (recordedInput != null ? recordedInput : channels + " channels") + ", " + whose + " has " + input);
+                    + (recordedInput != null ? recordedInput : channels + " channels") + ", " + whose + " has "
+                    + data.input());
+        }
+        if (recorded.normalization() != null && data.normalization() != null
+                && !recorded.normalization().equals(data.normalization())) {
+            throw new IllegalArgumentException("model " + file + " was trained on inputs normalised with "
+                    + recorded.normalization() + ", " + whose + "'s are normalised with " + data.normalization());
         }
     }
 
@@ -140,8 +151,8 @@ public final class ModelFiles {
      * (batch norm folded into its convolutions).
      */
     public static void requireStartingPoint(ComputationGraph source, File zip, ResNetConfig student,
-                                            java.util.List<String> classNames) {
-        requireCompatible(source, zip, student, classNames);
+                                            java.util.List<String> classNames, Normalization normalization) {
+        requireCompatible(source, zip, student, classNames, normalization);
         if (Pretrained.foldedBatchNorm(zip)) {
             throw new IllegalArgumentException("model " + zip + " has its batch norm folded into the convolutions (as "
                     + "torch.onnx.export does in evaluation mode): fine as a teacher or for eval, but fine-tuning needs "
@@ -180,6 +191,23 @@ public final class ModelFiles {
         return text == null ? null : parsed(zip, INPUT_ENTRY, () -> InputShape.parse(text));
     }
 
+    /** Key of the entry, in an Apprentice model zip, that records the input normalization ({@link Normalization}). */
+    public static final String NORMALIZATION_ENTRY = "apprentice-normalization";
+
+    /** The input normalization a model file records (a zip's entry, a safetensors or ONNX file's metadata), or null. */
+    public static Normalization recordedNormalization(File zip) {
+        if (Pretrained.handles(zip)) {
+            return Pretrained.normalization(zip);
+        }
+        String text = recorded(zip, NORMALIZATION_ENTRY);
+        return text == null ? null : parsed(zip, NORMALIZATION_ENTRY, () -> Normalization.parse(text));
+    }
+
+    /** Everything a model file records about its data (each part null where it records none). */
+    public static DataRecord recordedData(File zip) {
+        return new DataRecord(recordedClasses(zip), recordedInput(zip), recordedNormalization(zip));
+    }
+
     /** Key of the entry, in an Apprentice model zip, that records its architecture "NAME xWIDTH". */
     public static final String ARCHITECTURE_ENTRY = "apprentice-architecture";
 
@@ -193,9 +221,9 @@ public final class ModelFiles {
         return text == null ? null : parsed(zip, ARCHITECTURE_ENTRY, () -> Architecture.parse(text));
     }
 
-    /** Copies what Apprentice records in a model zip (input shape, class names, architecture) into another zip. */
+    /** Copies what Apprentice records in a model zip (input shape, class names, architecture, normalization) into another zip. */
     public static void copyRecords(File from, File to) throws IOException {
-        for (String entry : java.util.List.of(INPUT_ENTRY, CLASSES_ENTRY, ARCHITECTURE_ENTRY)) {
+        for (String entry : java.util.List.of(INPUT_ENTRY, CLASSES_ENTRY, ARCHITECTURE_ENTRY, NORMALIZATION_ENTRY)) {
             Object value = recorded(from, entry);
             if (value != null) {
                 ModelSerializer.addObjectToFile(to, entry, value);
@@ -244,7 +272,7 @@ public final class ModelFiles {
      */
     public static ComputationGraph lowerPrecision(ComputationGraph source, File zip, ResNetConfig lowPrecision,
                                                   OutputHead head) {
-        requireStartingPoint(source, zip, lowPrecision, null);
+        requireStartingPoint(source, zip, lowPrecision, null, null);
         ComputationGraph student = ResNetBuilder.build(lowPrecision, head);
         Map<String, INDArray> from = source.paramTable();
         Map<String, INDArray> to = new java.util.LinkedHashMap<>(student.paramTable());
@@ -272,12 +300,15 @@ public final class ModelFiles {
      * keep) atomically: a crash never leaves a half-written file.
      */
     public static void save(ComputationGraph model, ResNetConfig config, File zip) throws IOException {
-        save(model, config, null, zip);
+        save(model, config, null, null, zip);
     }
 
-    /** As {@link #save(ComputationGraph, ResNetConfig, File)}, also recording the class names, in label order. */
-    public static void save(ComputationGraph model, ResNetConfig config, java.util.List<String> classNames, File zip)
-            throws IOException {
+    /**
+     * As {@link #save(ComputationGraph, ResNetConfig, File)}, also recording the class names, in label order, and the
+     * normalization the model's inputs were prepared with (each when not null).
+     */
+    public static void save(ComputationGraph model, ResNetConfig config, java.util.List<String> classNames,
+                            Normalization normalization, File zip) throws IOException {
         File parent = zip.getAbsoluteFile().getParentFile();
         Files.createDirectories(parent.toPath());
         File temp = File.createTempFile(zip.getName(), ".part", parent);
@@ -288,6 +319,9 @@ public final class ModelFiles {
             ModelSerializer.addObjectToFile(temp, ARCHITECTURE_ENTRY, Architecture.of(config).toString());
             if (classNames != null) {
                 ModelSerializer.addObjectToFile(temp, CLASSES_ENTRY, new java.util.ArrayList<>(classNames));
+            }
+            if (normalization != null) {
+                ModelSerializer.addObjectToFile(temp, NORMALIZATION_ENTRY, normalization.toString());
             }
             Files.move(temp.toPath(), zip.toPath(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {

@@ -163,7 +163,8 @@ public final class TrainingRun {
         ComputationGraph teacher = null;
         if (s.teacherModel() != null && (s.scheme() == Scheme.B || s.scheme() == Scheme.C) && !s.noTeacher()) {
             requireArchitecture(s.teacherModel(), s.teacher(), s.teacherWidth(), "--teacher-model", "--teacher");
-            teacher = ModelFiles.loadTeacher(s.teacherModel().toFile(), studentConfig, data.classNames());
+            teacher = ModelFiles.loadTeacher(s.teacherModel().toFile(), studentConfig, data.classNames(),
+                    data.normalization());
         }
         ComputationGraph init = null;
         if (s.studentInit() != null && !resumed) {
@@ -176,7 +177,7 @@ public final class TrainingRun {
     private ComputationGraph startingPoint(Path zip, DataSource data, ResNetConfig studentConfig) {
         requireArchitecture(zip, s.student(), s.studentWidth(), "--student-init", "--student");
         ComputationGraph init = ModelFiles.load(zip.toFile(), "full-precision student model");
-        ModelFiles.requireStartingPoint(init, zip.toFile(), studentConfig, data.classNames());
+        ModelFiles.requireStartingPoint(init, zip.toFile(), studentConfig, data.classNames(), data.normalization());
         return init;
     }
 
@@ -199,7 +200,8 @@ public final class TrainingRun {
         ComputationGraph teacher = given.teacher();
         if (teacher == null) {
             requireArchitecture(teacherZip, s.teacher(), s.teacherWidth(), "--teacher-model", "--teacher");
-            teacher = ModelFiles.loadTeacher(teacherZip.toFile(), studentConfig, data.classNames());
+            teacher = ModelFiles.loadTeacher(teacherZip.toFile(), studentConfig, data.classNames(),
+                    data.normalization());
         }
         Path initZip = s.scheme() == Scheme.C ? initZip(data, restored) : null;
         ComputationGraph student;
@@ -431,12 +433,12 @@ public final class TrainingRun {
     /** Saves the student (and scheme A's teacher) with provenance; publishes a full-precision model to the store. */
     private File finish(Networks nets, DataSource data, String dataFingerprint, Trained trained) throws IOException {
         File studentZip = s.out().resolve("student.zip").toFile();
-        ModelFiles.save(nets.student(), nets.studentConfig(), data.classNames(), studentZip);
+        ModelFiles.save(nets.student(), nets.studentConfig(), data.classNames(), data.normalization(), studentZip);
         folder.writeProvenance(Provenance.of(studentZip.getName(), s, s.epochs(), dataFingerprint, nets.teacherZip(),
                 nets.initZip(), home));
         if (nets.trainedTeacher() != null) {
             File teacherZip = s.out().resolve("teacher.zip").toFile();
-            ModelFiles.save(nets.teacher(), nets.teacherConfig(), data.classNames(), teacherZip);
+            ModelFiles.save(nets.teacher(), nets.teacherConfig(), data.classNames(), data.normalization(), teacherZip);
             folder.writeProvenance(Provenance.of(teacherZip.getName(), s, s.epochs(), dataFingerprint, null, null, home));
         }
         out.printf("student: %s -> %s%n", trained.student(), studentZip);

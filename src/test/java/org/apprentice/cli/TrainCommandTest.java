@@ -410,6 +410,9 @@ class TrainCommandTest {
         assertTrue(out().contains("1 bad image files were skipped"), out());
         assertEquals(List.of("circle", "square"),
                 org.apprentice.model.ModelFiles.recordedClasses(run.resolve("student.zip").toFile()));
+        assertEquals(org.apprentice.model.Normalization.IMAGENET,
+                org.apprentice.model.ModelFiles.recordedNormalization(run.resolve("student.zip").toFile()),
+                "the model records what its inputs were normalised with");
         // eval scores it at the size it was trained at (32), not the ImageNet default, with no flag to remember
         String reported = out().lines().filter(l -> l.startsWith("student: ")).findFirst().orElseThrow();
         String accuracy = reported.substring("student: ".length(), reported.indexOf(" ->"));
@@ -568,7 +571,8 @@ class TrainCommandTest {
     private static Path model(Path zip, org.apprentice.model.InputShape input, List<String> classes) throws IOException {
         org.apprentice.model.ResNetConfig config = org.apprentice.model.ResNetConfig.of("resnet8", classes.size(), input)
                 .withWidthMultiplier(0.25);
-        org.apprentice.model.ModelFiles.save(org.apprentice.model.ResNetBuilder.build(config), config, classes, zip.toFile());
+        org.apprentice.model.ModelFiles.save(org.apprentice.model.ResNetBuilder.build(config), config, classes,
+                org.apprentice.model.Normalization.IMAGENET, zip.toFile());
         return zip;
     }
 

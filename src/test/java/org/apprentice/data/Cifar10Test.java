@@ -46,9 +46,9 @@ class Cifar10Test {
         assertEquals(100, train.numExamples());
         assertArrayEquals(new long[] {10, 3, 32, 32}, test.getFeatures().shape());
         assertEquals(3, test.getLabels().getRow(3).argMax().getInt(0));
-        assertEquals((1 - Cifar10.MEAN[0]) / Cifar10.STD[0], test.getFeatures().getDouble(0, 0, 5, 7), 1e-5);
-        assertEquals((0 - Cifar10.MEAN[1]) / Cifar10.STD[1], test.getFeatures().getDouble(0, 1, 31, 0), 1e-5);
-        assertEquals((128 / 255.0 - Cifar10.MEAN[2]) / Cifar10.STD[2], test.getFeatures().getDouble(9, 2, 0, 31), 1e-5);
+        assertEquals((1 - Cifar10.NORMALIZATION.mean()[0]) / Cifar10.NORMALIZATION.std()[0], test.getFeatures().getDouble(0, 0, 5, 7), 1e-5);
+        assertEquals((0 - Cifar10.NORMALIZATION.mean()[1]) / Cifar10.NORMALIZATION.std()[1], test.getFeatures().getDouble(0, 1, 31, 0), 1e-5);
+        assertEquals((128 / 255.0 - Cifar10.NORMALIZATION.mean()[2]) / Cifar10.NORMALIZATION.std()[2], test.getFeatures().getDouble(9, 2, 0, 31), 1e-5);
         DataSet subset = Cifar10.train(folder, 50, 3);
         assertEquals(50, subset.numExamples());
         assertEquals(5, subset.getLabels().sum(0).getInt(4));

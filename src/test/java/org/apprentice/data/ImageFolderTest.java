@@ -65,8 +65,8 @@ class ImageFolderTest {
 
     static {
         for (int c = 0; c < 3; c++) {
-            MIN[c] = (0 - ImageDecoder.IMAGENET_MEAN[c]) / ImageDecoder.IMAGENET_STD[c];
-            MAX[c] = (1 - ImageDecoder.IMAGENET_MEAN[c]) / ImageDecoder.IMAGENET_STD[c];
+            MIN[c] = (0 - org.apprentice.model.Normalization.IMAGENET.mean()[c]) / org.apprentice.model.Normalization.IMAGENET.std()[c];
+            MAX[c] = (1 - org.apprentice.model.Normalization.IMAGENET.mean()[c]) / org.apprentice.model.Normalization.IMAGENET.std()[c];
         }
     }
 
@@ -95,8 +95,8 @@ class ImageFolderTest {
         }
         // the grayscale image became three equal channels (before normalisation)
         INDArray gray = batch.getFeatures().slice(2);
-        INDArray r = gray.get(NDArrayIndex.point(0)).mul(ImageDecoder.IMAGENET_STD[0]).add(ImageDecoder.IMAGENET_MEAN[0]);
-        INDArray b = gray.get(NDArrayIndex.point(2)).mul(ImageDecoder.IMAGENET_STD[2]).add(ImageDecoder.IMAGENET_MEAN[2]);
+        INDArray r = gray.get(NDArrayIndex.point(0)).mul(org.apprentice.model.Normalization.IMAGENET.std()[0]).add(org.apprentice.model.Normalization.IMAGENET.mean()[0]);
+        INDArray b = gray.get(NDArrayIndex.point(2)).mul(org.apprentice.model.Normalization.IMAGENET.std()[2]).add(org.apprentice.model.Normalization.IMAGENET.mean()[2]);
         assertTrue(r.equalsWithEps(b, 1e-4));
         // evaluation geometry is deterministic: the white left half stays left
         assertTrue(leftMinusRight(batch.getFeatures().slice(0)) > 0);
@@ -120,7 +120,7 @@ class ImageFolderTest {
         Path tb = root.resolve("tb.png");
         write(halves(64, 64, BufferedImage.TYPE_INT_RGB, true), "png", lr);
         write(halves(64, 64, BufferedImage.TYPE_INT_RGB, false), "png", tb);
-        ImageDecoder decoder = new ImageDecoder(32, ImageDecoder.IMAGENET_MEAN, ImageDecoder.IMAGENET_STD);
+        ImageDecoder decoder = new ImageDecoder(32, org.apprentice.model.Normalization.IMAGENET);
         int flipped = 0;
         int kept = 0;
         for (int i = 0; i < 60; i++) {

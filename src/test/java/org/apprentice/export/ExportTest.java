@@ -72,7 +72,7 @@ class ExportTest {
                 PrecisionSpec.of(4, 8).withWeightScaling(KBitWeights.Scaling.PER_CHANNEL))) {
             ComputationGraph student = trainedStudent(precision);
             File packed = dir.resolve(precision.body().label() + ".packed").toFile();
-            List<PackedModel.Entry> table = PackedModel.write(student, null, null, packed);
+            List<PackedModel.Entry> table = PackedModel.write(student, org.apprentice.model.DataRecord.NONE, packed);
             ComputationGraph restored = PackedModel.read(packed);
             assertEquals(Exporter.deployable(student).outputSingle(false, batch()), restored.outputSingle(false, batch()),
                     precision.toString());
@@ -108,10 +108,13 @@ class ExportTest {
         assertTrue(e.getMessage().contains(foreign.toString()), e.getMessage());
 
         File good = dir.resolve("good.packed").toFile();
-        PackedModel.write(trainedStudent(PrecisionSpec.of(2, 4)), SHAPE,
-                List.of("x", "y", "z"), good);
-        assertEquals(SHAPE, PackedModel.recordedInput(good));
-        assertEquals(List.of("x", "y", "z"), PackedModel.recordedClasses(good));
+        org.apprentice.model.Normalization gray = new org.apprentice.model.Normalization(new double[] {0.25},
+                new double[] {0.5});
+        PackedModel.write(trainedStudent(PrecisionSpec.of(2, 4)), new org.apprentice.model.DataRecord(List.of("x", "y",
+                "z"), SHAPE, gray), good);
+        assertEquals(SHAPE, PackedModel.recordedData(good).input());
+        assertEquals(gray, PackedModel.recordedData(good).normalization(), "version 3 records the normalization");
+        assertEquals(List.of("x", "y", "z"), PackedModel.recordedData(good).classNames());
         byte[] bytes = Files.readAllBytes(good.toPath());
         File truncated = dir.resolve("truncated.packed").toFile();
         Files.write(truncated.toPath(), Arrays.copyOf(bytes, bytes.length - 100));

@@ -66,6 +66,13 @@ class OnnxExportTest {
                 "--student", "resnet8", "--bits", "2", "--act-bits", "4", "--out", run.toString()), err.toString());
         assertEquals(0, run("export", "--model", run.resolve("student.zip").toString()), err.toString());
         assertTrue(out.toString().contains("ONNX " + run.resolve("student.onnx")), out.toString());
+        // every file export writes says how to prepare an input: the normalization the student was trained with
+        for (String file : List.of("student.zip", "student-deploy.zip", "student.onnx")) {
+            assertEquals(org.apprentice.data.FashionMnist.NORMALIZATION,
+                    ModelFiles.recordedNormalization(run.resolve(file).toFile()), file);
+        }
+        assertEquals(org.apprentice.data.FashionMnist.NORMALIZATION,
+                PackedModel.recordedData(run.resolve("student.packed").toFile()).normalization());
 
         ComputationGraph student = ModelFiles.load(run.resolve("student.zip").toFile(), "model");
         try (DataSource data = DataSource.open(DataSpec.parse("fashion-mnist"), dir, 28, 0, 42, 1, false)) {
@@ -80,7 +87,7 @@ class OnnxExportTest {
 
             roundingOff(student);
             File clipped = dir.resolve("clipped.onnx").toFile();
-            OnnxExport.write(student, new InputShape(1, 28, 28), null, clipped);
+            OnnxExport.write(student, new org.apprentice.model.DataRecord(null, new InputShape(1, 28, 28), null), clipped);
             RuntimeAgreement.Report exact = compare(clipped, student, data.test(500));
             report("w2a4 with activation rounding off", exact);
             assertEquals(0, exact.tiedImages(), "nothing rounds, so nothing ties: " + exact);
@@ -117,7 +124,7 @@ class OnnxExportTest {
             net.fit(data);
         }
         File good = dir.resolve("good.onnx").toFile();
-        OnnxExport.write(net, shape, null, good);
+        OnnxExport.write(net, new org.apprentice.model.DataRecord(null, shape, null), good);
         onnx.Onnx.ModelProto model = onnx.Onnx.ModelProto.parseFrom(java.nio.file.Files.readAllBytes(good.toPath()));
         onnx.Onnx.GraphProto.Builder graph = model.getGraph().toBuilder();
         for (int i = 0; i < graph.getInitializerCount(); i++) {
@@ -156,7 +163,7 @@ class OnnxExportTest {
                     net.fit(data);
                 }
                 File onnx = dir.resolve("learned.onnx").toFile();
-                OnnxExport.write(net, shape, null, onnx);
+                OnnxExport.write(net, new org.apprentice.model.DataRecord(null, shape, null), onnx);
                 RuntimeAgreement.Report a = compare(onnx, net, new org.deeplearning4j.datasets.iterator.utilty
                         .ListDataSetIterator<>(data.asList(), 16));
                 assertEquals(64, a.images());
@@ -178,7 +185,7 @@ class OnnxExportTest {
             net.fit(data); // moves the batch-norm statistics off their initial values
         }
         File onnx = dir.resolve("fp32.onnx").toFile();
-        OnnxExport.write(net, shape, null, onnx);
+        OnnxExport.write(net, new org.apprentice.model.DataRecord(null, shape, null), onnx);
         ComputationGraph back = ModelFiles.load(onnx, "model");
         INDArray expected = net.feedForward(data.getFeatures(), false).get(ResNetBuilder.LOGITS);
         INDArray actual = back.feedForward(data.getFeatures(), false).get(ResNetBuilder.LOGITS);

@@ -112,7 +112,7 @@ class SchemesTest {
     @Test
     void schemeBLeavesTheTeacherBitIdentical() throws Exception {
         File teacherZip = trainedFullPrecision(teacherConfig(), "teacher", 1);
-        ComputationGraph teacher = ModelFiles.loadTeacher(teacherZip, lowStudentConfig(), null);
+        ComputationGraph teacher = ModelFiles.loadTeacher(teacherZip, lowStudentConfig(), null, null);
         ComputationGraph student = ResNetBuilder.build(lowStudentConfig(), apprenticeHead());
         INDArray studentStart = student.params().dup();
         ApprenticeTrainer trainer = ApprenticeTrainer.fromTrainedTeacher(Scheme.B, teacher, student);
@@ -128,7 +128,7 @@ class SchemesTest {
     private ComputationGraph schemeB(File teacherZip, ApprenticeLoss loss) {
         ComputationGraph student = ResNetBuilder.build(lowStudentConfig(), Heads.apprentice(loss));
         ApprenticeTrainer trainer = ApprenticeTrainer.fromTrainedTeacher(Scheme.B,
-                ModelFiles.loadTeacher(teacherZip, lowStudentConfig(), null), student);
+                ModelFiles.loadTeacher(teacherZip, lowStudentConfig(), null, null), student);
         trainer.trainEpoch(0, train());
         trainer.trainEpoch(1, train());
         return student;
@@ -171,12 +171,12 @@ class SchemesTest {
     @Test
     void cachedTeacherLogitsSkipTheTeacherAndChangeNothing() throws Exception {
         File teacherZip = trainedFullPrecision(teacherConfig(), "teacher", 1);
-        ComputationGraph teacher = ModelFiles.loadTeacher(teacherZip, lowStudentConfig(), null);
+        ComputationGraph teacher = ModelFiles.loadTeacher(teacherZip, lowStudentConfig(), null, null);
         ComputationGraph cachedStudent = ResNetBuilder.build(lowStudentConfig(), apprenticeHead());
         ComputationGraph plainStudent = ResNetBuilder.build(lowStudentConfig(), apprenticeHead());
         ApprenticeTrainer cached = ApprenticeTrainer.fromTrainedTeacher(Scheme.B, teacher, cachedStudent);
         ApprenticeTrainer plain = ApprenticeTrainer.fromTrainedTeacher(Scheme.B,
-                ModelFiles.loadTeacher(teacherZip, lowStudentConfig(), null), plainStudent);
+                ModelFiles.loadTeacher(teacherZip, lowStudentConfig(), null, null), plainStudent);
         DataSet withLogits = ApprenticeTrainer.withTeacherLogits(TRAIN, teacher, 16);
         assertEquals(2 * CLASSES, withLogits.getLabels().size(1));
         for (int epoch = 0; epoch < 2; epoch++) {
@@ -195,7 +195,7 @@ class SchemesTest {
         assertEquals(fp.params(), student.params(), "step 0: the loaded weights, batch-norm statistics included");
         assertTrue(org.apprentice.quant.WeightQuantization.of(student.getLayer("layer1.0.conv1").conf().getLayer()) != null);
         ApprenticeTrainer trainer = ApprenticeTrainer.fromTrainedTeacher(Scheme.C,
-                ModelFiles.loadTeacher(teacherZip, lowStudentConfig(), null), student);
+                ModelFiles.loadTeacher(teacherZip, lowStudentConfig(), null, null), student);
         trainer.trainEpoch(0, train());
         assertNotEquals(fp.params(), student.params());
         assertExportRoundTrip(student, lowStudentConfig(), "scheme-c");
@@ -215,24 +215,24 @@ class SchemesTest {
         File lowPrecision = dir.resolve("low.zip").toFile();
         ModelFiles.save(ResNetBuilder.build(lowStudentConfig()), lowStudentConfig(), lowPrecision);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ModelFiles.loadTeacher(lowPrecision, lowStudentConfig(), null));
+                () -> ModelFiles.loadTeacher(lowPrecision, lowStudentConfig(), null, null));
         assertTrue(e.getMessage().contains(lowPrecision.toString()) && e.getMessage().contains("low precision"), e.getMessage());
 
         File otherClasses = dir.resolve("ten.zip").toFile();
         ResNetConfig ten = ResNetConfig.of("resnet8", 10, SHAPE).withWidthMultiplier(0.25);
         ModelFiles.save(ResNetBuilder.build(ten), ten, otherClasses);
-        e = assertThrows(IllegalArgumentException.class, () -> ModelFiles.loadTeacher(otherClasses, lowStudentConfig(), null));
+        e = assertThrows(IllegalArgumentException.class, () -> ModelFiles.loadTeacher(otherClasses, lowStudentConfig(), null, null));
         assertTrue(e.getMessage().contains("10 classes"), e.getMessage());
 
         File otherInput = dir.resolve("big.zip").toFile();
         ResNetConfig big = ResNetConfig.of("resnet8", CLASSES, new InputShape(1, 16, 16)).withWidthMultiplier(0.25);
         ModelFiles.save(ResNetBuilder.build(big), big, otherInput);
-        e = assertThrows(IllegalArgumentException.class, () -> ModelFiles.loadTeacher(otherInput, lowStudentConfig(), null));
+        e = assertThrows(IllegalArgumentException.class, () -> ModelFiles.loadTeacher(otherInput, lowStudentConfig(), null, null));
         assertTrue(e.getMessage().contains("1x16x16") && e.getMessage().contains("1x12x12"), e.getMessage());
 
         File garbage = dir.resolve("garbage.zip").toFile();
         Files.writeString(garbage.toPath(), "not a model");
-        e = assertThrows(IllegalArgumentException.class, () -> ModelFiles.loadTeacher(garbage, lowStudentConfig(), null));
+        e = assertThrows(IllegalArgumentException.class, () -> ModelFiles.loadTeacher(garbage, lowStudentConfig(), null, null));
         assertTrue(e.getMessage().contains(garbage.toString()) && e.getMessage().contains("not a DL4J ComputationGraph"),
                 e.getMessage());
         assertEquals(1, e.getMessage().lines().count());

@@ -156,11 +156,11 @@ class LearnedResNetTest {
         assertTrue(deployable.output(x)[0].equalsWithEps(expected, 1e-5), "deployable");
 
         File packed = dir.resolve("student.packed").toFile();
-        PackedModel.write(net, new InputShape(1, 12, 12), null, packed);
+        PackedModel.write(net, new org.apprentice.model.DataRecord(null, new InputShape(1, 12, 12), null), packed);
         assertTrue(PackedModel.read(packed).output(x)[0].equalsWithEps(expected, 1e-5), "packed (LSQ)");
 
         ComputationGraph ttq = trained(WeightMethod.TTQ, ActivationMethod.LSQ);
-        PackedModel.write(ttq, new InputShape(1, 12, 12), null, packed);
+        PackedModel.write(ttq, new org.apprentice.model.DataRecord(null, new InputShape(1, 12, 12), null), packed);
         assertTrue(PackedModel.read(packed).output(x)[0].equalsWithEps(ttq.output(x)[0], 1e-5), "packed (TTQ)");
     }
 
@@ -170,7 +170,7 @@ class LearnedResNetTest {
         ComputationGraph net = ResNetBuilder.build(ResNetConfig.of("resnet8", 3, shape).withWidthMultiplier(0.5)
                 .withPrecision(PrecisionSpec.of(2, 4).withMethods(WeightMethod.LSQ, ActivationMethod.LSQ)));
         String refusal = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> org.apprentice.export.OnnxExport.model(net, shape, null)).getMessage();
+                () -> org.apprentice.export.OnnxExport.model(net, new org.apprentice.model.DataRecord(null, shape, null))).getMessage();
         assertTrue(refusal.contains("has never quantized an activation") && refusal.contains("step is unset"), refusal);
         INDArray x = SyntheticImages.generate(shape, 3, 6, 2).getFeatures();
         net.output(x);

@@ -29,7 +29,7 @@ public final class OnnxResNet {
 
     /** The state dict the graph holds and, when the graph's input has fixed dimensions, its input shape. */
     public record Result(Map<String, INDArray> stateDict, InputShape input, Map<String, Geometry> convolutions,
-                         boolean maxPool, boolean foldedBatchNorm, Map<String, String> metadata) {
+                         boolean maxPool, boolean foldedBatchNorm) {
     }
 
     /** A convolution's kernel, stride and padding as the file states them (square, as in every ResNet). */
@@ -87,9 +87,7 @@ public final class OnnxResNet {
         OnnxResNet reader = new OnnxResNet(file, graph);
         Onnx.ValueInfoProto input = reader.dataInput(graph);
         reader.walk(input.getName());
-        Map<String, String> metadata = new LinkedHashMap<>();
-        model.getMetadataPropsList().forEach(p -> metadata.put(p.getKey(), p.getValue()));
-        return new Result(reader.stateDict, shapeOf(input), reader.geometry, reader.maxPool, reader.folded, metadata);
+        return new Result(reader.stateDict, shapeOf(input), reader.geometry, reader.maxPool, reader.folded);
     }
 
     private Onnx.ValueInfoProto dataInput(Onnx.GraphProto graph) {

@@ -77,10 +77,42 @@ public final class Pretrained {
         return onnx(file) ? readOnnx(file).input() : metadataInput(Safetensors.header(file).metadata(), file);
     }
 
+    /**
+     * Metadata key, in a safetensors file's header or an ONNX file's metadata, of the input normalization as
+     * {@link org.apprentice.model.Normalization#toString()} writes it (optional; Apprentice's ONNX export writes it).
+     */
+    public static final String NORMALIZATION_METADATA = "normalization";
+
+    /**
+     * A file's metadata: a safetensors header's, or an ONNX model's metadata properties (read without walking its
+     * graph, so that it is read from any ONNX file, a ResNet's or not).
+     */
+    private static Map<String, String> metadata(File file) {
+        if (!onnx(file)) {
+            return Safetensors.header(file).metadata();
+        }
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file.toPath())) {
+            Map<String, String> metadata = new java.util.LinkedHashMap<>();
+            onnx.Onnx.ModelProto.parseFrom(in).getMetadataPropsList().forEach(p -> metadata.put(p.getKey(), p.getValue()));
+            return metadata;
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new IllegalArgumentException(file + " is not a readable ONNX model: " + e.getMessage());
+        }
+    }
+
+    /** The input normalization the file states, or null. */
+    public static org.apprentice.model.Normalization normalization(File file) {
+        String text = metadata(file).get(NORMALIZATION_METADATA);
+        try {
+            return text == null ? null : org.apprentice.model.Normalization.parse(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": metadata " + NORMALIZATION_METADATA + ": " + e.getMessage());
+        }
+    }
+
     /** The class names the file states in label order, or null. */
     public static List<String> classes(File file) {
-        Map<String, String> metadata = onnx(file) ? readOnnx(file).metadata() : Safetensors.header(file).metadata();
-        String text = metadata.get(CLASSES_METADATA);
+        String text = metadata(file).get(CLASSES_METADATA);
         if (text == null) {
             return null;
         }

@@ -115,10 +115,10 @@ class PretrainedTest {
         File file = TorchGolden.FIXTURES.resolve("resnet8.safetensors").toFile();
         ResNetConfig cifar = ResNetConfig.of("resnet8", 10, new InputShape(3, 32, 32));
         assertEquals("model " + file + " takes input 1 channels, the student has 3x32x32",
-                assertThrows(IllegalArgumentException.class, () -> ModelFiles.loadTeacher(file, cifar, null)).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> ModelFiles.loadTeacher(file, cifar, null, null)).getMessage());
         ResNetConfig hundred = ResNetConfig.of("resnet8", 100, new InputShape(1, 28, 28));
         assertEquals("model " + file + " has 10 classes, the student has 100",
-                assertThrows(IllegalArgumentException.class, () -> ModelFiles.loadTeacher(file, hundred, null)).getMessage());
+                assertThrows(IllegalArgumentException.class, () -> ModelFiles.loadTeacher(file, hundred, null, null)).getMessage());
     }
 
     @Test
