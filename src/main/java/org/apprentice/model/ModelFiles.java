@@ -184,11 +184,7 @@ public final class ModelFiles {
 
     /** The input shape recorded in the zip by {@link #save(ComputationGraph, ResNetConfig, File)}, or null. */
     public static InputShape recordedInput(File zip) {
-        if (Pretrained.handles(zip)) {
-            return Pretrained.input(zip);
-        }
-        String text = recorded(zip, INPUT_ENTRY);
-        return text == null ? null : parsed(zip, INPUT_ENTRY, () -> InputShape.parse(text));
+        return recordedValue(zip, INPUT_ENTRY, Pretrained::input, InputShape::parse);
     }
 
     /** Key of the entry, in an Apprentice model zip, that records the input normalization ({@link Normalization}). */
@@ -196,11 +192,20 @@ public final class ModelFiles {
 
     /** The input normalization a model file records (a zip's entry, a safetensors or ONNX file's metadata), or null. */
     public static Normalization recordedNormalization(File zip) {
+        return recordedValue(zip, NORMALIZATION_ENTRY, Pretrained::normalization, Normalization::parse);
+    }
+
+    /**
+     * A value a model file records: what {@code fromPretrained} reads from a safetensors or ONNX file, else a zip's text
+     * entry parsed by {@code parse}; null when absent; one line naming file and entry when corrupt.
+     */
+    private static <T> T recordedValue(File zip, String entry, java.util.function.Function<File, T> fromPretrained,
+                                       java.util.function.Function<String, T> parse) {
         if (Pretrained.handles(zip)) {
-            return Pretrained.normalization(zip);
+            return fromPretrained.apply(zip);
         }
-        String text = recorded(zip, NORMALIZATION_ENTRY);
-        return text == null ? null : parsed(zip, NORMALIZATION_ENTRY, () -> Normalization.parse(text));
+        String text = recorded(zip, entry);
+        return text == null ? null : parsed(zip, entry, () -> parse.apply(text));
     }
 
     /** Everything a model file records about its data (each part null where it records none). */
@@ -213,12 +218,10 @@ public final class ModelFiles {
 
     /** The architecture recorded in the zip, or null (zips saved before it was recorded). */
     public static Architecture recordedArchitecture(File zip) {
-        if (Pretrained.handles(zip)) {
-            TorchNames.Shape shape = Pretrained.shape(zip);
+        return recordedValue(zip, ARCHITECTURE_ENTRY, file -> {
+            TorchNames.Shape shape = Pretrained.shape(file);
             return new Architecture(shape.architecture().name(), shape.width());
-        }
-        String text = recorded(zip, ARCHITECTURE_ENTRY);
-        return text == null ? null : parsed(zip, ARCHITECTURE_ENTRY, () -> Architecture.parse(text));
+        }, Architecture::parse);
     }
 
     /** Copies what Apprentice records in a model zip (input shape, class names, architecture, normalization) into another zip. */
