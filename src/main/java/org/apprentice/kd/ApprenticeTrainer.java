@@ -12,7 +12,8 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * One training loop for every scheme; the scheme decides where the teacher's logits come from.
+ * One training loop for every scheme; its {@link TeacherSignal}, chosen by the factory, decides where the teacher's
+ * logits come from (the scheme itself only names the run).
  *
  * <ul>
  *   <li>{@link Scheme#NONE}: the student alone, softmax cross-entropy.</li>
@@ -39,41 +40,52 @@ public final class ApprenticeTrainer {
 
     private final Scheme scheme;
     private final ComputationGraph student;
-    private final ComputationGraph teacher;
+    private final TeacherSignal signal;
     private final ApprenticeLoss loss;
     private final LogitsCapture studentLogits = new LogitsCapture();
-    private final LogitsCapture teacherLogits = new LogitsCapture();
     private int replicas = 1;
     private SparkTraining spark;
 
-    private ApprenticeTrainer(Scheme scheme, ComputationGraph teacher, ComputationGraph student, ApprenticeLoss loss) {
+    private ApprenticeTrainer(Scheme scheme, TeacherSignal signal, ComputationGraph student, ApprenticeLoss loss) {
         this.scheme = scheme;
-        this.teacher = teacher;
+        this.signal = signal;
         this.student = student;
         this.loss = loss;
         student.addListeners(studentLogits);
-        if (scheme == Scheme.A) {
-            teacher.addListeners(teacherLogits);
-        }
     }
 
     /** Plain training: teachers, scheme-C starting points, and the no-distillation control. */
     public static ApprenticeTrainer withoutTeacher(ComputationGraph student) {
-        return new ApprenticeTrainer(Scheme.NONE, null, student, null);
+        return new ApprenticeTrainer(Scheme.NONE, new TeacherSignal.None(), student, null);
     }
 
     /** Scheme A: {@code teacher} has the {@link Heads#teacher} head, which carries α. */
     public static ApprenticeTrainer jointly(ComputationGraph teacher, ComputationGraph student) {
-        return new ApprenticeTrainer(Scheme.A, teacher, student, apprenticeLoss(Scheme.A, student));
+        return new ApprenticeTrainer(Scheme.A, new TeacherSignal.Joint(teacher, new LogitsCapture()), student,
+                apprenticeLoss(Scheme.A, student));
     }
 
-    /** Scheme B or C with a trained, frozen teacher. */
+    /** Scheme B or C with a trained, frozen teacher, run in inference mode on every minibatch. */
     public static ApprenticeTrainer fromTrainedTeacher(Scheme scheme, ComputationGraph teacher,
                                                        ComputationGraph student) {
+        requireFrozenTeacherScheme(scheme);
+        return new ApprenticeTrainer(scheme, new TeacherSignal.Frozen(teacher), student, apprenticeLoss(scheme, student));
+    }
+
+    /**
+     * Scheme B or C trained on minibatches whose labels already carry the frozen teacher's logits
+     * ({@link #withTeacherLogits}): the teacher does not run.
+     */
+    public static ApprenticeTrainer fromCachedTeacherLogits(Scheme scheme, ComputationGraph student) {
+        requireFrozenTeacherScheme(scheme);
+        return new ApprenticeTrainer(scheme, new TeacherSignal.Cached(classes(student)), student,
+                apprenticeLoss(scheme, student));
+    }
+
+    private static void requireFrozenTeacherScheme(Scheme scheme) {
         if (scheme != Scheme.B && scheme != Scheme.C) {
             throw new IllegalArgumentException("a trained, frozen teacher is for schemes B and C, not " + scheme);
         }
-        return new ApprenticeTrainer(scheme, teacher, student, apprenticeLoss(scheme, student));
     }
 
     private static ApprenticeLoss apprenticeLoss(Scheme scheme, ComputationGraph student) {
@@ -102,7 +114,7 @@ public final class ApprenticeTrainer {
         if (n < 1) {
             throw new IllegalArgumentException("--replicas must be at least 1, got " + n);
         }
-        if (n > 1 && scheme == Scheme.A) {
+        if (n > 1 && signal.trainsTeacher()) {
             throw new IllegalArgumentException("--replicas " + n + " is not available for scheme A: its teacher "
                     + "trains with the student on each minibatch; use scheme B or C, or --replicas 1");
         }
@@ -120,7 +132,7 @@ public final class ApprenticeTrainer {
      * training accuracy or loss terms (NaN). Scheme A is refused as with replicas.
      */
     public ApprenticeTrainer spark(SparkTraining training) {
-        if (scheme == Scheme.A) {
+        if (signal.trainsTeacher()) {
             throw new IllegalArgumentException("--spark is not available for scheme A: its teacher trains with the "
                     + "student on each minibatch; use scheme B or C");
         }
@@ -158,37 +170,19 @@ public final class ApprenticeTrainer {
             }
         }
         student.incrementEpochCount(); // drives epoch-based learning-rate schedules
-        if (scheme == Scheme.A) {
-            teacher.incrementEpochCount();
-        }
+        signal.endEpoch();
         return totals.metrics(epoch, (System.nanoTime() - start) / 1e9);
     }
 
-    /**
-     * The minibatch with the labels the student trains on: one-hot without a teacher, else one-hot and the
-     * teacher's logits: from scheme A's teacher taking its own step, from labels that already carry them
-     * (precomputed with {@link #withTeacherLogits}), or from the frozen teacher in inference mode.
-     */
+    /** The minibatch with the labels the student trains on, as the teacher signal makes them. */
     private DataSet labelled(DataSet batch, Totals totals) {
-        INDArray x = batch.getFeatures();
         INDArray y = batch.getLabels();
-        if (scheme == Scheme.NONE || y.size(1) == 2 * classes()) {
-            return batch;
-        }
-        INDArray zT;
-        if (scheme == Scheme.A) {
-            teacher.fit(new INDArray[] {x}, new INDArray[] {y});
-            zT = teacherLogits.take();
-            totals.teacher(y, zT);
-        } else {
-            zT = frozenTeacherLogits(x);
-            totals.teacherForward();
-        }
-        return new org.nd4j.linalg.dataset.DataSet(x, ApprenticeLoss.labels(y, zT));
+        INDArray labels = signal.labels(batch.getFeatures(), y, totals);
+        return labels == y ? batch : new org.nd4j.linalg.dataset.DataSet(batch.getFeatures(), labels);
     }
 
     /** One epoch's running sums; replicas add to them from their own threads. */
-    private final class Totals {
+    private final class Totals implements TeacherSignal.Tally {
         private final Progress progress;
         private double teacherCe;
         private double studentCe;
@@ -203,13 +197,15 @@ public final class ApprenticeTrainer {
             this.progress = progress;
         }
 
-        synchronized void teacher(INDArray y, INDArray zT) {
+        @Override
+        public synchronized void teacherStep(INDArray y, INDArray zT) {
             teacherCe += crossEntropy(y, zT) * y.size(0);
             Ranks.countHits(y, zT, teacherHits);
             teacherForwards++;
         }
 
-        synchronized void teacherForward() {
+        @Override
+        public synchronized void teacherForward() {
             teacherForwards++;
         }
 
@@ -227,7 +223,7 @@ public final class ApprenticeTrainer {
         /** The student's pre-update logits {@code zA} on a minibatch trained with {@code labels}. */
         synchronized void student(INDArray labels, INDArray zA) {
             long n = zA.size(0);
-            if (scheme == Scheme.NONE) {
+            if (!signal.distills()) {
                 studentCe += crossEntropy(labels, zA) * n;
                 Ranks.countHits(labels, zA, studentHits);
             } else {
@@ -247,15 +243,20 @@ public final class ApprenticeTrainer {
             }
             double ce = studentCe / images;
             double kd = distill / images;
-            double total = scheme == Scheme.NONE ? ce : loss.getBeta() * ce + loss.getGamma() * kd;
-            return new EpochMetrics(epoch, scheme == Scheme.A ? teacherCe / images : Double.NaN, ce,
-                    scheme == Scheme.NONE ? Double.NaN : kd, total, images, seconds, teacherForwards,
+            double total = !signal.distills() ? ce : loss.getBeta() * ce + loss.getGamma() * kd;
+            boolean joint = signal.trainsTeacher();
+            return new EpochMetrics(epoch, joint ? teacherCe / images : Double.NaN, ce,
+                    !signal.distills() ? Double.NaN : kd, total, images, seconds, teacherForwards,
                     (double) studentHits[0] / images, (double) studentHits[1] / images,
-                    scheme == Scheme.A ? (double) teacherHits[0] / images : Double.NaN);
+                    joint ? (double) teacherHits[0] / images : Double.NaN);
         }
     }
 
     private long classes() {
+        return classes(student);
+    }
+
+    private static long classes(ComputationGraph student) {
         return ((org.deeplearning4j.nn.conf.layers.FeedForwardLayer) student.getLayer(ResNetBuilder.LOGITS).conf()
                 .getLayer()).getNOut();
     }
@@ -282,11 +283,6 @@ public final class ApprenticeTrainer {
         }
         INDArray logits = org.nd4j.linalg.factory.Nd4j.vstack(parts.toArray(new INDArray[0]));
         return new org.nd4j.linalg.dataset.DataSet(data.getFeatures(), ApprenticeLoss.labels(data.getLabels(), logits));
-    }
-
-    /** The teacher's logits in inference mode (batch-norm running statistics, no update). */
-    private INDArray frozenTeacherLogits(INDArray x) {
-        return teacherLogits(teacher, x);
     }
 
     /** The {@code fc} logits only, in inference mode, detached (no copies of the other layers' activations). */

@@ -212,12 +212,11 @@ public final class TrainingRun {
         } else {
             student = lowered(given, initZip, data, studentConfig, Heads.apprentice(loss));
         }
-        if (s.cacheTeacherLogits()) {
-            cacheTeacherLogits(data, teacher);
-        }
-        return new Networks(student, studentConfig, teacher, teacherConfig,
-                ApprenticeTrainer.fromTrainedTeacher(s.scheme(), teacher, student), restored == null ? 0 : restored.epoch(),
-                teacherZip, initZip);
+        boolean cached = s.cacheTeacherLogits() && cacheTeacherLogits(data, teacher);
+        ApprenticeTrainer trainer = cached ? ApprenticeTrainer.fromCachedTeacherLogits(s.scheme(), student)
+                : ApprenticeTrainer.fromTrainedTeacher(s.scheme(), teacher, student);
+        return new Networks(student, studentConfig, teacher, teacherConfig, trainer,
+                restored == null ? 0 : restored.epoch(), teacherZip, initZip);
     }
 
     /**
@@ -253,16 +252,18 @@ public final class TrainingRun {
         }
     }
 
-    private void cacheTeacherLogits(DataSource data, ComputationGraph teacher) {
+    /** Attaches the teacher's logits to the in-memory training split's labels; false for image folders (streamed). */
+    private boolean cacheTeacherLogits(DataSource data, ComputationGraph teacher) {
         if (data.trainSet() == null) {
             out.println("--cache-teacher-logits ignored: image folders are streamed from their files, not held in "
                     + "memory, so the teacher runs on every minibatch");
-            return;
+            return false;
         }
         long start = System.nanoTime();
         data.replaceTrainSet(ApprenticeTrainer.withTeacherLogits(data.trainSet(), teacher, s.batch(), data::toInput));
         out.printf("teacher logits computed once for %d training images in %.1f s (--cache-teacher-logits)%n",
                 data.trainExamples(), (System.nanoTime() - start) / 1e9);
+        return true;
     }
 
     /** Publishes a full-precision model to the store, if it learned something: clearly above chance on the test split. */

@@ -174,7 +174,7 @@ class SchemesTest {
         ComputationGraph teacher = ModelFiles.loadTeacher(teacherZip, lowStudentConfig(), null, null);
         ComputationGraph cachedStudent = ResNetBuilder.build(lowStudentConfig(), apprenticeHead());
         ComputationGraph plainStudent = ResNetBuilder.build(lowStudentConfig(), apprenticeHead());
-        ApprenticeTrainer cached = ApprenticeTrainer.fromTrainedTeacher(Scheme.B, teacher, cachedStudent);
+        ApprenticeTrainer cached = ApprenticeTrainer.fromCachedTeacherLogits(Scheme.B, cachedStudent);
         ApprenticeTrainer plain = ApprenticeTrainer.fromTrainedTeacher(Scheme.B,
                 ModelFiles.loadTeacher(teacherZip, lowStudentConfig(), null, null), plainStudent);
         DataSet withLogits = ApprenticeTrainer.withTeacherLogits(TRAIN, teacher, 16);
@@ -184,6 +184,12 @@ class SchemesTest {
             assertEquals(3, plain.trainEpoch(epoch, train()).teacherForwardPasses());
         }
         assertEquals(plainStudent.params(), cachedStudent.params());
+        // a trainer told the logits are cached refuses minibatches that do not carry them
+        ApprenticeTrainer uncached = ApprenticeTrainer.fromCachedTeacherLogits(Scheme.B,
+                ResNetBuilder.build(lowStudentConfig(), apprenticeHead()));
+        IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> uncached.trainEpoch(0, train()));
+        assertTrue(e.getMessage().contains("cached teacher logits expected"), e.getMessage());
     }
 
     @Test
