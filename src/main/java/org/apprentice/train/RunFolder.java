@@ -4,15 +4,10 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
 import org.apprentice.data.Augment;
@@ -44,7 +39,7 @@ import org.nd4j.shade.jackson.databind.node.ObjectNode;
  * The files of a run folder, typed: the run's settings ({@code run.json}, a {@link RunSettings}), one row per
  * epoch ({@code metrics.csv}, {@link EpochRecord}s), and the provenance JSON beside each model
  * ({@code student.json}, a {@link Provenance}). Every one of them is written and read here only, JSON with
- * Jackson (the copy DL4J ships), the CSV layout from one column list.
+ * Jackson (the copy DL4J ships), the CSV through {@link MetricsCsv}.
  */
 public final class RunFolder {
     public static final String SETTINGS = "run.json";
@@ -178,106 +173,27 @@ public final class RunFolder {
 
     // ---- metrics
 
-    private record Column(String name, Function<EpochRecord, String> cell) {
-    }
-
-    /** The layout of metrics.csv, in column order; {@link #readEpochs()} reads the same names. */
-    private static final List<Column> COLUMNS = List.of(
-            new Column("epoch", r -> String.valueOf(r.epoch())),
-            new Column("lr", r -> String.valueOf(r.lr())),
-            new Column("teacher_ce", r -> num(r.teacherCe())),
-            new Column("student_ce", r -> num(r.studentCe())),
-            new Column("distillation", r -> num(r.distillation())),
-            new Column("loss", r -> num(r.loss())),
-            new Column("student_top1", r -> num(r.studentTop1())),
-            new Column("student_top5", r -> num(r.studentTop5())),
-            new Column("teacher_top1", r -> num(r.teacherTop1())),
-            new Column("teacher_top5", r -> num(r.teacherTop5())),
-            new Column("seconds", r -> String.format(Locale.ROOT, "%.3f", r.seconds())),
-            new Column("images_per_second", r -> String.format(Locale.ROOT, "%.1f", r.imagesPerSecond())),
-            new Column("teacher_forward_passes", r -> String.valueOf(r.teacherForwardPasses())),
-            new Column("student_train_top1", r -> num(r.studentTrainTop1())),
-            new Column("student_train_top5", r -> num(r.studentTrainTop5())),
-            new Column("teacher_train_top1", r -> num(r.teacherTrainTop1())));
-
     public Path metricsFile() {
         return dir.resolve(METRICS);
     }
 
     /** A new metrics.csv holding only its header. */
     public void startMetrics() throws IOException {
-        Files.createDirectories(dir);
-        AtomicFiles.writeString(metricsFile(), header());
+        new MetricsCsv(metricsFile()).start();
     }
 
     public void appendEpoch(EpochRecord r) throws IOException {
-        Files.writeString(metricsFile(), row(r), StandardCharsets.UTF_8, StandardOpenOption.APPEND);
-    }
-
-    private static String header() {
-        return String.join(",", COLUMNS.stream().map(Column::name).toList()) + "\n";
-    }
-
-    private static String row(EpochRecord r) {
-        return String.join(",", COLUMNS.stream().map(c -> c.cell().apply(r)).toList()) + "\n";
+        new MetricsCsv(metricsFile()).append(r);
     }
 
     /** The epochs recorded so far, in order; empty when there is no metrics file. */
     public List<EpochRecord> readEpochs() {
-        Path csv = metricsFile();
-        if (!Files.isRegularFile(csv)) {
-            return List.of();
-        }
-        try {
-            List<String> lines = Files.readAllLines(csv, StandardCharsets.UTF_8);
-            List<EpochRecord> epochs = new ArrayList<>();
-            if (lines.isEmpty()) {
-                return epochs;
-            }
-            List<String> header = Arrays.asList(lines.get(0).split(",", -1));
-            for (String line : lines.subList(1, lines.size())) {
-                epochs.add(row(header, line.split(",", -1), csv));
-            }
-            return epochs;
-        } catch (IOException | RuntimeException e) {
-            throw new IllegalStateException(csv + " cannot be read: " + e.getMessage(), e);
-        }
-    }
-
-    private static EpochRecord row(List<String> header, String[] cells, Path csv) {
-        Map<String, String> byName = new LinkedHashMap<>();
-        for (Column c : COLUMNS) {
-            int i = header.indexOf(c.name());
-            if (i < 0 || i >= cells.length) {
-                throw new IllegalStateException(csv + " has no column " + c.name());
-            }
-            byName.put(c.name(), cells[i]);
-        }
-        Function<String, Double> d = name -> byName.get(name).isEmpty() ? Double.NaN : Double.parseDouble(byName.get(name));
-        return new EpochRecord(Integer.parseInt(byName.get("epoch")), d.apply("lr"), d.apply("teacher_ce"),
-                d.apply("student_ce"), d.apply("distillation"), d.apply("loss"), d.apply("student_top1"),
-                d.apply("student_top5"), d.apply("teacher_top1"), d.apply("teacher_top5"), d.apply("seconds"),
-                d.apply("images_per_second"), Long.parseLong(byName.get("teacher_forward_passes")),
-                d.apply("student_train_top1"), d.apply("student_train_top5"), d.apply("teacher_train_top1"));
+        return new MetricsCsv(metricsFile()).read();
     }
 
     /** After a crash between writing an epoch's row and its checkpoint: drops the rows after {@code epoch}. */
     public void keepEpochsUpTo(int epoch) throws IOException {
-        if (!Files.isRegularFile(metricsFile())) {
-            startMetrics();
-            return;
-        }
-        StringBuilder csv = new StringBuilder(header());
-        for (EpochRecord r : readEpochs()) {
-            if (r.epoch() <= epoch) {
-                csv.append(row(r));
-            }
-        }
-        AtomicFiles.writeString(metricsFile(), csv.toString());
-    }
-
-    private static String num(double v) {
-        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.6f", v);
+        new MetricsCsv(metricsFile()).keepUpTo(epoch);
     }
 
     // ---- provenance
