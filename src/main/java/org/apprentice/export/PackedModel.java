@@ -205,8 +205,12 @@ public final class PackedModel {
             classes.add(in.readUTF());
         }
         String normalization = version >= 3 ? in.readUTF() : "";
-        return new DataRecord(classes, input.isEmpty() ? null : InputShape.parse(input),
-                normalization.isEmpty() ? null : Normalization.parse(normalization));
+        try {
+            return new DataRecord(classes, input.isEmpty() ? null : InputShape.parse(input),
+                    normalization.isEmpty() ? null : Normalization.parse(normalization));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("packed model " + file + ": " + e.getMessage());
+        }
     }
 
     private static byte[] gzip(byte[] bytes) throws IOException {

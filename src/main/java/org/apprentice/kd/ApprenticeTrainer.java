@@ -61,15 +61,15 @@ public final class ApprenticeTrainer {
 
     /** Scheme A: {@code teacher} has the {@link Heads#teacher} head, which carries α. */
     public static ApprenticeTrainer jointly(ComputationGraph teacher, ComputationGraph student) {
-        return new ApprenticeTrainer(Scheme.A, new TeacherSignal.Joint(teacher, new LogitsCapture()), student,
-                apprenticeLoss(Scheme.A, student));
+        ApprenticeLoss loss = apprenticeLoss(Scheme.A, student); // refused before the teacher gets a listener
+        return new ApprenticeTrainer(Scheme.A, new TeacherSignal.Joint(teacher, new LogitsCapture()), student, loss);
     }
 
     /** Scheme B or C with a trained, frozen teacher, run in inference mode on every minibatch. */
     public static ApprenticeTrainer fromTrainedTeacher(Scheme scheme, ComputationGraph teacher,
                                                        ComputationGraph student) {
         requireFrozenTeacherScheme(scheme);
-        return new ApprenticeTrainer(scheme, new TeacherSignal.Frozen(teacher), student, apprenticeLoss(scheme, student));
+        return new ApprenticeTrainer(scheme, new TeacherSignal.Frozen(teacher, classes(student)), student, apprenticeLoss(scheme, student));
     }
 
     /**

@@ -79,9 +79,13 @@ sealed interface TeacherSignal {
     }
 
     /** Schemes B and C: the trained teacher, frozen, in inference mode on every minibatch. */
-    record Frozen(ComputationGraph teacher) implements TeacherSignal {
+    record Frozen(ComputationGraph teacher, long classes) implements TeacherSignal {
         @Override
         public INDArray labels(INDArray x, INDArray y, Tally tally) {
+            if (y.size(1) != classes) {
+                throw new IllegalStateException("one-hot labels of width " + classes + " expected, got " + y.size(1)
+                        + ": labels that carry the teacher's logits train with ApprenticeTrainer.fromCachedTeacherLogits");
+            }
             INDArray zT = ApprenticeTrainer.teacherLogits(teacher, x);
             tally.teacherForward();
             return ApprenticeLoss.labels(y, zT);

@@ -14,9 +14,4 @@ public record DataRecord(List<String> classNames, InputShape input, Normalizatio
 
     /** Nothing recorded. */
     public static final DataRecord NONE = new DataRecord(null, null, null);
-
-    /** The same record without class names (so that they are not compared). */
-    public DataRecord withoutClasses() {
-        return new DataRecord(null, input, normalization);
-    }
 }

@@ -98,8 +98,10 @@ public final class ModelFiles {
      */
     public static void requireCompatible(ComputationGraph model, File zip, ResNetConfig student,
                                          java.util.List<String> classNames, Normalization normalization) {
-        requireFits(model, zip, classNames == null ? recordedData(zip).withoutClasses() : recordedData(zip),
-                student.numClasses(), new DataRecord(classNames, student.input(), normalization), "the student");
+        DataRecord recorded = new DataRecord(classNames == null ? null : recordedClasses(zip), recordedInput(zip),
+                recordedNormalization(zip));
+        requireFits(model, zip, recorded, student.numClasses(), new DataRecord(classNames, student.input(), normalization),
+                "the student");
     }
 
     /**

@@ -100,9 +100,10 @@ public final class LearnedWeights implements IWeightNoise, WeightQuantization {
     /** TTQ's ternary codes with W_p and W_n; LSQ's levels with its step(s). */
     @Override
     public WeightGrid grid(Layer layer) {
+        INDArray codes = codes(layer); // sets the learned scales from W the first time
         float[] scales = scales(layer);
         boolean ttq = method == WeightMethod.TTQ;
-        return new WeightGrid(method, bits, codes(layer), scales,
+        return new WeightGrid(method, bits, codes, scales,
                 ttq ? WeightGrid.Scaling.POSITIVE_NEGATIVE : WeightGrid.of(scales), ttq ? "ttq" : "lsq " + bits + "-bit");
     }
 

@@ -190,6 +190,12 @@ class SchemesTest {
         IllegalStateException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
                 () -> uncached.trainEpoch(0, train()));
         assertTrue(e.getMessage().contains("cached teacher logits expected"), e.getMessage());
+        // and one told to run the frozen teacher refuses labels that already carry logits, naming the cached trainer
+        ApprenticeTrainer frozen = ApprenticeTrainer.fromTrainedTeacher(Scheme.B, teacher,
+                ResNetBuilder.build(lowStudentConfig(), apprenticeHead()));
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                () -> frozen.trainEpoch(0, SyntheticImages.iterator(withLogits, 16)));
+        assertTrue(e.getMessage().contains("fromCachedTeacherLogits"), e.getMessage());
     }
 
     @Test

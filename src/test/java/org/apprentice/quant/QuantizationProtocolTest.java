@@ -98,6 +98,22 @@ class QuantizationProtocolTest {
                 spec + "");
     }
 
+    /** A learned layer read before any training step: its grid sets the learned scales from W first, as q(W) does. */
+    @Test
+    void aGridReadBeforeAnyStepSetsTheLearnedScalesFirst() {
+        for (WeightMethod method : List.of(WeightMethod.TTQ, WeightMethod.LSQ)) {
+            PrecisionSpec spec = PrecisionSpec.of(2, 4).withMethods(method, ActivationMethod.FIXED);
+            ComputationGraph net = ResNetBuilder.build(ResNetConfig.of("resnet8", 4, SHAPE).withWidthMultiplier(0.5)
+                    .withPrecision(spec));
+            Layer layer = net.getLayer("layer1.0.conv1");
+            WeightGrid grid = WeightQuantization.of(layer.conf().getLayer()).grid(layer);
+            for (float scale : grid.scales()) {
+                assertTrue(scale > 0, method + ": " + java.util.Arrays.toString(grid.scales()));
+            }
+            assertWeightGrid(spec, grid, WeightQuantization.of(layer.conf().getLayer()).effectiveWeights(layer));
+        }
+    }
+
     @Test
     void aFullPrecisionNetworkHasNoQuantization() {
         ComputationGraph net = ResNetBuilder.build(ResNetConfig.of("resnet8", 4, SHAPE).withWidthMultiplier(0.5));

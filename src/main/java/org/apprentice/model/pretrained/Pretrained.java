@@ -100,13 +100,16 @@ public final class Pretrained {
         }
     }
 
-    /** The input normalization the file states, or null. */
+    /**
+     * The input normalization the file states, or null: also when its {@code normalization} entry is not in
+     * Apprentice's form (a file from elsewhere may use the key its own way; then nothing is known).
+     */
     public static org.apprentice.model.Normalization normalization(File file) {
         String text = metadata(file).get(NORMALIZATION_METADATA);
         try {
             return text == null ? null : org.apprentice.model.Normalization.parse(text);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": metadata " + NORMALIZATION_METADATA + ": " + e.getMessage());
+            return null;
         }
     }
 
