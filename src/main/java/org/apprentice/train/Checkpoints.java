@@ -42,7 +42,7 @@ public final class Checkpoints {
         if (teacher != null) {
             ModelFiles.save(teacher, teacherConfig, dir.resolve("teacher.zip").toFile());
         }
-        RunFolder.writeJson(dir.resolve(STATE), new State(epoch, settings.identity()));
+        RunJson.write(dir.resolve(STATE), new State(epoch, settings.identity()));
         AtomicFiles.writeString(runFolder.resolve(LATEST), dir.getFileName().toString());
         // older checkpoints are no longer needed
         try (Stream<Path> old = Files.list(runFolder)) {
@@ -68,11 +68,11 @@ public final class Checkpoints {
         }
         State state;
         try {
-            state = RunFolder.readJson(dir.resolve(STATE), State.class);
+            state = RunJson.read(dir.resolve(STATE), State.class);
         } catch (IllegalStateException e) {
             throw new IllegalArgumentException("--resume: checkpoint " + e.getMessage());
         }
-        String difference = firstDifference(RunFolder.tree(state.identity()), RunFolder.tree(settings.identity()), "");
+        String difference = firstDifference(RunJson.tree(state.identity()), RunJson.tree(settings.identity()), "");
         if (difference != null) {
             throw new IllegalArgumentException("--resume: checkpoint " + dir + " belongs to another run (" + difference + ")");
         }
