@@ -8,7 +8,7 @@ import org.apprentice.train.RunSettings;
 final class DataOptions {
     @Parameter(names = "--data", description = "fashion-mnist, synthetic, cifar10:DIR (the binary version), or an "
             + "ImageNet-style folder DIR holding DIR/train/<class>/* and DIR/val/<class>/*")
-    String data = RunSettings.defaults().data().toString();
+    String data = RunSettings.defaults().data().source().toString();
 
     @Parameter(names = "--image-size", description = "Input height and width (default: train: in-memory images at their "
             + "size, raised to the smallest the networks accept; image folders at the student's design size, 224 or 32; "
@@ -17,7 +17,7 @@ final class DataOptions {
     Integer imageSize;
 
     @Parameter(names = "--workers", description = "Image-decoding threads for image folders")
-    int workers = RunSettings.defaults().workers();
+    int workers = RunSettings.defaults().execution().workers();
 
     DataSpec spec() {
         return DataSpec.parse(data);

@@ -8,6 +8,7 @@ import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.apprentice.data.DataSource;
 import org.apprentice.data.DataSpec;
 import org.apprentice.data.FashionMnistFiles;
@@ -19,6 +20,7 @@ import org.apprentice.study.StudyRunner;
 import org.apprentice.train.EpochRecord;
 import org.apprentice.train.RunFolder;
 import org.apprentice.train.RunSettings;
+import org.apprentice.train.SettingKeys;
 import org.apprentice.train.TrainingRun;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
@@ -77,10 +79,10 @@ final class DefaultJob {
                 100 * rows.get(1).accuracy().top1());
         out.printf("%n[2/3] resnet8 lowered to ternary/4-bit (LSQ), fine-tuned without a teacher (C's control)%n");
         TrainingRun.Result control = train(home, out, study.step(CONTROL).recipe(), runs.resolve("scheme-c-control"),
-                "--student-init", fp);
+                b -> b.studentInit(fp));
         out.printf("%n[3/3] resnet8 lowered to ternary/4-bit (LSQ), fine-tuned with the resnet32 teacher (scheme C)%n");
         TrainingRun.Result apprentice = train(home, out, study.step(SCHEME_C).recipe(), runs.resolve("scheme-c"),
-                "--student-init", fp, "--teacher-model", teacher);
+                b -> b.studentInit(fp).teacherModel(teacher));
         rows.add(row("resnet8 w2a4 LSQ, no teacher (C's control)", control));
         rows.add(row("resnet8 w2a4 LSQ, scheme C (the apprentice)", apprentice));
         table(out, home, rows);
@@ -104,7 +106,7 @@ final class DefaultJob {
         List<Row> rows = new ArrayList<>();
         // the training subset is not used here: the smallest stratified one (one image per class)
         try (DataSource source = DataSource.open(DataSpec.FASHION_MNIST, home, 28, 10, 42,
-                RunSettings.defaults().workers(), false)) {
+                RunSettings.defaults().execution().workers(), false)) {
             for (Row m : models) {
                 ComputationGraph net = ModelFiles.load(m.model().toFile(), "the study's model");
                 rows.add(new Row(m.label(), Accuracy.of(net, source.test(256), source.classes()),
@@ -114,17 +116,13 @@ final class DefaultJob {
         return rows;
     }
 
-    /** One fine-tuning: the study's recipe at the job's size, as {@code apprentice train} would run it. */
-    private TrainingRun.Result train(Path home, PrintStream out, String recipe, Path folder, Object... flags)
-            throws IOException {
-        List<String> args = new ArrayList<>(List.of("train", "--recipe",
-                Study.recipesFolder(home).resolve(recipe + ".properties").toString(),
-                "--train-subset", String.valueOf(subset), "--epochs", String.valueOf(epochs)));
-        for (Object f : flags) {
-            args.add(f.toString());
-        }
-        args.addAll(List.of("--out", folder.toString()));
-        return new TrainingRun(ReproduceCommand.train(args, home, recipe).settings(home), home, out).run();
+    /** One fine-tuning: the study's recipe at the job's size, with {@code given} (its model files), in {@code folder}. */
+    private TrainingRun.Result train(Path home, PrintStream out, String recipe, Path folder,
+                                     UnaryOperator<RunSettings.Builder> given) throws IOException {
+        RunSettings.Builder b = SettingKeys.apply(RunSettings.builder(),
+                SettingKeys.fromRecipe(Study.recipesFolder(home).resolve(recipe + ".properties")));
+        RunSettings settings = given.apply(b.trainSubset(subset).epochs(epochs).out(folder)).build();
+        return new TrainingRun(settings, home, out).run();
     }
 
     private static Row row(String label, TrainingRun.Result r) {

@@ -35,7 +35,7 @@ public final class Main {
         Main main = new Main();
         JCommander commander = main.commander();
         try {
-            args = Recipes.expand(withDefaultCommand(args), projectHome());
+            args = withDefaultCommand(args);
             commander.parse(args);
         } catch (IllegalArgumentException e) {
             err.println("apprentice: " + firstLine(e));
@@ -51,7 +51,7 @@ public final class Main {
             return 0;
         }
         try {
-            return main.execute(commander.getParsedCommand(), projectHome(), out);
+            return main.execute(commander.getParsedCommand(), projectHome(), out, args);
         } catch (java.io.IOException | RuntimeException | OutOfMemoryError e) {
             return failure(e, err);
         }
@@ -80,12 +80,12 @@ public final class Main {
         return withCommand;
     }
 
-    private int execute(String command, Path home, PrintStream out) throws java.io.IOException {
+    private int execute(String command, Path home, PrintStream out, String[] args) throws java.io.IOException {
         if (command == null) {
             return defaultJob.run(home, out);
         }
         return switch (command) {
-            case "train" -> train.run(home, out);
+            case "train" -> train.run(home, out, java.util.Arrays.asList(args).subList(1, args.length));
             case "demo" -> defaultJob.run(home, out);
             case "reproduce" -> reproduce.run(home, out);
             case "eval" -> eval.run(home, out);

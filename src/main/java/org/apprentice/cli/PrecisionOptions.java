@@ -4,11 +4,10 @@ import com.beust.jcommander.Parameter;
 import java.util.ArrayList;
 import java.util.List;
 import org.apprentice.model.LayerPrecision;
+import org.apprentice.model.PrecisionFlags;
 import org.apprentice.model.PrecisionSpec;
 import org.apprentice.quant.ActivationMethod;
-import org.apprentice.quant.KBitWeights;
 import org.apprentice.quant.WeightMethod;
-import org.apprentice.train.RunSettings;
 
 /** The precision flags shared by every command that builds a student. */
 final class PrecisionOptions {
@@ -46,44 +45,13 @@ final class PrecisionOptions {
 
     /** The spec, with {@code defaultBits} for the weights when --bits is not given. */
     PrecisionSpec spec(int defaultBits) {
-        int bits = this.bits != null ? this.bits : defaultBits;
-        int actBits = this.actBits != null ? this.actBits : RunSettings.defaultActivationBits(bits);
-        org.apprentice.quant.BitWidth.requireOrFull(bits, "--bits");
-        org.apprentice.quant.BitWidth.requireOrFull(actBits, "--act-bits");
-        WeightMethod weightMethod = WeightMethod.parse(weights);
-        ActivationMethod activationMethod = ActivationMethod.parse(activations);
-        if (weightMethod == WeightMethod.TTQ && bits != 2) {
-            throw new IllegalArgumentException("--weights ttq is ternary: it needs --bits 2, got --bits " + bits);
-        }
-        PrecisionSpec spec = PrecisionSpec.of(bits, actBits).withQuantizedEnds(quantizeFirst, quantizeLast)
-                .withWeightScaling(scaling()).withMethods(weightMethod, activationMethod);
+        PrecisionFlags flags = PrecisionFlags.NONE.withBits(bits).withActBits(actBits)
+                .withScaling(PrecisionFlags.parseScaling(weightScaling)).withWeights(WeightMethod.parse(weights))
+                .withActivations(ActivationMethod.parse(activations)).withQuantizeFirst(quantizeFirst)
+                .withQuantizeLast(quantizeLast);
         for (String override : overrides) {
-            String[] nameAndBits = override.split("=", 2);
-            if (nameAndBits.length != 2 || nameAndBits[0].isBlank()) {
-                throw new IllegalArgumentException("--override '" + override + "' is not NAME=W[,A]");
-            }
-            String[] parts = nameAndBits[1].split(",");
-            try {
-                int w = Integer.parseInt(parts[0].trim());
-                int a = parts.length > 1 ? Integer.parseInt(parts[1].trim()) : actBits;
-                spec = spec.withOverride(nameAndBits[0].trim(), new LayerPrecision(w, a));
-            } catch (IllegalArgumentException e) {
-                if (!(e instanceof NumberFormatException)) {
-                    throw new IllegalArgumentException("--override '" + override + "': " + e.getMessage());
-                }
-                throw new IllegalArgumentException("--override '" + override + "' is not NAME=W[,A] with integer bits");
-            }
+            flags = flags.withOverride(override);
         }
-        return spec;
-    }
-
-    private KBitWeights.Scaling scaling() {
-        return switch (weightScaling.toLowerCase()) {
-            case "layer" -> KBitWeights.Scaling.PER_LAYER;
-            case "channel" -> KBitWeights.Scaling.PER_CHANNEL;
-            case "none" -> KBitWeights.Scaling.NONE;
-            default -> throw new IllegalArgumentException("--weight-scaling '" + weightScaling
-                    + "' is not one of layer, channel, none");
-        };
+        return flags.spec(defaultBits);
     }
 }

@@ -56,25 +56,12 @@ final class ReproduceCommand {
         // finished steps are kept beside the results file, to be committed: a later session continues from them
         Path kept = quick ? null : resultsFile.resolveSibling(tag);
         StudyRunner runner = new StudyRunner(home, study, quick, folder, resultsFile, invocation, kept);
-        String report = runner.run((step, args) -> new TrainingRun(train(args, home, step).settings(home), home, stdout)
-                .run(), stdout, reportOnly, new LinkedHashSet<>(steps.stream().map(String::trim).toList()));
+        String report = runner.run((step, settings) -> new TrainingRun(settings, home, stdout).run(), stdout, reportOnly, new LinkedHashSet<>(steps.stream().map(String::trim).toList()));
         stdout.printf("%nresults: %s%n", resultsFile);
         int from = report.indexOf("## The paper's claims");
         if (from >= 0) {
             stdout.print(report.substring(from, report.indexOf("## Exact commands", from)));
         }
         return 0;
-    }
-
-    /** A step's train command, parsed as the command line would be (recipe expanded, flags checked). */
-    static TrainCommand train(List<String> args, Path home, String step) {
-        TrainCommand train = new TrainCommand();
-        try {
-            JCommander.newBuilder().addCommand("train", train).build()
-                    .parse(Recipes.expand(args.toArray(new String[0]), home));
-        } catch (ParameterException e) {
-            throw new IllegalArgumentException("study step " + step + ": " + e.getMessage());
-        }
-        return train;
     }
 }

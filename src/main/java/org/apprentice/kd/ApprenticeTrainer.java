@@ -28,16 +28,6 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  */
 public final class ApprenticeTrainer {
 
-    /** What one epoch did: mean loss terms over its examples (pre-update forward passes), time, throughput. */
-    public record EpochMetrics(int epoch, double teacherCrossEntropy, double studentCrossEntropy,
-                               double distillation, double loss, long images, double seconds,
-                               long teacherForwardPasses, double studentTrainTop1, double studentTrainTop5,
-                               double teacherTrainTop1) {
-        public double imagesPerSecond() {
-            return images / seconds;
-        }
-    }
-
     private final Scheme scheme;
     private final ComputationGraph student;
     private final TeacherSignal signal;

@@ -2,7 +2,10 @@ package org.apprentice.kd;
 
 import org.apprentice.io.FlagValues;
 
-/** The paper's three ways of distilling into a low-precision apprentice, and plain training. */
+/**
+ * The paper's three ways of distilling into a low-precision apprentice, plain training, and scheme C's control:
+ * what a run trains, one value each (the control is its own value, not scheme C with a switch beside it).
+ */
 public enum Scheme {
     /** No teacher: full-precision training (teachers, scheme-C starting points) or the low-precision control. */
     NONE("no distillation"),
@@ -11,7 +14,12 @@ public enum Scheme {
     /** A trained teacher, frozen, guides an apprentice trained from scratch. */
     B("distillation from a trained teacher"),
     /** A trained full-precision student is lowered to low precision and fine-tuned with the teacher's guidance. */
-    C("lower a trained model, then fine-tune");
+    C("lower a trained model, then fine-tune"),
+    /**
+     * Scheme C's control: the trained full-precision student lowered, then fine-tuned with the same schedule and no
+     * teacher, to tell what distillation adds from what the extra epochs add.
+     */
+    C_CONTROL("lower a trained model, then fine-tune without a teacher: scheme C's control");
 
     private final String description;
 
@@ -23,16 +31,31 @@ public enum Scheme {
         return description;
     }
 
+    /** A teacher guides the student: schemes A, B and C. */
     public boolean needsTeacher() {
-        return this != NONE;
+        return this == A || this == B || this == C;
     }
 
-    /** The flag's spelling: none, A, B, C. */
+    /** A trained, frozen teacher guides the student: schemes B and C. */
+    public boolean hasFrozenTeacher() {
+        return this == B || this == C;
+    }
+
+    /** The student starts as a trained full-precision model lowered to its precision: scheme C and its control. */
+    public boolean lowersTrainedModel() {
+        return this == C || this == C_CONTROL;
+    }
+
+    /** The flag's spelling: none, A, B, C, C-control. */
     public String flag() {
-        return this == NONE ? "none" : name();
+        return switch (this) {
+            case NONE -> "none";
+            case C_CONTROL -> "C-control";
+            default -> name();
+        };
     }
 
-    /** Parses A, B, C or none (any case); the error lists the allowed values. */
+    /** Parses none, A, B, C or C-control (any case); the error lists the allowed values. */
     public static Scheme parse(String text) {
         return FlagValues.parse("--scheme", text, values(), Scheme::flag);
     }

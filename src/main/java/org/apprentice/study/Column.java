@@ -37,7 +37,8 @@ enum Column {
             case NONE -> NONE;
             case A -> A;
             case B -> B;
-            case C -> r.settings().noTeacher() ? C_CONTROL : C;
+            case C -> C;
+            case C_CONTROL -> C_CONTROL;
         };
     }
 }

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apprentice.kd.Scheme;
+import org.apprentice.model.PrecisionSpec;
 
 /**
  * The comparisons a study's results support, as typed values: the main table (one row per student model and
@@ -16,19 +17,31 @@ import org.apprentice.kd.Scheme;
  * {@link StudyFindings} words them; {@link StudyReport} lays them out as Markdown.
  */
 final class Comparisons {
-    /**
-     * A student configuration: model label, precision label, and whether it is full precision in every layer (from
-     * the precision spec, which a label alone does not say when a per-layer override is quantized).
-     */
-    record Config(String model, String precision, boolean fullPrecision) {
+    /** A student configuration, as runs are matched: its network and its precision (typed, never by label). */
+    record Config(StepResult.Network network, PrecisionSpec spec) {
         static Config of(StepResult r) {
-            return new Config(r.model(), r.precision(), r.fullPrecision());
+            return new Config(r.student(), r.settings().student().precision());
+        }
+
+        /** The model's label in the tables. */
+        String model() {
+            return network.label();
+        }
+
+        /** The precision's label in the tables. */
+        String precision() {
+            return spec.label();
+        }
+
+        /** Full precision in every layer (from the spec, which a label alone does not say for quantized overrides). */
+        boolean fullPrecision() {
+            return spec.isFullPrecision();
         }
 
         @Override
         public String toString() {
-            boolean overridden = !fullPrecision && precision.equals("fp32");
-            return model + " " + precision + (overridden ? " (quantized overrides)" : "");
+            boolean overridden = !fullPrecision() && precision().equals("fp32");
+            return model() + " " + precision() + (overridden ? " (quantized overrides)" : "");
         }
     }
 
@@ -51,13 +64,12 @@ final class Comparisons {
         }
 
         double mean() {
-            return java.util.Arrays.stream(finals()).average().orElse(Double.NaN);
+            return SeedStatistics.mean(finals());
         }
 
         /** The sample standard deviation (n - 1), NaN for a single run. */
         double sd() {
-            return n() < 2 ? Double.NaN : Math.sqrt(new org.apache.commons.math3.stat.descriptive.moment.Variance()
-                    .evaluate(finals()));
+            return SeedStatistics.sd(finals());
         }
     }
 
@@ -74,7 +86,7 @@ final class Comparisons {
         }
 
         boolean finding() {
-            return !singleSeed() && p < 0.05;
+            return !singleSeed() && p < SeedStatistics.ALPHA;
         }
 
         String test() {
@@ -82,26 +94,19 @@ final class Comparisons {
         }
 
         static SeedGain of(Cell cell, Cell control) {
-            double difference = cell.mean() - control.mean();
-            if (cell.n() < 2 || control.n() < 2) {
-                return new SeedGain(cell, control, difference, Double.NaN, Double.NaN, false);
-            }
-            var test = new org.apache.commons.math3.stat.inference.TTest();
             double[][] pairs = bySeed(cell, control);
-            boolean paired = pairs != null;
-            double t = paired ? test.pairedT(pairs[0], pairs[1]) : test.t(cell.finals(), control.finals());
-            // no spread at all (every seed gave the same difference, or the same accuracy): certain either way
-            double p = Double.isNaN(t) ? 1.0 : Double.isInfinite(t) ? 0.0
-                    : paired ? test.pairedTTest(pairs[0], pairs[1]) : test.tTest(cell.finals(), control.finals());
-            return new SeedGain(cell, control, difference, t, p, paired);
+            SeedStatistics.Test test = pairs != null ? SeedStatistics.compare(pairs[0], pairs[1], true)
+                    : SeedStatistics.compare(cell.finals(), control.finals(), false);
+            // the difference of the cells' means as the tables show them (the pairs only reorder the runs)
+            return new SeedGain(cell, control, cell.mean() - control.mean(), test.t(), test.p(), test.paired());
         }
 
         /** The two cells' final top-1 in the same seed order, or null when they ran different seeds. */
         private static double[][] bySeed(Cell a, Cell b) {
             Map<Long, Double> x = new java.util.TreeMap<>();
             Map<Long, Double> y = new java.util.TreeMap<>();
-            a.runs().forEach(r -> x.put(r.settings().seed(), r.finalTop1()));
-            b.runs().forEach(r -> y.put(r.settings().seed(), r.finalTop1()));
+            a.runs().forEach(r -> x.put(r.settings().optimisation().seed(), r.finalTop1()));
+            b.runs().forEach(r -> y.put(r.settings().optimisation().seed(), r.finalTop1()));
             if (x.size() != a.n() || y.size() != b.n() || !x.keySet().equals(y.keySet())) {
                 return null;
             }
@@ -122,7 +127,11 @@ final class Comparisons {
     }
 
     /** Scheme-B runs of one student and precision with different teachers, and each teacher's own result. */
-    record Sweep(String title, List<StepResult> runs, List<StepResult> teachers, StepResult none) {
+    record Sweep(Config config, double temperature, List<StepResult> runs, List<StepResult> teachers, StepResult none) {
+        /** "resnet20 w2a4, scheme B, T=1": what the report calls it. */
+        String title() {
+            return config.model() + " " + config.precision() + ", scheme B, T=" + StudyReport.num(temperature);
+        }
     }
 
     /**
@@ -200,19 +209,6 @@ final class Comparisons {
                 .mapToDouble(StepResult::temperature).findFirst().orElse(1.0);
     }
 
-    /** Reads every step's folder under {@code folder}. */
-    static Map<String, StepResult> read(Study study, Path folder) {
-        Map<String, StepResult> found = new LinkedHashMap<>();
-        for (Study.Step s : study.steps()) {
-            found.put(s.name(), StepResult.read(folder.resolve(s.name())));
-        }
-        if (study.repeatStep() != null) {
-            String name = Study.repeatFolder(study.repeatStep());
-            found.put(name, StepResult.read(folder.resolve(name)));
-        }
-        return found;
-    }
-
     Study study() {
         return study;
     }
@@ -261,7 +257,7 @@ final class Comparisons {
 
     /** Every main-table run (main teacher, main temperature), all seeds, by configuration and column. */
     private Map<Config, Map<Column, List<StepResult>>> cells() {
-        String mainTeacher = teacher() != null ? teacher().model() : null;
+        StepResult.Network mainTeacher = teacher() != null ? teacher().student() : null;
         Map<Config, Map<Column, List<StepResult>>> table = new LinkedHashMap<>();
         for (Study.Step s : study.steps()) {
             StepResult r = results.get(s.name());
@@ -269,7 +265,7 @@ final class Comparisons {
                 continue;
             }
             boolean teacherless = !r.settings().usesTeacher();
-            boolean withMainTeacher = teacherless || r.scheme() == Scheme.A || r.teacherModel().equals(mainTeacher);
+            boolean withMainTeacher = teacherless || r.scheme() == Scheme.A || java.util.Objects.equals(r.teacher(), mainTeacher);
             if (!withMainTeacher || (!teacherless && r.temperature() != mainTemperature)) {
                 continue;
             }
@@ -358,13 +354,13 @@ final class Comparisons {
 
     /** Distillation runs with the main teacher at another temperature than the main table's. */
     List<Variant> variants() {
-        String mainTeacher = teacher() != null ? teacher().model() : null;
+        StepResult.Network mainTeacher = teacher() != null ? teacher().student() : null;
         Map<Config, Row> rows = new LinkedHashMap<>();
         rows().forEach(r -> rows.put(r.config(), r));
         List<Variant> variants = new ArrayList<>();
         for (StepResult r : results.values()) {
             boolean variant = r.complete() && r.settings().usesTeacher() && r.temperature() != mainTemperature
-                    && (r.scheme() == Scheme.A || r.teacherModel().equals(mainTeacher));
+                    && (r.scheme() == Scheme.A || java.util.Objects.equals(r.teacher(), mainTeacher));
             if (variant) {
                 Row row = rows.get(Config.of(r));
                 variants.add(new Variant(r, row == null ? null : row.complete(Column.NONE),
@@ -376,28 +372,29 @@ final class Comparisons {
 
     /** Scheme-B runs of one student, precision and temperature with two or more teachers: the teacher sweeps. */
     List<Sweep> sweeps() {
-        Map<String, List<StepResult>> byStudent = new LinkedHashMap<>();
+        record Student(Config config, double temperature) {
+        }
+        Map<Student, List<StepResult>> byStudent = new LinkedHashMap<>();
         for (StepResult r : results.values()) {
             if (r.scheme() == Scheme.B && r.complete()) {
-                byStudent.computeIfAbsent(r.model() + " " + r.precision() + ", scheme B, T=" + num(r.temperature()),
-                        k -> new ArrayList<>()).add(r);
+                byStudent.computeIfAbsent(new Student(Config.of(r), r.temperature()), k -> new ArrayList<>()).add(r);
             }
         }
         List<Sweep> sweeps = new ArrayList<>();
-        for (Map.Entry<String, List<StepResult>> e : byStudent.entrySet()) {
-            if (e.getValue().stream().map(StepResult::teacherModel).distinct().count() < 2) {
+        for (Map.Entry<Student, List<StepResult>> e : byStudent.entrySet()) {
+            if (e.getValue().stream().map(StepResult::teacher).distinct().count() < 2) {
                 continue;
             }
-            StepResult any = e.getValue().get(0);
+            Config config = e.getKey().config();
             StepResult none = results.values().stream().filter(r -> r.complete() && r.scheme() == Scheme.NONE
-                    && r.model().equals(any.model()) && r.precision().equals(any.precision())).findFirst().orElse(null);
+                    && Config.of(r).equals(config)).findFirst().orElse(null);
             List<StepResult> teachers = new ArrayList<>();
             for (StepResult r : e.getValue()) {
                 teachers.add(r.teacherFolder() != null && done(r.teacherFolder()) != null ? done(r.teacherFolder())
                         : results.values().stream().filter(x -> x.complete() && x.scheme() == Scheme.NONE
-                        && x.fullPrecision() && x.model().equals(r.teacherModel())).findFirst().orElse(null));
+                        && x.fullPrecision() && x.student().equals(r.teacher())).findFirst().orElse(null));
             }
-            sweeps.add(new Sweep(e.getKey(), e.getValue(), teachers, none));
+            sweeps.add(new Sweep(config, e.getKey().temperature(), e.getValue(), teachers, none));
         }
         return sweeps;
     }
@@ -422,7 +419,7 @@ final class Comparisons {
                 StepResult result = done(trial);
                 boolean sameRecipe = study.step(trial).recipe().equals(study.step(tried).recipe());
                 found.add(new Trial(trial, tried, study.step(trial).differencesFrom(study.step(tried), study.flags()),
-                        result, result == null || !sameRecipe ? null : sameSeed(done(tried), result.settings().seed()),
+                        result, result == null || !sameRecipe ? null : sameSeed(done(tried), result.settings().optimisation().seed()),
                         reference));
             }
         });
@@ -433,7 +430,7 @@ final class Comparisons {
     private StepResult sameSeed(StepResult r, long seed) {
         Cell cell = r == null ? null : cellOf(r);
         List<StepResult> runs = cell != null ? cell.runs() : r == null ? List.of() : List.of(r);
-        return runs.stream().filter(x -> x.settings().seed() == seed).findFirst().orElse(null);
+        return runs.stream().filter(x -> x.settings().optimisation().seed() == seed).findFirst().orElse(null);
     }
 
     /** The low-precision cell whose seeds include {@code r}, or null. */
@@ -455,8 +452,4 @@ final class Comparisons {
         return new Repeat(study.repeatStep(), worst, worst == 0 && original.top1().length == repeat.top1().length);
     }
 
-    /** A temperature as the study writes it: "4", "1.5". */
-    static String num(double v) {
-        return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
-    }
 }

@@ -2,10 +2,13 @@ package org.apprentice.study;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apprentice.kd.Scheme;
 import org.apprentice.model.ModelFiles;
 import org.apprentice.model.ModelSize;
+import org.apprentice.model.ResNetArchitecture;
 import org.apprentice.train.EpochRecord;
 import org.apprentice.train.RunFolder;
 import org.apprentice.train.RunSettings;
@@ -48,6 +51,19 @@ public record StepResult(String step, RunSettings settings, List<EpochRecord> ep
         }
     }
 
+    /** Reads every step's folder under {@code folder}. */
+    static Map<String, StepResult> readAll(Study study, Path folder) {
+        Map<String, StepResult> found = new LinkedHashMap<>();
+        for (Study.Step s : study.steps()) {
+            found.put(s.name(), StepResult.read(folder.resolve(s.name())));
+        }
+        if (study.repeatStep() != null) {
+            String name = Study.repeatFolder(study.repeatStep());
+            found.put(name, StepResult.read(folder.resolve(name)));
+        }
+        return found;
+    }
+
     public Scheme scheme() {
         return settings.scheme();
     }
@@ -58,11 +74,11 @@ public record StepResult(String step, RunSettings settings, List<EpochRecord> ep
     }
 
     public double temperature() {
-        return settings.temperature();
+        return settings.distillation().temperature();
     }
 
     public int epochsPlanned() {
-        return settings.epochs();
+        return settings.optimisation().epochs();
     }
 
     /** Test top-1 after each epoch run so far, in [0, 1]. */
@@ -77,12 +93,12 @@ public record StepResult(String step, RunSettings settings, List<EpochRecord> ep
 
     /** The training time of the epochs run (evaluation excluded). */
     public double trainSeconds() {
-        return epochs.stream().mapToDouble(EpochRecord::seconds).sum();
+        return epochs.stream().mapToDouble(r -> r.training().seconds()).sum();
     }
 
     /** The step (folder name) whose model was this step's teacher ({@code --teacher-model}), or null. */
     public String teacherFolder() {
-        Path teacher = settings.teacherModel();
+        Path teacher = settings.distillation().teacherModel();
         return teacher == null || teacher.getParent() == null ? null : teacher.getParent().getFileName().toString();
     }
 
@@ -102,21 +118,36 @@ public record StepResult(String step, RunSettings settings, List<EpochRecord> ep
 
     /** Whether the student is full precision in every layer (per-layer overrides included), as its spec says. */
     public boolean fullPrecision() {
-        return settings.precision().isFullPrecision();
+        return settings.student().precision().isFullPrecision();
+    }
+
+    /** A network of the study, as runs are matched: its architecture and width. */
+    public record Network(ResNetArchitecture architecture, double width) {
+        /** "resnet20", or "resnet20 x2.0" when widened: what the tables print. */
+        public String label() {
+            return architecture.name() + (width == 1.0 ? "" : " x" + width);
+        }
+    }
+
+    /** The student's network. */
+    public Network student() {
+        return new Network(settings.student().architecture(), settings.student().width());
+    }
+
+    /** The teacher's network, or null without a teacher. */
+    public Network teacher() {
+        return settings.distillation().teacher() == null ? null
+                : new Network(settings.distillation().teacher(), settings.distillation().teacherWidth());
     }
 
     /** The model's label: "resnet20", or "resnet20 x2.0" when widened. */
     public String model() {
-        return label(settings.student(), settings.studentWidth());
+        return student().label();
     }
 
     /** The teacher's label, as {@link #model()}; empty for scheme none. */
     public String teacherModel() {
-        return settings.teacher() == null ? "" : label(settings.teacher(), settings.teacherWidth());
-    }
-
-    private static String label(String name, double width) {
-        return name + (width == 1.0 ? "" : " x" + width);
+        return teacher() == null ? "" : teacher().label();
     }
 
     /**

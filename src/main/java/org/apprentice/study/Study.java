@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.stream.Stream;
+import org.apprentice.train.RunSettings;
+import org.apprentice.train.SettingKeys;
 
 /**
  * A reproduction study: an ordered list of training runs, each a recipe from {@code resnets/recipes/}
@@ -98,6 +100,21 @@ public record Study(String name, String title, List<Step> steps, List<String> fl
             }
             args.addAll(List.of("--out", folder.resolve(name).toString()));
             return args;
+        }
+
+        /**
+         * The settings this step trains with: its recipe's, changed by the study's flags, then by its own (which so
+         * win), all read through {@link SettingKeys} as the command line is, with {@code @NAME} resolved under
+         * {@code folder} and the run folder {@code folder/NAME}; one-line errors name the recipe's or the study's key.
+         */
+        public RunSettings settings(Path recipes, List<String> studyFlags, Path folder) {
+            RunSettings.Builder b = RunSettings.builder();
+            SettingKeys.apply(b, SettingKeys.fromRecipe(recipes.resolve(recipe + ".properties")));
+            SettingKeys.apply(b, SettingKeys.fromFlags(studyFlags, "the study's flags"));
+            List<String> own = flags.stream().map(f -> f.startsWith("@") ? modelOf(folder, f.substring(1)).toString() : f)
+                    .toList();
+            SettingKeys.apply(b, SettingKeys.fromFlags(own, "step " + name));
+            return b.out(folder.resolve(name)).build();
         }
 
         /** The options this step runs with: the study's flags, overridden by its own; each with its value ("" for a switch). */
@@ -213,6 +230,12 @@ public record Study(String name, String title, List<Step> steps, List<String> fl
                 throw new IllegalArgumentException("study " + file + ": step " + step + " names recipe " + recipe
                         + ", which does not exist");
             }
+            try {
+                SettingKeys.fromRecipe(recipe);
+                SettingKeys.fromFlags(s.flags(), "step " + step);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("study " + file + ": " + e.getMessage());
+            }
             for (String used : s.uses()) {
                 if (!seen.contains(used)) {
                     throw new IllegalArgumentException("study " + file + ": step " + step + " uses @" + used
@@ -238,6 +261,13 @@ public record Study(String name, String title, List<Step> steps, List<String> fl
         List<String> flags = split(p.getProperty("flags", ""), " ");
         List<String> quickFlags = split(p.getProperty("quick.flags", p.getProperty("flags", "")), " ");
         checkOptions(steps, flags, quickFlags, file);
+        for (List<String> given : List.of(flags, quickFlags)) {
+            try {
+                SettingKeys.fromFlags(given, "the study's flags");
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("study " + file + ": " + e.getMessage());
+            }
+        }
         Reference reference = reference(p, file, seen);
         checkTrials(reference, steps, List.of(teacher, fp), file);
         return new Study(name, p.getProperty("title", name).trim(), List.copyOf(steps), flags, quickFlags, teacher, fp,

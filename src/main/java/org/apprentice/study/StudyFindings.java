@@ -155,10 +155,10 @@ final class StudyFindings {
             return;
         }
         findings.add(String.format("%s %s, scheme %s at T=%s: %s, %s points over the no-distillation student%s.",
-                r.model(), r.precision(), r.scheme().flag(), Comparisons.num(r.temperature()), pct(r.finalTop1()),
+                r.model(), r.precision(), r.scheme().flag(), StudyReport.num(r.temperature()), pct(r.finalTop1()),
                 signed(r.finalTop1() - v.none().finalTop1()), v.sameScheme() == null ? "" : String.format(
                         " (%s points vs T=%s)", signed(r.finalTop1() - v.sameScheme().finalTop1()),
-                        Comparisons.num(mainTemperature))));
+                        StudyReport.num(mainTemperature))));
     }
 
     static String pct(double v) {

@@ -34,7 +34,7 @@ public final class StudyReport {
 
     /** Reads every step's folder under {@code folder}. */
     public static StudyReport of(Study study, Path folder) {
-        return new StudyReport(study, Comparisons.read(study, folder));
+        return new StudyReport(study, StepResult.readAll(study, folder));
     }
 
     /**
@@ -281,12 +281,12 @@ public final class StudyReport {
         }
         md.append("## Variants: another distillation temperature\n\n");
         md.append("| step | student | precision | scheme | teacher | T | top-1 | gain over no distillation | vs the same "
-                + "scheme at T=").append(Comparisons.num(c.mainTemperature()))
+                + "scheme at T=").append(num(c.mainTemperature()))
                 .append(" |\n|---|---|---|---|---|---|---|---|---|\n");
         for (Variant v : variants) {
             StepResult r = v.result();
             md.append(String.format("| %s | %s | %s | %s | %s | %s | %s | %s | %s |%n", r.step(), r.model(), r.precision(),
-                    r.scheme().flag(), r.teacherModel(), Comparisons.num(r.temperature()), pct(r.finalTop1()),
+                    r.scheme().flag(), r.teacherModel(), num(r.temperature()), pct(r.finalTop1()),
                     v.none() == null ? "" : signed(r.finalTop1() - v.none().finalTop1()),
                     v.sameScheme() == null ? "" : signed(r.finalTop1() - v.sameScheme().finalTop1())));
         }
@@ -347,5 +347,10 @@ public final class StudyReport {
     private static String accuracy(StepResult r) {
         String v = String.format("%.2f%% (%.2f)", 100 * r.finalTop1(), 100 * (1 - r.finalTop1()));
         return r.complete() ? v : v + ", after " + r.top1().length + " of " + r.epochsPlanned() + " epochs";
+    }
+
+    /** A temperature as the study writes it: "4", "1.5". */
+    static String num(double v) {
+        return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
     }
 }

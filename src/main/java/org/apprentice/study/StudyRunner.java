@@ -18,6 +18,7 @@ import org.apprentice.runtime.GitInfo;
 import org.apprentice.runtime.MachineInfo;
 import org.apprentice.train.Provenance;
 import org.apprentice.train.RunFolder;
+import org.apprentice.train.RunSettings;
 
 /**
  * Runs a study: every step in order, each a {@code train} run in its own folder under the study's folder,
@@ -29,10 +30,18 @@ public final class StudyRunner {
     /** The marker a finished step leaves in its folder, holding the command that ran it. */
     public static final String DONE = "step.done";
 
-    /** Runs one step: {@code args} are its {@code train} command's arguments (recipe, flags, --out). */
+    /** Runs one step with its settings (built from its recipe and flags, with its run folder). */
     @FunctionalInterface
     public interface StepTrainer {
-        void train(String step, List<String> args) throws IOException;
+        void train(String step, RunSettings settings) throws IOException;
+    }
+
+    /**
+     * A step to run in folder {@code out}: its {@code train} command's arguments (shown, and recorded when it is done)
+     * and the step its settings are built from when it runs (a teacher's file, written by an earlier step, then says
+     * what it is).
+     */
+    record Job(List<String> args, Study.Step step, Path out) {
     }
 
     private final Path home;
@@ -65,18 +74,30 @@ public final class StudyRunner {
         return quick ? study.quickFlags() : study.flags();
     }
 
-    /** Every job's train arguments by folder name: the steps, then the optional repeat in a folder of its own. */
-    Map<String, List<String>> jobs() {
-        Map<String, List<String>> jobs = new LinkedHashMap<>();
+    /** Every job by folder name: the steps, then the optional repeat in a folder of its own. */
+    Map<String, Job> jobs() {
+        Map<String, Job> jobs = new LinkedHashMap<>();
+        Path recipes = Study.recipesFolder(home);
         for (Study.Step step : study.steps()) {
-            jobs.put(step.name(), step.trainArgs(Study.recipesFolder(home), flags(), folder));
+            jobs.put(step.name(), new Job(step.trainArgs(recipes, flags(), folder), step, folder.resolve(step.name())));
         }
         if (study.repeatStep() != null) {
-            List<String> a = new ArrayList<>(jobs.get(study.repeatStep()));
-            a.set(a.size() - 1, folder.resolve(Study.repeatFolder(study.repeatStep())).toString());
-            jobs.put(Study.repeatFolder(study.repeatStep()), a);
+            Job repeated = jobs.get(study.repeatStep());
+            Path repeatFolder = folder.resolve(Study.repeatFolder(study.repeatStep()));
+            List<String> a = new ArrayList<>(repeated.args());
+            a.set(a.size() - 1, repeatFolder.toString());
+            jobs.put(Study.repeatFolder(study.repeatStep()), new Job(a, repeated.step(), repeatFolder));
         }
         return jobs;
+    }
+
+    /** The settings a job trains with, built now (from its step's recipe and flags, in its folder). */
+    RunSettings settings(Job job) {
+        try {
+            return job.step().settings(Study.recipesFolder(home), flags(), folder).toBuilder().out(job.out()).build();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("study step " + job.out().getFileName() + ": " + e.getMessage(), e);
+        }
     }
 
     /** Runs what is left of the study (nothing with {@code reportOnly}), then writes and returns the report. */
@@ -91,15 +112,15 @@ public final class StudyRunner {
      */
     public String run(StepTrainer trainer, PrintStream out, boolean reportOnly, Set<String> only) throws IOException {
         String commit = GitInfo.describe(home);
-        Map<String, List<String>> jobs = jobs();
+        Map<String, Job> jobs = jobs();
         checkSelection(jobs.keySet(), only, reportOnly);
         Map<String, String> commands = new LinkedHashMap<>();
-        jobs.forEach((name, a) -> commands.put(name, "bin/apprentice "
-                + String.join(" ", a.stream().map(this::shown).toList())));
+        jobs.forEach((name, job) -> commands.put(name, "bin/apprentice "
+                + String.join(" ", job.args().stream().map(this::shown).toList())));
         out.printf("study %s%s: %d steps in %s; results in %s%n", study.name(), quick ? " (quick)" : "",
                 jobs.size(), folder, resultsFile);
         int i = 0;
-        for (Map.Entry<String, List<String>> job : jobs.entrySet()) {
+        for (Map.Entry<String, Job> job : jobs.entrySet()) {
             i++;
             if (reportOnly || !(only.isEmpty() || only.contains(job.getKey()))) {
                 // a fresh machine: the report reads the steps kept for later sessions too (restoring trains nothing)
@@ -118,7 +139,7 @@ public final class StudyRunner {
     }
 
     /** Runs one step unless its folder says it is done; true when it ran. */
-    private boolean runStep(String name, List<String> args, String command, int i, int of, StepTrainer trainer,
+    private boolean runStep(String name, Job job, String command, int i, int of, StepTrainer trainer,
                             PrintStream out) throws IOException {
         Path dir = folder.resolve(name);
         Path done = dir.resolve(DONE);
@@ -140,13 +161,12 @@ public final class StudyRunner {
             }
             return false;
         }
-        List<String> stepArgs = new ArrayList<>(args);
-        if (Files.isRegularFile(dir.resolve("latest"))) {
+        boolean resume = Files.isRegularFile(dir.resolve("latest"));
+        if (resume) {
             out.printf("[%d/%d] %s: resuming from its last checkpoint%n", i, of, name);
-            stepArgs.add("--resume");
         }
         out.printf("%n[%d/%d] %s: %s%n", i, of, name, command);
-        trainer.train(name, stepArgs);
+        trainer.train(name, settings(job).toBuilder().resume(resume).build());
         AtomicFiles.writeString(done, command + "\n");
         if (kept != null) {
             StepArchive.keep(dir, kept.resolve(name), usedLater(name));

@@ -72,7 +72,8 @@ public final class Checkpoints {
         } catch (IllegalStateException e) {
             throw new IllegalArgumentException("--resume: checkpoint " + e.getMessage());
         }
-        String difference = firstDifference(RunJson.tree(state.identity()), RunJson.tree(settings.identity()), "");
+        String difference = firstDifference(RunJson.tree(state.identity().identity()),
+                RunJson.tree(settings.identity()), "");
         if (difference != null) {
             throw new IllegalArgumentException("--resume: checkpoint " + dir + " belongs to another run (" + difference + ")");
         }

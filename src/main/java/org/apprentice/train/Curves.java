@@ -23,14 +23,14 @@ final class Curves {
             return;
         }
         plot(folder.resolve("loss.png"), "Loss terms", "cross-entropy", epochs, 1, List.of(
-                new Series("student ce", EpochRecord::studentCe), new Series("distillation", EpochRecord::distillation),
-                new Series("teacher ce", EpochRecord::teacherCe), new Series("loss", EpochRecord::loss)));
+                new Series("student ce", r -> r.training().studentCrossEntropy()), new Series("distillation", r -> r.training().distillation()),
+                new Series("teacher ce", r -> r.training().teacherCrossEntropy()), new Series("loss", r -> r.training().loss())));
         plot(folder.resolve("accuracy.png"), "Test accuracy", "accuracy (%)", epochs, 100, List.of(
                 new Series("student top1", EpochRecord::studentTop1),
-                new Series("student train top1", EpochRecord::studentTrainTop1),
+                new Series("student train top1", r -> r.training().studentTrainTop1()),
                 new Series("student top5", EpochRecord::studentTop5),
                 new Series("teacher top1", EpochRecord::teacherTop1),
-                new Series("teacher train top1", EpochRecord::teacherTrainTop1)));
+                new Series("teacher train top1", r -> r.training().teacherTrainTop1())));
     }
 
     private static void plot(Path png, String title, String yLabel, List<EpochRecord> epochs, double scale,

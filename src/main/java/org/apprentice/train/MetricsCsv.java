@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.Function;
 import org.apprentice.io.AtomicFiles;
+import org.apprentice.kd.EpochMetrics;
 
 /**
  * A run's {@code metrics.csv}: one {@link EpochRecord} per row, written and read through one column table (each
@@ -22,24 +23,28 @@ final class MetricsCsv {
     private record Column(String name, Function<EpochRecord, String> cell) {
     }
 
-    /** The columns, in {@link EpochRecord}'s component order (which {@link #record} relies on). */
+    /** The images trained in the epoch: not written before the trainer's metrics became part of the record. */
+    private static final String IMAGES = "images";
+
+    /** The columns, in the order {@link #record} reads them back; {@code images} came last, and may be absent. */
     private static final List<Column> COLUMNS = List.of(
             new Column("epoch", r -> String.valueOf(r.epoch())),
             new Column("lr", r -> String.valueOf(r.lr())),
-            new Column("teacher_ce", r -> num(r.teacherCe())),
-            new Column("student_ce", r -> num(r.studentCe())),
-            new Column("distillation", r -> num(r.distillation())),
-            new Column("loss", r -> num(r.loss())),
+            new Column("teacher_ce", r -> num(r.training().teacherCrossEntropy())),
+            new Column("student_ce", r -> num(r.training().studentCrossEntropy())),
+            new Column("distillation", r -> num(r.training().distillation())),
+            new Column("loss", r -> num(r.training().loss())),
             new Column("student_top1", r -> num(r.studentTop1())),
             new Column("student_top5", r -> num(r.studentTop5())),
             new Column("teacher_top1", r -> num(r.teacherTop1())),
             new Column("teacher_top5", r -> num(r.teacherTop5())),
-            new Column("seconds", r -> String.format(Locale.ROOT, "%.3f", r.seconds())),
-            new Column("images_per_second", r -> String.format(Locale.ROOT, "%.1f", r.imagesPerSecond())),
-            new Column("teacher_forward_passes", r -> String.valueOf(r.teacherForwardPasses())),
-            new Column("student_train_top1", r -> num(r.studentTrainTop1())),
-            new Column("student_train_top5", r -> num(r.studentTrainTop5())),
-            new Column("teacher_train_top1", r -> num(r.teacherTrainTop1())));
+            new Column("seconds", r -> String.format(Locale.ROOT, "%.3f", r.training().seconds())),
+            new Column("images_per_second", r -> String.format(Locale.ROOT, "%.1f", r.training().imagesPerSecond())),
+            new Column("teacher_forward_passes", r -> String.valueOf(r.training().teacherForwardPasses())),
+            new Column("student_train_top1", r -> num(r.training().studentTrainTop1())),
+            new Column("student_train_top5", r -> num(r.training().studentTrainTop5())),
+            new Column("teacher_train_top1", r -> num(r.training().teacherTrainTop1())),
+            new Column(IMAGES, r -> String.valueOf(r.training().images())));
 
     private final Path file;
 
@@ -105,18 +110,27 @@ final class MetricsCsv {
         return String.join(",", COLUMNS.stream().map(c -> c.cell().apply(r)).toList()) + "\n";
     }
 
-    /** One row, its cells found by the columns' names, read back in the table's (the record's) order. */
+    /**
+     * One row, its cells found by the columns' names, read back in the table's order. A file written before the
+     * {@code images} column existed gives the images as its rate times its time, rounded.
+     */
     private EpochRecord record(List<String> header, String[] cells) {
         String[] v = new String[COLUMNS.size()];
         for (int k = 0; k < COLUMNS.size(); k++) {
-            int i = header.indexOf(COLUMNS.get(k).name());
+            String name = COLUMNS.get(k).name();
+            int i = header.indexOf(name);
+            if (i < 0 && name.equals(IMAGES)) {
+                v[k] = String.valueOf(Math.round(d(v[10]) * d(v[11])));
+                continue;
+            }
             if (i < 0 || i >= cells.length) {
-                throw new IllegalStateException(file + " has no column " + COLUMNS.get(k).name());
+                throw new IllegalStateException(file + " has no column " + name);
             }
             v[k] = cells[i];
         }
-        return new EpochRecord(Integer.parseInt(v[0]), d(v[1]), d(v[2]), d(v[3]), d(v[4]), d(v[5]), d(v[6]), d(v[7]),
-                d(v[8]), d(v[9]), d(v[10]), d(v[11]), Long.parseLong(v[12]), d(v[13]), d(v[14]), d(v[15]));
+        EpochMetrics training = new EpochMetrics(Integer.parseInt(v[0]), d(v[2]), d(v[3]), d(v[4]), d(v[5]),
+                Long.parseLong(v[16]), d(v[10]), Long.parseLong(v[12]), d(v[13]), d(v[14]), d(v[15]));
+        return new EpochRecord(training, d(v[1]), d(v[6]), d(v[7]), d(v[8]), d(v[9]));
     }
 
     private static double d(String cell) {

@@ -8,7 +8,9 @@ import org.apprentice.data.Augment;
 import org.apprentice.data.DataSpec;
 import org.apprentice.io.AtomicFiles;
 import org.apprentice.model.LayerPrecision;
+import org.apprentice.model.ModelRegistry;
 import org.apprentice.model.PrecisionSpec;
+import org.apprentice.model.ResNetArchitecture;
 import org.apprentice.model.WeightDecay;
 import org.apprentice.quant.ActivationMethod;
 import org.apprentice.quant.KBitWeights;
@@ -29,14 +31,19 @@ import org.nd4j.shade.jackson.databind.node.ObjectNode;
 
 /**
  * The JSON files of a run folder and its checkpoints ({@code run.json}, provenance, sizes, checkpoint state): one
- * Jackson mapper (the copy DL4J ships) with Apprentice's types, and the upgrade that gives files written by earlier
- * versions the settings those versions used.
+ * Jackson mapper (the copy DL4J ships) with Apprentice's types, and the explicit upgrade of settings written in an
+ * earlier format ({@link RunSettings#FORMAT}) to the current one.
  */
 final class RunJson {
     private static final ObjectMapper JSON = mapper();
-    /** The default settings as JSON: what an absent key of a file written by an earlier version means. */
-    private static final org.nd4j.shade.jackson.databind.node.ObjectNode DEFAULT_SETTINGS = JSON.valueToTree(
-            RunSettings.defaults());
+    /** Where each file type holds its settings ("" for the file itself); other types hold none. */
+    private static final Map<Class<?>, String> SETTINGS_AT = Map.of(RunSettings.class, "", Checkpoints.State.class,
+            "identity", Provenance.class, "settings");
+    /**
+     * Format 1's keys, each with the component and field of format 2 it moved to; {@code noTeacher} became the
+     * scheme {@code C_CONTROL}.
+     */
+    private static final Map<String, String> FORMAT_1_KEYS = formatOneKeys();
 
     private RunJson() {
     }
@@ -46,10 +53,19 @@ final class RunJson {
         AtomicFiles.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(value) + "\n");
     }
 
-    /** Reads a JSON file written by {@link #write}; a one-line error names the file. */
+    /** Reads a JSON file written by {@link #write}, its settings upgraded to the current format; errors name the file. */
     static <T> T read(Path file, Class<T> type) {
         try {
-            return JSON.treeToValue(upgraded(JSON.readTree(file.toFile())), type);
+            JsonNode tree = JSON.readTree(file.toFile());
+            String at = SETTINGS_AT.get(type);
+            if (at != null && tree instanceof ObjectNode root) {
+                if (at.isEmpty()) {
+                    tree = upgraded(root);
+                } else if (root.get(at) instanceof ObjectNode settings) {
+                    root.set(at, upgraded(settings));
+                }
+            }
+            return JSON.treeToValue(tree, type);
         } catch (IOException | RuntimeException e) {
             String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
             throw new IllegalStateException(file + " cannot be read as " + type.getSimpleName() + ": " + why, e);
@@ -57,35 +73,96 @@ final class RunJson {
     }
 
     /**
-     * {@code node} with the settings that files written by earlier versions lack set to what those versions
-     * did, in every settings object (the one type with {@code workers}): one replica, decoupled weight decay,
-     * and augmentation only for image folders; any other absent key takes its default (no teacher-less
-     * control, no Spark, ...). A checkpoint so upgraded then differs from a new run's defaults, and resuming
-     * it names the setting.
+     * Settings in the current format, from a file's: its {@code format} (1 when absent: format 1 wrote no number) is
+     * upgraded one format at a time; a format from a later version is refused.
      */
-    private static JsonNode upgraded(JsonNode node) {
-        if (node instanceof org.nd4j.shade.jackson.databind.node.ObjectNode object) {
-            if (object.has("workers")) {
-                if (!object.has("replicas")) {
-                    object.put("replicas", 1);
-                }
-                if (!object.has("weightDecayForm")) {
-                    object.put("weightDecayForm", WeightDecay.DECOUPLED.name());
-                }
-                if (!object.has("augment")) {
-                    boolean inMemory = DataSpec.parse(object.path("data").asText("fashion-mnist")).inMemory();
-                    object.put("augment", (inMemory ? Augment.NONE : Augment.CROP_FLIP).name());
-                }
-                // any other setting added since: the value that keeps the earlier behaviour is its default
-                DEFAULT_SETTINGS.fields().forEachRemaining(e -> {
-                    if (!object.has(e.getKey())) {
-                        object.set(e.getKey(), e.getValue());
-                    }
-                });
-            }
-            object.forEach(RunJson::upgraded);
+    static ObjectNode upgraded(ObjectNode settings) {
+        int format = settings.path("format").asInt(1);
+        if (format > RunSettings.FORMAT || format < 1) {
+            throw new IllegalArgumentException("settings of format " + format + ": this version reads formats 1 to "
+                    + RunSettings.FORMAT);
         }
-        return node;
+        ObjectNode s = settings.deepCopy();
+        if (format == 1) {
+            s = formatTwo(formatOneCompleted(s));
+        }
+        s.remove("format"); // written by RunSettings#format, read here only
+        return s;
+    }
+
+    /**
+     * Format 1 as written by its last version: files of earlier versions lack the settings added since, and get what
+     * those versions did: one replica, decoupled weight decay, augmentation only for image folders; any other absent
+     * setting its default (no teacher-less control, no Spark, ...). A checkpoint so upgraded then differs from a new
+     * run's defaults, and resuming it names the setting.
+     */
+    private static ObjectNode formatOneCompleted(ObjectNode s) {
+        s.putIfAbsent("replicas", JSON.getNodeFactory().numberNode(1));
+        s.putIfAbsent("weightDecayForm", JSON.getNodeFactory().textNode(WeightDecay.DECOUPLED.name()));
+        if (!s.has("augment")) {
+            boolean inMemory = DataSpec.parse(s.path("data").asText("fashion-mnist")).inMemory();
+            s.put("augment", (inMemory ? Augment.NONE : Augment.CROP_FLIP).name());
+        }
+        s.putIfAbsent("noTeacher", JSON.getNodeFactory().booleanNode(false));
+        ObjectNode defaults = JSON.valueToTree(RunSettings.defaults());
+        FORMAT_1_KEYS.forEach((key, path) -> {
+            if (!s.has(key)) {
+                s.set(key, defaults.at("/" + path.replace('.', '/')));
+            }
+        });
+        return s;
+    }
+
+    /** Format 1's flat settings as format 2's components; a key format 1 never had is refused. */
+    private static ObjectNode formatTwo(ObjectNode flat) {
+        ObjectNode two = JSON.createObjectNode();
+        boolean control = flat.path("noTeacher").asBoolean(false);
+        flat.fields().forEachRemaining(e -> {
+            String key = e.getKey();
+            if (key.equals("noTeacher")) {
+                return;
+            }
+            String path = FORMAT_1_KEYS.get(key);
+            if (path == null) {
+                throw new IllegalArgumentException("unknown setting '" + key + "' in format 1");
+            }
+            String[] parts = path.split("\\.");
+            if (parts.length == 1) {
+                two.set(parts[0], e.getValue());
+            } else {
+                two.with(parts[0]).set(parts[1], e.getValue());
+            }
+        });
+        if (control) {
+            two.put("scheme", "C_CONTROL");
+        }
+        return two;
+    }
+
+    private static Map<String, String> formatOneKeys() {
+        Map<String, String> keys = new java.util.LinkedHashMap<>();
+        keys.put("scheme", "scheme");
+        for (String[] k : new String[][]{{"student", "architecture"}, {"studentWidth", "width"},
+                {"precision", "precision"}, {"studentInit", "init"}}) {
+            keys.put(k[0], "student." + k[1]);
+        }
+        for (String k : new String[]{"teacher", "teacherWidth", "teacherModel", "pretrainEpochs", "alpha", "beta",
+                "gamma", "temperature", "target"}) {
+            keys.put(k, "distillation." + k);
+        }
+        keys.put("data", "data.source");
+        for (String k : new String[]{"trainSubset", "imageSize", "augment"}) {
+            keys.put(k, "data." + k);
+        }
+        for (String k : new String[]{"epochs", "batch", "learningRate", "schedule", "weightDecay", "weightDecayForm",
+                "seed"}) {
+            keys.put(k, "optimisation." + k);
+        }
+        for (String k : new String[]{"out", "resume", "stopAfterEpoch", "uiPort", "workers", "replicas", "spark",
+                "skipBadImages", "cacheTeacherLogits"}) {
+            keys.put(k, "execution." + k);
+        }
+        return java.util.Collections.unmodifiableMap(keys);
     }
 
     /** The JSON tree of {@code value}, to compare two records field by field. */
@@ -99,6 +176,8 @@ final class RunJson {
         types.addDeserializer(Path.class, new FromStringDeserializer<>(Path::of));
         types.addSerializer(DataSpec.class, new ToStringSerializer<>());
         types.addDeserializer(DataSpec.class, new FromStringDeserializer<>(DataSpec::parse));
+        types.addSerializer(ResNetArchitecture.class, new NameSerializer());
+        types.addDeserializer(ResNetArchitecture.class, new FromStringDeserializer<>(ModelRegistry::get));
         types.addSerializer(PrecisionSpec.class, new PrecisionSerializer());
         types.addDeserializer(PrecisionSpec.class, new PrecisionDeserializer());
         return new ObjectMapper().registerModule(types)
@@ -111,6 +190,14 @@ final class RunJson {
         @Override
         public void serialize(T value, JsonGenerator gen, SerializerProvider provider) throws IOException {
             gen.writeString(value.toString());
+        }
+    }
+
+    /** An architecture by its registry name. */
+    private static final class NameSerializer extends JsonSerializer<ResNetArchitecture> {
+        @Override
+        public void serialize(ResNetArchitecture value, JsonGenerator gen, SerializerProvider provider) throws IOException {
+            gen.writeString(value.name());
         }
     }
 

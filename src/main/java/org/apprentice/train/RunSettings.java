@@ -1,5 +1,6 @@
 package org.apprentice.train;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 import org.apprentice.data.Augment;
@@ -8,118 +9,72 @@ import org.apprentice.kd.ApprenticeLoss.Target;
 import org.apprentice.kd.ApprenticeLoss;
 import org.apprentice.kd.Scheme;
 import org.apprentice.model.LayerPrecision;
+import org.apprentice.model.ModelFiles;
 import org.apprentice.model.ModelRegistry;
+import org.apprentice.model.PrecisionFlags;
 import org.apprentice.model.PrecisionSpec;
+import org.apprentice.model.ResNetArchitecture;
 import org.apprentice.model.StemShape;
 import org.apprentice.model.WeightDecay;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
- * Everything that fixes one training run, typed, valid by construction. Built with {@link #builder()},
- * whose fields hold every default; flags, recipes, the study and the demo all go through it. The
- * constructor refuses out-of-range values and combinations a scheme cannot use, in one line that names
- * the flag; settings a scheme ignores (the teacher of scheme none, α outside scheme A, ...) are reset to
- * their defaults, so that the record says only what the run used. Written and read by {@link RunFolder}.
- *
- * @param teacher            the teacher's architecture; null for scheme none
- * @param teacherModel       a trained full-precision teacher zip (schemes B and C); null: the model store
- * @param studentInit        a trained full-precision student zip to lower (scheme C); null: the model store
- * @param trainSubset        training images kept (stratified, seeded); 0 keeps all
- * @param imageSize          input height and width for image folders
- * @param workers            image-decoding threads for image folders
- * @param replicas           data-parallel replicas of the student, each taking batch/replicas images a step
- *                           ({@link org.apprentice.kd.ApprenticeTrainer#replicas})
- * @param spark              a Spark master (local[N], or a cluster's URL) to train through, or null
- * @param noTeacher          scheme C's control: the lowered model fine-tuned with the same schedule, no teacher
- * @param augment            training-time augmentation (never in evaluation)
- * @param weightDecayForm    how --wd enters training: L2 before the updater (default) or decoupled
- * @param pretrainEpochs     epochs of a teacher or scheme-C starting point trained on the fly (not in the model
- *                           store); 0: the run's epochs
- * @param cacheTeacherLogits schemes B/C on in-memory data: the frozen teacher's logits computed once
- * @param out                the run folder
- * @param resume             continue from the run folder's last checkpoint
- * @param stopAfterEpoch     stop after this epoch (0: run to the end)
- * @param uiPort             the port of DL4J's training UI, or 0 for none
+ * Everything that fixes one training run, typed, valid by construction, composed of one record per concern: what
+ * the run trains ({@link Scheme}), the student and its precision, the teacher and its loss, the data, the
+ * optimisation, and the execution; the run's identity ({@link #identity()}) is everything but the execution. Built
+ * with {@link #builder()}, whose fields hold every default; flags, recipes, study steps, the main job and the demo all
+ * make the same typed changes to it ({@link SettingKeys}). The constructor refuses out-of-range values and
+ * combinations a scheme cannot use, in one line that names the flag; settings a scheme ignores (the teacher of
+ * scheme none, α outside scheme A, ...) are reset to their defaults, so that the record says only what the run used.
+ * Written and read by {@link RunFolder} through {@link RunJson}, which upgrades files of earlier formats.
  */
-public record RunSettings(Scheme scheme, boolean noTeacher, String student, double studentWidth, PrecisionSpec precision,
-                          String teacher, double teacherWidth, Path teacherModel, Path studentInit,
-                          DataSpec data, int trainSubset, int imageSize, int workers, int replicas,
-                          String spark, boolean skipBadImages, Augment augment,
-                          int epochs, int pretrainEpochs, int batch, double learningRate, Schedule schedule,
-                          double weightDecay, WeightDecay weightDecayForm,
-                          double alpha, double beta, double gamma, double temperature, Target target,
-                          boolean cacheTeacherLogits, long seed,
-                          Path out, boolean resume, int stopAfterEpoch, int uiPort) {
+public record RunSettings(Scheme scheme, StudentSettings student, Distillation distillation, DataSettings data,
+                          Optimisation optimisation, Execution execution) {
+    /**
+     * The format of the settings' JSON: 1 (no number in the file) held every setting at the top level and scheme C's
+     * control as {@code "noTeacher": true}; 2 holds one object per component and the control as its own scheme.
+     */
+    public static final int FORMAT = 2;
 
     public RunSettings {
         Objects.requireNonNull(scheme, "scheme");
-        Objects.requireNonNull(precision, "precision");
+        Objects.requireNonNull(student, "student");
+        Objects.requireNonNull(distillation, "distillation");
         Objects.requireNonNull(data, "data");
-        Objects.requireNonNull(schedule, "schedule");
-        Objects.requireNonNull(target, "target");
-        Objects.requireNonNull(augment, "augment");
-        Objects.requireNonNull(weightDecayForm, "weightDecayForm");
-        student = ModelRegistry.get(student).name(); // "ResNet20" is resnet20
-        requireControl(scheme, noTeacher, teacherModel);
-        if (scheme.needsTeacher() && !noTeacher) {
-            teacher = ModelRegistry.get(teacher).name();
+        Objects.requireNonNull(optimisation, "optimisation");
+        Objects.requireNonNull(execution, "execution");
+        if (scheme.needsTeacher() && distillation.teacher() == null) {
+            throw new IllegalArgumentException("scheme " + scheme.flag() + " needs a teacher (--teacher)");
         }
-        positive("--width", studentWidth);
-        positive("--teacher-width", teacherWidth);
-        atLeast("--train-subset", trainSubset, 0);
-        atLeast("--image-size", imageSize, 1);
-        atLeast("--workers", workers, 1);
-        atLeast("--replicas", replicas, 1);
-        atLeast("--epochs", epochs, 1);
-        atLeast("--pretrain-epochs", pretrainEpochs, 0);
-        atLeast("--batch", batch, 1);
-        positive("--lr", learningRate);
-        atLeastZero("--wd", weightDecay);
-        positive("--alpha", alpha);
-        atLeastZero("--beta", beta);
-        atLeastZero("--gamma", gamma);
-        positive("--temperature", temperature);
-        atLeast("--stop-after-epoch", stopAfterEpoch, 0);
-        if (stopAfterEpoch > epochs) {
-            throw new IllegalArgumentException("--stop-after-epoch " + stopAfterEpoch + " is past --epochs " + epochs);
+        if (execution.stopAfterEpoch() > optimisation.epochs()) {
+            throw new IllegalArgumentException("--stop-after-epoch " + execution.stopAfterEpoch() + " is past --epochs "
+                    + optimisation.epochs());
         }
-        if (uiPort < 0 || uiPort > 65535) {
-            throw new IllegalArgumentException("--ui-port " + uiPort + " is not a port (1..65535)");
-        }
-        if (scheme.needsTeacher() && !noTeacher && beta + gamma == 0) {
-            throw new IllegalArgumentException("--beta and --gamma are both 0: scheme " + scheme
+        if (scheme.needsTeacher() && distillation.beta() + distillation.gamma() == 0) {
+            throw new IllegalArgumentException("--beta and --gamma are both 0: scheme " + scheme.flag()
                     + "'s student would learn nothing");
         }
-        if (teacherModel != null && !(scheme == Scheme.B || scheme == Scheme.C)) {
+        if (distillation.teacherModel() != null && !scheme.hasFrozenTeacher()) {
             throw new IllegalArgumentException("--teacher-model is for schemes B and C (a trained, frozen teacher); "
                     + "scheme " + scheme.flag() + (scheme == Scheme.A ? " trains its teacher from scratch"
                     : " has no teacher"));
         }
-        if (studentInit != null && scheme != Scheme.C) {
+        if (student.init() != null && !scheme.lowersTrainedModel()) {
             throw new IllegalArgumentException("--student-init is for scheme C (lower a trained model); scheme "
                     + scheme.flag() + " trains its student from scratch");
         }
-        requireParallel(scheme, batch, replicas, spark);
-        if (cacheTeacherLogits && augment != Augment.NONE && data.inMemory() && (scheme == Scheme.B || scheme == Scheme.C)
-                && !noTeacher) {
+        requireParallel(scheme, optimisation.batch(), execution.replicas(), execution.spark());
+        if (execution.cacheTeacherLogits() && data.augment() != Augment.NONE && data.source().inMemory()
+                && scheme.hasFrozenTeacher()) {
             throw new IllegalArgumentException("--cache-teacher-logits needs --augment none: with augmentation the "
                     + "frozen teacher must see each minibatch as the student sees it, and the images differ every epoch");
         }
-        if (resume && out == null) {
-            throw new IllegalArgumentException("--resume needs --out DIR, the folder of the run to continue");
-        }
     }
 
-    /** Scheme C's control (--no-teacher) is for scheme C only, and has no teacher model. */
-    private static void requireControl(Scheme scheme, boolean noTeacher, Path teacherModel) {
-        if (noTeacher && scheme != Scheme.C) {
-            throw new IllegalArgumentException("--no-teacher is scheme C's control (the lowered model fine-tuned "
-                    + "without a teacher); scheme " + scheme.flag() + (scheme == Scheme.NONE ? " has no teacher anyway"
-                    : " trains with one"));
-        }
-        if (noTeacher && teacherModel != null) {
-            throw new IllegalArgumentException("--teacher-model with --no-teacher: the control has no teacher; leave "
-                    + "out one of them");
-        }
+    /** The format this record is written in (read by {@link RunJson}, which upgrades earlier ones). */
+    @JsonProperty("format")
+    public int format() {
+        return FORMAT;
     }
 
     /** Replicas share the batch evenly; neither they nor Spark can train scheme A's teacher with its student. */
@@ -145,14 +100,9 @@ public record RunSettings(Scheme scheme, boolean noTeacher, String student, doub
         return scheme == Scheme.NONE ? LayerPrecision.FULL : 2;
     }
 
-    /** The activation bits when {@code --act-bits} is not given: full precision with full-precision weights, else 8. */
-    public static int defaultActivationBits(int weightBits) {
-        return weightBits == LayerPrecision.FULL ? LayerPrecision.FULL : 8;
-    }
-
-    /** The learning rate when {@code --lr} is not given: 0.1, or 0.01 for scheme C, which fine-tunes. */
+    /** The learning rate when {@code --lr} is not given: 0.1, or 0.01 for scheme C and its control, which fine-tune. */
     public static double defaultLearningRate(Scheme scheme) {
-        return scheme == Scheme.C ? 0.01 : 0.1;
+        return scheme.lowersTrainedModel() ? 0.01 : 0.1;
     }
 
     /**
@@ -160,50 +110,38 @@ public record RunSettings(Scheme scheme, boolean noTeacher, String student, doub
      * raised to the smallest input the networks accept (an ImageNet-shape ResNet downsamples 32x); image folders
      * at the student's design size (224 for the ImageNet shape, 32 for the small-image one).
      */
-    public static int defaultImageSize(DataSpec data, String student, String teacher) {
-        StemShape shape = ModelRegistry.get(student).shape();
+    public static int defaultImageSize(DataSpec data, ResNetArchitecture student, ResNetArchitecture teacher) {
+        StemShape shape = student.shape();
         if (data.storedSize() == 0) {
-            return ModelRegistry.get(student).defaultImageSize();
+            return student.defaultImageSize();
         }
-        int smallest = Math.max(shape.downsampling(),
-                teacher == null ? 1 : ModelRegistry.get(teacher).shape().downsampling());
+        int smallest = Math.max(shape.downsampling(), teacher == null ? 1 : teacher.shape().downsampling());
         return Math.max(data.storedSize(), smallest);
     }
 
-    /** The deeper ResNet of the same shape family that teaches {@code student} by default (its registry entry's). */
-    public static String defaultTeacher(String student) {
-        return ModelRegistry.get(student).defaultTeacher();
-    }
-
-    /**
-     * The settings that must not change when a run is resumed: these settings without where and how it runs
-     * (folder, resume, stop-after, UI, decoding threads, the teacher-logit cache), none of which changes a number,
-     * and the replicas or Spark, which keep the optimisation the same (batch norm then normalises each replica's share).
-     */
+    /** The settings that must not change when a run is resumed: all but the execution, which changes no number. */
     public RunSettings identity() {
-        return toBuilder().out(null).resume(false).stopAfterEpoch(0).uiPort(0).workers(1).replicas(1)
-                .spark(null).skipBadImages(false).cacheTeacherLogits(false).build();
+        return new RunSettings(scheme, student, distillation, data, optimisation, Execution.DEFAULT);
     }
 
-    /** What the run trains, in words: the scheme's description, or scheme C's control. */
+    /** What the run trains, in words. */
     public String description() {
-        return noTeacher ? "lower a trained model, then fine-tune without a teacher: scheme C's control"
-                : scheme.description();
+        return scheme.description();
     }
 
     /** A teacher guides this run's student (schemes A, B, C; not C's control). */
     public boolean usesTeacher() {
-        return scheme.needsTeacher() && !noTeacher;
+        return scheme.needsTeacher();
     }
 
     /** The epochs of a full-precision model trained on the fly for this run (teacher, scheme-C starting point). */
     public int epochsOfPretraining() {
-        return pretrainEpochs > 0 ? pretrainEpochs : epochs;
+        return distillation.pretrainEpochs() > 0 ? distillation.pretrainEpochs() : optimisation.epochs();
     }
 
     /** The label of the student's precision: "fp32", "w2a4", "w2a4 ttq/pact" (learned quantizers), ... */
     public String precisionLabel() {
-        return precision.label();
+        return student.precision().label();
     }
 
     /** Every setting at its default (scheme none, resnet20, Fashion-MNIST, ...): what the flags start from. */
@@ -219,84 +157,68 @@ public record RunSettings(Scheme scheme, boolean noTeacher, String student, doub
     public Builder toBuilder() {
         Builder b = new Builder();
         b.scheme = scheme;
-        b.student = student;
-        b.studentWidth = studentWidth;
-        b.precision = precision;
-        b.teacher = teacher;
-        b.teacherWidth = teacherWidth;
-        b.teacherModel = teacherModel;
-        b.studentInit = studentInit;
-        b.data = data;
-        b.trainSubset = trainSubset;
-        b.imageSize = imageSize;
-        b.workers = workers;
-        b.replicas = replicas;
-        b.spark = spark;
-        b.noTeacher = noTeacher;
-        b.augment = augment;
-        b.weightDecayForm = weightDecayForm;
-        b.skipBadImages = skipBadImages;
-        b.epochs = epochs;
-        b.pretrainEpochs = pretrainEpochs;
-        b.batch = batch;
-        b.learningRate = learningRate;
-        b.schedule = schedule;
-        b.weightDecay = weightDecay;
-        b.alpha = alpha;
-        b.beta = beta;
-        b.gamma = gamma;
-        b.temperature = temperature;
-        b.target = target;
-        b.cacheTeacherLogits = cacheTeacherLogits;
-        b.seed = seed;
-        b.out = out;
-        b.resume = resume;
-        b.stopAfterEpoch = stopAfterEpoch;
-        b.uiPort = uiPort;
+        b.student = student.name();
+        b.studentWidth = student.width();
+        b.precision = student.precision();
+        b.studentInit = student.init();
+        b.teacher = distillation.teacherName();
+        b.teacherWidth = distillation.teacherWidth();
+        b.teacherModel = distillation.teacherModel();
+        b.pretrainEpochs = distillation.pretrainEpochs();
+        b.alpha = distillation.alpha();
+        b.beta = distillation.beta();
+        b.gamma = distillation.gamma();
+        b.temperature = distillation.temperature();
+        b.target = distillation.target();
+        b.data = data.source();
+        b.trainSubset = data.trainSubset();
+        b.imageSize = data.imageSize();
+        b.augment = data.augment();
+        b.epochs = optimisation.epochs();
+        b.batch = optimisation.batch();
+        b.learningRate = optimisation.learningRate();
+        b.schedule = optimisation.schedule();
+        b.weightDecay = optimisation.weightDecay();
+        b.weightDecayForm = optimisation.weightDecayForm();
+        b.seed = optimisation.seed();
+        b.out = execution.out();
+        b.resume = execution.resume();
+        b.stopAfterEpoch = execution.stopAfterEpoch();
+        b.ui = execution.uiPort() > 0;
+        b.uiPort = execution.uiPort() > 0 ? execution.uiPort() : b.uiPort;
+        b.workers = execution.workers();
+        b.replicas = execution.replicas();
+        b.spark = execution.spark();
+        b.skipBadImages = execution.skipBadImages();
+        b.cacheTeacherLogits = execution.cacheTeacherLogits();
         return b;
     }
 
-    private static void positive(String flag, double value) {
-        if (!(value > 0) || Double.isInfinite(value)) {
-            throw new IllegalArgumentException(flag + " must be a positive number, got " + value);
-        }
-    }
-
-    private static void atLeastZero(String flag, double value) {
-        if (!(value >= 0) || Double.isInfinite(value)) {
-            throw new IllegalArgumentException(flag + " must be 0 or more, got " + value);
-        }
-    }
-
-    private static void atLeast(String flag, long value, long min) {
-        if (value < min) {
-            throw new IllegalArgumentException(flag + " must be " + min + " or more, got " + value);
-        }
-    }
-
-    /** Every setting with its default; {@code null} ones are resolved from the others when built. */
+    /**
+     * Every setting with its default, as the flags name them; {@code null} ones are resolved from the others when
+     * built. Each setter is one typed change (the flags, recipe keys and study steps reach them through
+     * {@link SettingKeys}).
+     */
     public static final class Builder {
         private Scheme scheme = Scheme.NONE;
+        /** --no-teacher: with scheme C, its control. */
+        private boolean noTeacher;
         private String student = "resnet20";
         private double studentWidth = 1.0;
-        /** null: {@link #defaultWeightBits} and {@link #defaultActivationBits} of the scheme. */
+        /** An explicit precision (set by code); null: {@link #precisionFlags} with the scheme's default bits. */
         private PrecisionSpec precision;
-        /** null: {@link #defaultTeacher} of the student. */
+        private PrecisionFlags precisionFlags = PrecisionFlags.NONE;
+        /** null: the architecture recorded in {@link #teacherModel}, else the student's registry entry's. */
         private String teacher;
-        private double teacherWidth = 1.0;
+        /** null: the width recorded in {@link #teacherModel} (for its architecture), else 1. */
+        private Double teacherWidth;
         private Path teacherModel;
         private Path studentInit;
         private DataSpec data = DataSpec.FASHION_MNIST;
         private int trainSubset = 0;
         /** null: {@link #defaultImageSize} of the data and networks. */
         private Integer imageSize;
-        private int workers = 2;
-        private int replicas = 1;
-        private String spark;
-        private boolean noTeacher;
         private Augment augment = Augment.CROP_FLIP;
-        private WeightDecay weightDecayForm = WeightDecay.L2;
-        private boolean skipBadImages = false;
         private int epochs = 2;
         private int pretrainEpochs = 0;
         private int batch = 128;
@@ -304,69 +226,108 @@ public record RunSettings(Scheme scheme, boolean noTeacher, String student, doub
         private Double learningRate;
         private Schedule schedule = Schedule.COSINE;
         private double weightDecay = 1e-4;
+        private WeightDecay weightDecayForm = WeightDecay.L2;
         private double alpha = 1.0;
         private double beta = ApprenticeLoss.PAPER_BETA;
         private double gamma = ApprenticeLoss.PAPER_GAMMA;
         private double temperature = 1.0;
         private Target target = Target.SOFTMAX;
-        private boolean cacheTeacherLogits = false;
         private long seed = 42;
         private Path out;
         private boolean resume = false;
         private int stopAfterEpoch = 0;
-        private int uiPort = 0;
+        private boolean ui;
+        private int uiPort = 9000;
+        private int workers = Execution.DEFAULT.workers();
+        private int replicas = 1;
+        private String spark;
+        private boolean skipBadImages = false;
+        private boolean cacheTeacherLogits = false;
 
         private Builder() {
         }
 
         /**
          * The settings, checked; what the scheme ignores is checked for range, then reset to its default
-         * (scheme none: teacher and loss weights; α outside scheme A; the logit cache outside B and C).
+         * (without a teacher: teacher and loss weights; α outside scheme A; the logit cache and pretraining epochs
+         * outside B and C).
          */
         public RunSettings build() {
             RunSettings given = make();
+            Scheme run = given.scheme();
             Builder used = given.toBuilder();
             Builder defaults = new Builder();
-            if (scheme == Scheme.NONE || noTeacher) {
+            if (!run.needsTeacher()) {
                 used.teacher = null;
-                used.teacherWidth = defaults.teacherWidth;
+                used.teacherWidth = 1.0;
+                used.teacherModel = null;
                 used.beta = defaults.beta;
                 used.gamma = defaults.gamma;
                 used.temperature = defaults.temperature;
                 used.target = defaults.target;
             }
-            if (scheme != Scheme.A) {
+            if (run != Scheme.A) {
                 used.alpha = defaults.alpha;
             }
-            if (scheme != Scheme.B && scheme != Scheme.C) {
+            if (!run.hasFrozenTeacher()) {
                 used.cacheTeacherLogits = false;
-                used.pretrainEpochs = defaults.pretrainEpochs;
             }
-            if (noTeacher) {
-                used.cacheTeacherLogits = false;
+            if (!run.hasFrozenTeacher() && run != Scheme.C_CONTROL) {
+                used.pretrainEpochs = defaults.pretrainEpochs;
             }
             return used.make();
         }
 
-        private RunSettings make() {
-            int weightBits = defaultWeightBits(scheme);
-            PrecisionSpec p = precision != null ? precision
-                    : PrecisionSpec.of(weightBits, defaultActivationBits(weightBits));
-            String t = teacher != null || scheme == Scheme.NONE || noTeacher ? teacher : defaultTeacher(student);
-            double lr = learningRate != null ? learningRate : defaultLearningRate(scheme);
-            int size = imageSize != null ? imageSize : defaultImageSize(data, student,
-                    scheme.needsTeacher() && !noTeacher ? t : null);
-            return new RunSettings(scheme, noTeacher, student, studentWidth, p, t, teacherWidth, teacherModel, studentInit, data,
-                    trainSubset, size, workers, replicas, spark, skipBadImages, augment, epochs, pretrainEpochs, batch, lr, schedule, weightDecay,
-                    weightDecayForm, alpha,
-                    beta, gamma, temperature, target, cacheTeacherLogits, seed, out, resume, stopAfterEpoch, uiPort);
+        /** The scheme the flags name: scheme C with --no-teacher is C's control. */
+        private Scheme scheme() {
+            if (noTeacher && scheme != Scheme.C && scheme != Scheme.C_CONTROL) {
+                throw new IllegalArgumentException("--no-teacher is scheme C's control (the lowered model fine-tuned "
+                        + "without a teacher); scheme " + scheme.flag() + (scheme == Scheme.NONE
+                        ? " has no teacher anyway" : " trains with one"));
+            }
+            if (noTeacher && teacherModel != null) {
+                throw new IllegalArgumentException("--teacher-model with --no-teacher: the control has no teacher; "
+                        + "leave out one of them");
+            }
+            return noTeacher ? Scheme.C_CONTROL : scheme;
         }
 
+        private RunSettings make() {
+            Scheme run = scheme();
+            ResNetArchitecture studentArchitecture = ModelRegistry.get(student);
+            PrecisionSpec p = precision != null ? precision : precisionFlags.spec(defaultWeightBits(run));
+            ModelFiles.Architecture recorded = teacherModel != null && Files.isRegularFile(teacherModel)
+                    ? ModelFiles.recordedArchitecture(teacherModel.toFile()) : null;
+            String t = teacher != null ? teacher : recorded != null ? recorded.name()
+                    : run.needsTeacher() ? studentArchitecture.defaultTeacher() : null;
+            double tw = teacherWidth != null ? teacherWidth
+                    : recorded != null && recorded.name().equals(t) ? recorded.width() : 1.0;
+            ResNetArchitecture teacherArchitecture = t == null ? null : ModelRegistry.get(t);
+            double lr = learningRate != null ? learningRate : defaultLearningRate(run);
+            int size = imageSize != null ? imageSize : defaultImageSize(data, studentArchitecture,
+                    run.needsTeacher() ? teacherArchitecture : null);
+            return new RunSettings(run, new StudentSettings(studentArchitecture, studentWidth, p, studentInit),
+                    new Distillation(teacherArchitecture, tw, teacherModel, pretrainEpochs, alpha, beta, gamma,
+                            temperature, target),
+                    new DataSettings(data, trainSubset, size, augment),
+                    new Optimisation(epochs, batch, lr, schedule, weightDecay, weightDecayForm, seed),
+                    new Execution(out, resume, stopAfterEpoch, ui ? uiPort : 0, workers, replicas, spark,
+                            skipBadImages, cacheTeacherLogits));
+        }
+
+        /** none, A, B, C or C's control. */
         public Builder scheme(Scheme v) {
             scheme = Objects.requireNonNull(v);
             return this;
         }
 
+        /** --no-teacher: scheme C's control (with scheme C). */
+        public Builder noTeacher(boolean v) {
+            noTeacher = v;
+            return this;
+        }
+
+        /** A registry name (any case). */
         public Builder student(String v) {
             student = v;
             return this;
@@ -377,19 +338,27 @@ public record RunSettings(Scheme scheme, boolean noTeacher, String student, doub
             return this;
         }
 
-        /** null: the scheme's default precision. */
+        /** An explicit precision; null: the precision flags with the scheme's default bits. */
         public Builder precision(PrecisionSpec v) {
             precision = v;
             return this;
         }
 
-        /** null: the student's default teacher. */
+        /** --bits, --act-bits, --weight-scaling, ...: a change to the precision flags (and the end of an explicit one). */
+        public Builder precisionFlags(java.util.function.UnaryOperator<PrecisionFlags> change) {
+            precisionFlags = change.apply(precisionFlags);
+            precision = null;
+            return this;
+        }
+
+        /** A registry name; null: the one recorded in the teacher model, else the student's default teacher. */
         public Builder teacher(String v) {
             teacher = v;
             return this;
         }
 
-        public Builder teacherWidth(double v) {
+        /** null: the width recorded in the teacher model, else 1. */
+        public Builder teacherWidth(Double v) {
             teacherWidth = v;
             return this;
         }
@@ -420,38 +389,8 @@ public record RunSettings(Scheme scheme, boolean noTeacher, String student, doub
             return this;
         }
 
-        public Builder workers(int v) {
-            workers = v;
-            return this;
-        }
-
-        public Builder replicas(int v) {
-            replicas = v;
-            return this;
-        }
-
-        public Builder spark(String master) {
-            spark = master;
-            return this;
-        }
-
-        public Builder noTeacher(boolean v) {
-            noTeacher = v;
-            return this;
-        }
-
         public Builder augment(Augment v) {
             augment = Objects.requireNonNull(v);
-            return this;
-        }
-
-        public Builder weightDecayForm(WeightDecay v) {
-            weightDecayForm = Objects.requireNonNull(v);
-            return this;
-        }
-
-        public Builder skipBadImages(boolean v) {
-            skipBadImages = v;
             return this;
         }
 
@@ -486,6 +425,11 @@ public record RunSettings(Scheme scheme, boolean noTeacher, String student, doub
             return this;
         }
 
+        public Builder weightDecayForm(WeightDecay v) {
+            weightDecayForm = Objects.requireNonNull(v);
+            return this;
+        }
+
         public Builder alpha(double v) {
             alpha = v;
             return this;
@@ -511,11 +455,6 @@ public record RunSettings(Scheme scheme, boolean noTeacher, String student, doub
             return this;
         }
 
-        public Builder cacheTeacherLogits(boolean v) {
-            cacheTeacherLogits = v;
-            return this;
-        }
-
         public Builder seed(long v) {
             seed = v;
             return this;
@@ -536,8 +475,40 @@ public record RunSettings(Scheme scheme, boolean noTeacher, String student, doub
             return this;
         }
 
+        /** --ui: show DL4J's training UI at {@link #uiPort}. */
+        public Builder ui(boolean v) {
+            ui = v;
+            return this;
+        }
+
+        /** The UI's port (used with {@link #ui}). */
         public Builder uiPort(int v) {
             uiPort = v;
+            return this;
+        }
+
+        public Builder workers(int v) {
+            workers = v;
+            return this;
+        }
+
+        public Builder replicas(int v) {
+            replicas = v;
+            return this;
+        }
+
+        public Builder spark(String master) {
+            spark = master;
+            return this;
+        }
+
+        public Builder skipBadImages(boolean v) {
+            skipBadImages = v;
+            return this;
+        }
+
+        public Builder cacheTeacherLogits(boolean v) {
+            cacheTeacherLogits = v;
             return this;
         }
     }

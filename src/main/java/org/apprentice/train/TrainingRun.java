@@ -10,7 +10,7 @@ import java.util.List;
 import org.apprentice.data.DataSource;
 import org.apprentice.eval.Accuracy;
 import org.apprentice.kd.ApprenticeLoss;
-import org.apprentice.kd.ApprenticeTrainer.EpochMetrics;
+import org.apprentice.kd.EpochMetrics;
 import org.apprentice.kd.ApprenticeTrainer;
 import org.apprentice.kd.Heads;
 import org.apprentice.kd.Scheme;
@@ -59,39 +59,39 @@ public final class TrainingRun {
     private final RunFolder folder;
 
     public TrainingRun(RunSettings settings, Path home, PrintStream out) {
-        if (settings.out() == null) {
+        if (settings.execution().out() == null) {
             throw new IllegalArgumentException("a training run needs its folder (--out)");
         }
         this.s = settings;
         this.home = home;
         this.out = out;
-        this.folder = new RunFolder(settings.out());
+        this.folder = new RunFolder(settings.execution().out());
     }
 
     public Result run() throws IOException {
-        try (RunFolder.Lock owned = folder.claim(s.resume())) {
+        try (RunFolder.Lock owned = folder.claim(s.execution().resume())) {
             return runInOwnedFolder();
         }
     }
 
     private Result runInOwnedFolder() throws IOException {
-        if (s.uiPort() > 0) {
-            TrainingUi.requireFreePort(s.uiPort());
+        if (s.execution().uiPort() > 0) {
+            TrainingUi.requireFreePort(s.execution().uiPort());
         }
-        if (s.spark() == null) {
+        if (s.execution().spark() == null) {
             return withData(null);
         }
-        try (SparkTraining spark = SparkTraining.start(s.spark())) { // refused here in a build without Spark
-            requireSplit("Spark's " + spark.workers() + " workers (--spark " + s.spark() + ")", spark.workers());
+        try (SparkTraining spark = SparkTraining.start(s.execution().spark())) { // refused here in a build without Spark
+            requireSplit("Spark's " + spark.workers() + " workers (--spark " + s.execution().spark() + ")", spark.workers());
             return withData(spark);
         }
     }
 
     private Result withData(SparkTraining spark) throws IOException {
-        try (DataSource data = DataSource.open(s.data(), home, s.imageSize(), s.trainSubset(), s.seed(), s.workers(),
-                s.skipBadImages())) {
+        try (DataSource data = DataSource.open(s.data().source(), home, s.data().imageSize(), s.data().trainSubset(), s.optimisation().seed(), s.execution().workers(),
+                s.execution().skipBadImages())) {
             // the largest minibatch a run makes: its test passes run at max(--batch, 64)
-            data.requireMinibatchFits(Math.max(s.batch(), 64), "--image-size " + s.imageSize());
+            data.requireMinibatchFits(Math.max(s.optimisation().batch(), 64), "--image-size " + s.data().imageSize());
             return train(data, spark);
         }
     }
@@ -99,13 +99,13 @@ public final class TrainingRun {
     /** Trains in this JVM (with --replicas), or through {@code spark} when not null. */
     private Result train(DataSource data, SparkTraining spark) throws IOException {
         String dataFingerprint = data.fingerprint();
-        ISchedule learningRate = s.schedule().of(s.learningRate(), s.epochs());
+        ISchedule learningRate = s.optimisation().schedule().of(s.optimisation().learningRate(), s.optimisation().epochs());
         Networks nets = networks(data, learningRate);
         begin(nets, data);
-        int parts = s.replicas();
+        int parts = s.execution().replicas();
         if (spark != null) {
-            out.printf("training through Spark at %s: %d workers, %d images each per step of %d%n", s.spark(),
-                    spark.workers(), s.batch() / spark.workers(), s.batch());
+            out.printf("training through Spark at %s: %d workers, %d images each per step of %d%n", s.execution().spark(),
+                    spark.workers(), s.optimisation().batch() / spark.workers(), s.optimisation().batch());
             nets.trainer().spark(spark);
             parts = spark.workers();
         }
@@ -120,10 +120,10 @@ public final class TrainingRun {
     // ---- setting up, per scheme
 
     private Networks networks(DataSource data, ISchedule learningRate) throws IOException {
-        ResNetConfig studentConfig = ResNetConfig.of(s.student(), data.classes(), data.shape())
-                .withWidthMultiplier(s.studentWidth()).withPrecision(s.precision()).withSeed(s.seed())
-                .withUpdater(new Nesterovs(learningRate, 0.9), s.weightDecay()).withWeightDecay(s.weightDecayForm());
-        Checkpoints.Restored restored = s.resume() ? Checkpoints.load(s.out(), s, s.scheme() == Scheme.A) : null;
+        ResNetConfig studentConfig = ResNetConfig.of(s.student().name(), data.classes(), data.shape())
+                .withWidthMultiplier(s.student().width()).withPrecision(s.student().precision()).withSeed(s.optimisation().seed())
+                .withUpdater(new Nesterovs(learningRate, 0.9), s.optimisation().weightDecay()).withWeightDecay(s.optimisation().weightDecayForm());
+        Checkpoints.Restored restored = s.execution().resume() ? Checkpoints.load(s.execution().out(), s, s.scheme() == Scheme.A) : null;
         Given given = given(data, studentConfig, restored != null);
         int done = restored == null ? 0 : restored.epoch();
         if (s.scheme() == Scheme.NONE) {
@@ -131,16 +131,16 @@ public final class TrainingRun {
             return new Networks(student, studentConfig, null, null, ApprenticeTrainer.withoutTeacher(student), done,
                     null, null);
         }
-        if (s.noTeacher()) {
+        if (s.scheme() == Scheme.C_CONTROL) {
             return loweredWithoutTeacher(data, given, studentConfig, restored);
         }
-        ResNetConfig teacherConfig = ResNetConfig.of(s.teacher(), data.classes(), data.shape())
-                .withWidthMultiplier(s.teacherWidth()).withSeed(s.seed() + 1)
-                .withUpdater(new Nesterovs(learningRate, 0.9), s.weightDecay()).withWeightDecay(s.weightDecayForm());
-        ApprenticeLoss loss = new ApprenticeLoss(s.beta(), s.gamma(), s.temperature(), s.target());
+        ResNetConfig teacherConfig = ResNetConfig.of(s.distillation().teacherName(), data.classes(), data.shape())
+                .withWidthMultiplier(s.distillation().teacherWidth()).withSeed(s.optimisation().seed() + 1)
+                .withUpdater(new Nesterovs(learningRate, 0.9), s.optimisation().weightDecay()).withWeightDecay(s.optimisation().weightDecayForm());
+        ApprenticeLoss loss = new ApprenticeLoss(s.distillation().beta(), s.distillation().gamma(), s.distillation().temperature(), s.distillation().target());
         if (s.scheme() == Scheme.A) {
             ComputationGraph teacher = restored != null ? restored.teacher()
-                    : ResNetBuilder.build(teacherConfig, Heads.teacher(s.alpha(), data.classes()));
+                    : ResNetBuilder.build(teacherConfig, Heads.teacher(s.distillation().alpha(), data.classes()));
             ComputationGraph student = restored != null ? restored.student()
                     : ResNetBuilder.build(studentConfig, Heads.apprentice(loss));
             return new Networks(student, studentConfig, teacher, teacherConfig,
@@ -161,21 +161,21 @@ public final class TrainingRun {
      */
     private Given given(DataSource data, ResNetConfig studentConfig, boolean resumed) {
         ComputationGraph teacher = null;
-        if (s.teacherModel() != null && (s.scheme() == Scheme.B || s.scheme() == Scheme.C) && !s.noTeacher()) {
-            requireArchitecture(s.teacherModel(), s.teacher(), s.teacherWidth(), "--teacher-model", "--teacher");
-            teacher = ModelFiles.loadTeacher(s.teacherModel().toFile(), studentConfig, data.classNames(),
+        if (s.distillation().teacherModel() != null && s.scheme().hasFrozenTeacher()) {
+            requireArchitecture(s.distillation().teacherModel(), s.distillation().teacherName(), s.distillation().teacherWidth(), "--teacher-model", "--teacher");
+            teacher = ModelFiles.loadTeacher(s.distillation().teacherModel().toFile(), studentConfig, data.classNames(),
                     data.normalization());
         }
         ComputationGraph init = null;
-        if (s.studentInit() != null && !resumed) {
-            init = startingPoint(s.studentInit(), data, studentConfig);
+        if (s.student().init() != null && !resumed) {
+            init = startingPoint(s.student().init(), data, studentConfig);
         }
         return new Given(teacher, init);
     }
 
     /** Scheme C's full-precision starting point, checked for architecture, classes and input. */
     private ComputationGraph startingPoint(Path zip, DataSource data, ResNetConfig studentConfig) {
-        requireArchitecture(zip, s.student(), s.studentWidth(), "--student-init", "--student");
+        requireArchitecture(zip, s.student().name(), s.student().width(), "--student-init", "--student");
         ComputationGraph init = ModelFiles.load(zip.toFile(), "full-precision student model");
         ModelFiles.requireStartingPoint(init, zip.toFile(), studentConfig, data.classNames(), data.normalization());
         return init;
@@ -195,15 +195,15 @@ public final class TrainingRun {
     private Networks fromTrainedTeacher(DataSource data, Given given, ResNetConfig studentConfig,
                                         ResNetConfig teacherConfig, ApprenticeLoss loss, Checkpoints.Restored restored)
             throws IOException {
-        Path teacherZip = s.teacherModel() != null ? s.teacherModel()
-                : storedOrTrained(data, s.teacher(), s.teacherWidth(), "teacher");
+        Path teacherZip = s.distillation().teacherModel() != null ? s.distillation().teacherModel()
+                : storedOrTrained(data, s.distillation().teacherName(), s.distillation().teacherWidth(), "teacher");
         ComputationGraph teacher = given.teacher();
         if (teacher == null) {
-            requireArchitecture(teacherZip, s.teacher(), s.teacherWidth(), "--teacher-model", "--teacher");
+            requireArchitecture(teacherZip, s.distillation().teacherName(), s.distillation().teacherWidth(), "--teacher-model", "--teacher");
             teacher = ModelFiles.loadTeacher(teacherZip.toFile(), studentConfig, data.classNames(),
                     data.normalization());
         }
-        Path initZip = s.scheme() == Scheme.C ? initZip(data, restored) : null;
+        Path initZip = s.scheme().lowersTrainedModel() ? initZip(data, restored) : null;
         ComputationGraph student;
         if (restored != null) {
             student = restored.student();
@@ -212,7 +212,7 @@ public final class TrainingRun {
         } else {
             student = lowered(given, initZip, data, studentConfig, Heads.apprentice(loss));
         }
-        boolean cached = s.cacheTeacherLogits() && cacheTeacherLogits(data, teacher);
+        boolean cached = s.execution().cacheTeacherLogits() && cacheTeacherLogits(data, teacher);
         ApprenticeTrainer trainer = cached ? ApprenticeTrainer.fromCachedTeacherLogits(s.scheme(), student)
                 : ApprenticeTrainer.fromTrainedTeacher(s.scheme(), teacher, student);
         return new Networks(student, studentConfig, teacher, teacherConfig, trainer,
@@ -224,11 +224,11 @@ public final class TrainingRun {
      * name for the provenance), else one trained first.
      */
     private Path initZip(DataSource data, Checkpoints.Restored restored) throws IOException {
-        if (s.studentInit() != null) {
-            return s.studentInit();
+        if (s.student().init() != null) {
+            return s.student().init();
         }
-        return restored != null ? stored(data, s.student(), s.studentWidth())
-                : storedOrTrained(data, s.student(), s.studentWidth(), "full-precision student");
+        return restored != null ? stored(data, s.student().name(), s.student().width())
+                : storedOrTrained(data, s.student().name(), s.student().width(), "full-precision student");
     }
 
     /** The starting point (given, else read from {@code initZip}) lowered to the student's precision. */
@@ -260,7 +260,7 @@ public final class TrainingRun {
             return false;
         }
         long start = System.nanoTime();
-        data.replaceTrainSet(ApprenticeTrainer.withTeacherLogits(data.trainSet(), teacher, s.batch(), data::toInput));
+        data.replaceTrainSet(ApprenticeTrainer.withTeacherLogits(data.trainSet(), teacher, s.optimisation().batch(), data::toInput));
         out.printf("teacher logits computed once for %d training images in %.1f s (--cache-teacher-logits)%n",
                 data.trainExamples(), (System.nanoTime() - start) / 1e9);
         return true;
@@ -274,8 +274,8 @@ public final class TrainingRun {
                     + "%d classes)%n", 100 * accuracy.top1(), 100.0 / classes, classes);
             return;
         }
-        Path stored = new ModelStore(home).publish(studentZip, data.key(s.seed()), s.data().label(s.trainSubset()),
-                s.student(), s.studentWidth());
+        Path stored = new ModelStore(home).publish(studentZip, data.key(s.optimisation().seed()), s.data().label(),
+                s.student().name(), s.student().width());
         out.printf("published to the model store as %s%n", stored);
     }
 
@@ -286,14 +286,14 @@ public final class TrainingRun {
      */
     private Path storedOrTrained(DataSource data, String model, double width, String role) throws IOException {
         Path found = stored(data, model, width);
-        String key = s.data().label(s.trainSubset());
+        String key = s.data().label();
         if (found != null) {
             out.printf("%s: %s x%s from the model store (%s)%n", role, model, width, found);
             return found;
         }
-        Path folder = s.out().resolve(model + "-fp32");
+        Path folder = s.execution().out().resolve(model + "-fp32");
         // trained from scratch as a full-precision model is: its own epochs and the from-scratch learning rate
-        RunSettings first = s.toBuilder().scheme(Scheme.NONE).noTeacher(false).student(model).studentWidth(width)
+        RunSettings first = s.toBuilder().scheme(Scheme.NONE).student(model).studentWidth(width)
                 .precision(PrecisionSpec.fullPrecision()).teacherModel(null).studentInit(null)
                 .epochs(s.epochsOfPretraining()).pretrainEpochs(0)
                 .learningRate(RunSettings.defaultLearningRate(Scheme.NONE)).cacheTeacherLogits(false).out(folder)
@@ -301,7 +301,7 @@ public final class TrainingRun {
                 .resume(Files.isRegularFile(folder.resolve(Checkpoints.LATEST))).stopAfterEpoch(0).uiPort(0).build();
         out.printf("%s: no %s x%s for %s in the model store; training it first in %s (scheme none, full precision, "
                 + "%d epochs (--pretrain-epochs), lr %s, %s schedule)%n", role, model, width, key, folder,
-                first.epochs(), first.learningRate(), first.schedule().flag());
+                first.optimisation().epochs(), first.optimisation().learningRate(), first.optimisation().schedule().flag());
         if (!Files.isRegularFile(folder.resolve("student.zip"))) {
             new TrainingRun(first, home, out).run();
         }
@@ -316,7 +316,7 @@ public final class TrainingRun {
 
     /** The model store's full-precision {@code model} for this run's data, or null. */
     private Path stored(DataSource data, String model, double width) throws IOException {
-        File found = new ModelStore(home).find(data.key(s.seed()), model, width);
+        File found = new ModelStore(home).find(data.key(s.optimisation().seed()), model, width);
         return found == null ? null : found.toPath();
     }
 
@@ -324,23 +324,23 @@ public final class TrainingRun {
 
     /** Writes the settings, prints what runs, and starts (or, resuming, trims) the metrics file. */
     private void begin(Networks nets, DataSource data) throws IOException {
-        Files.createDirectories(s.out());
+        Files.createDirectories(s.execution().out());
         requireSpace(nets);
         folder.writeSettings(s);
         out.printf("scheme %s (%s): student %s %s%s, %s; %s: %d training images, %d test images%n",
-                s.scheme().flag(), s.description(), s.student(), s.precisionLabel(),
-                s.usesTeacher() ? ", teacher " + s.teacher() : "",
+                s.scheme().flag(), s.description(), s.student().name(), s.precisionLabel(),
+                s.usesTeacher() ? ", teacher " + s.distillation().teacherName() : "",
                 ModelSize.megabytes(ModelSize.of(nets.student()).lowPrecisionBytes()), data.description(),
                 data.trainExamples(), data.testExamples());
-        if (s.replicas() > 1) {
+        if (s.execution().replicas() > 1) {
             out.printf("%d data-parallel replicas of the student, %d images each per step of %d, parameters and "
-                    + "momenta averaged after every step%n", s.replicas(), s.batch() / s.replicas(), s.batch());
+                    + "momenta averaged after every step%n", s.execution().replicas(), s.optimisation().batch() / s.execution().replicas(), s.optimisation().batch());
         }
-        if (s.uiPort() > 0) {
-            TrainingUi.attach(s.uiPort(), nets.student(), out);
+        if (s.execution().uiPort() > 0) {
+            TrainingUi.attach(s.execution().uiPort(), nets.student(), out);
         }
         if (nets.epochsDone() > 0) {
-            out.printf("resuming %s after epoch %d%n", s.out(), nets.epochsDone());
+            out.printf("resuming %s after epoch %d%n", s.execution().out(), nets.epochsDone());
             folder.keepEpochsUpTo(nets.epochsDone());
         } else {
             folder.startMetrics();
@@ -355,7 +355,7 @@ public final class TrainingRun {
     private void requireSpace(Networks nets) throws IOException {
         long params = nets.student().params().length() + (nets.trainedTeacher() == null ? 0
                 : nets.trainedTeacher().params().length());
-        requireSpace(s.out(), 4 * params * 3 * 3, Files.getFileStore(s.out()).getUsableSpace());
+        requireSpace(s.execution().out(), 4 * params * 3 * 3, Files.getFileStore(s.execution().out()).getUsableSpace());
     }
 
     static void requireSpace(Path out, long needed, long free) {
@@ -367,8 +367,8 @@ public final class TrainingRun {
     }
 
     private void requireSplit(String what, int parts) {
-        if (s.batch() % parts != 0) {
-            throw new IllegalArgumentException("--batch " + s.batch() + " does not split evenly between " + what
+        if (s.optimisation().batch() % parts != 0) {
+            throw new IllegalArgumentException("--batch " + s.optimisation().batch() + " does not split evenly between " + what
                     + ": give a multiple of " + parts);
         }
     }
@@ -376,15 +376,15 @@ public final class TrainingRun {
     /** The epochs from the last checkpoint on; each minibatch of --batch comes as {@code parts} equal shares. */
     private Trained trainEpochs(Networks nets, DataSource data, ISchedule learningRate, int parts) throws IOException {
         List<EpochMetrics> epochs = new ArrayList<>();
-        Accuracy student = nets.epochsDone() >= s.epochs() ? testAccuracy(nets.student(), data) : null;
+        Accuracy student = nets.epochsDone() >= s.optimisation().epochs() ? testAccuracy(nets.student(), data) : null;
         Accuracy teacher = null;
-        for (int epoch = nets.epochsDone() + 1; epoch <= s.epochs(); epoch++) {
+        for (int epoch = nets.epochsDone() + 1; epoch <= s.optimisation().epochs(); epoch++) {
             double lr = learningRate.valueAt(0, epoch - 1);
             EpochMetrics m;
-            try (EpochProgress progress = new EpochProgress("epoch " + epoch + "/" + s.epochs(), data.trainExamples(),
+            try (EpochProgress progress = new EpochProgress("epoch " + epoch + "/" + s.optimisation().epochs(), data.trainExamples(),
                     out, EpochProgress.isTerminal())) {
-                m = nets.trainer().replicas(s.replicas())
-                        .trainEpoch(epoch, data.train(epoch, s.batch() / parts, s.seed(), s.augment()), progress);
+                m = nets.trainer().replicas(s.execution().replicas())
+                        .trainEpoch(epoch, data.train(epoch, s.optimisation().batch() / parts, s.optimisation().seed(), s.data().augment()), progress);
             }
             epochs.add(m);
             requireFinite(epoch, m, nets);
@@ -392,10 +392,10 @@ public final class TrainingRun {
             teacher = nets.trainedTeacher() == null ? null : testAccuracy(nets.trainedTeacher(), data);
             printEpoch(epoch, lr, m, student, teacher);
             folder.appendEpoch(EpochRecord.of(m, lr, student, teacher));
-            Curves.plot(s.out(), folder.readEpochs());
-            Checkpoints.save(s.out(), epoch, s, nets.student(), nets.studentConfig(), nets.trainedTeacher(),
+            Curves.plot(s.execution().out(), folder.readEpochs());
+            Checkpoints.save(s.execution().out(), epoch, s, nets.student(), nets.studentConfig(), nets.trainedTeacher(),
                     nets.teacherConfig());
-            if (epoch == s.stopAfterEpoch() && epoch < s.epochs()) {
+            if (epoch == s.execution().stopAfterEpoch() && epoch < s.optimisation().epochs()) {
                 out.printf("stopped after epoch %d as asked; continue with the same command and --resume%n", epoch);
                 return new Trained(epochs, student, teacher, true);
             }
@@ -410,17 +410,17 @@ public final class TrainingRun {
         if (!Double.isFinite(m.loss()) || !finiteWeights) {
             throw new IllegalStateException(String.format("training diverged in epoch %d (%s): the model is not saved; "
                     + "try a lower --lr than %s", epoch, Double.isFinite(m.loss()) ? "weights not finite"
-                    : "loss " + m.loss(), s.learningRate()));
+                    : "loss " + m.loss(), s.optimisation().learningRate()));
         }
     }
 
     private Accuracy testAccuracy(ComputationGraph net, DataSource data) {
-        return Accuracy.of(net, data.test(Math.max(s.batch(), 64)), data.classes());
+        return Accuracy.of(net, data.test(Math.max(s.optimisation().batch(), 64)), data.classes());
     }
 
     private void printEpoch(int epoch, double lr, EpochMetrics m, Accuracy student, Accuracy teacher) {
         out.printf("epoch %d/%d  lr %.4g  loss %.4f%s%s%s  test top-1 %.2f%% top-5 %.2f%%%s  %.1f s (%.0f img/s)%n",
-                epoch, s.epochs(), lr, m.loss(),
+                epoch, s.optimisation().epochs(), lr, m.loss(),
                 Double.isNaN(m.studentCrossEntropy()) ? "" : String.format("  student CE %.4f", m.studentCrossEntropy()),
                 Double.isNaN(m.distillation()) ? "" : String.format("  distillation %.4f", m.distillation()),
                 Double.isNaN(m.teacherCrossEntropy()) ? "" : String.format("  teacher CE %.4f", m.teacherCrossEntropy()),
@@ -433,17 +433,17 @@ public final class TrainingRun {
 
     /** Saves the student (and scheme A's teacher) with provenance; publishes a full-precision model to the store. */
     private File finish(Networks nets, DataSource data, String dataFingerprint, Trained trained) throws IOException {
-        File studentZip = s.out().resolve("student.zip").toFile();
+        File studentZip = s.execution().out().resolve("student.zip").toFile();
         ModelFiles.save(nets.student(), nets.studentConfig(), data.classNames(), data.normalization(), studentZip);
-        folder.writeProvenance(Provenance.of(studentZip.getName(), s, s.epochs(), dataFingerprint, nets.teacherZip(),
+        folder.writeProvenance(Provenance.of(studentZip.getName(), s, s.optimisation().epochs(), dataFingerprint, nets.teacherZip(),
                 nets.initZip(), home));
         if (nets.trainedTeacher() != null) {
-            File teacherZip = s.out().resolve("teacher.zip").toFile();
+            File teacherZip = s.execution().out().resolve("teacher.zip").toFile();
             ModelFiles.save(nets.teacher(), nets.teacherConfig(), data.classNames(), data.normalization(), teacherZip);
-            folder.writeProvenance(Provenance.of(teacherZip.getName(), s, s.epochs(), dataFingerprint, null, null, home));
+            folder.writeProvenance(Provenance.of(teacherZip.getName(), s, s.optimisation().epochs(), dataFingerprint, null, null, home));
         }
         out.printf("student: %s -> %s%n", trained.student(), studentZip);
-        if (s.scheme() == Scheme.NONE && s.precision().isFullPrecision()) {
+        if (s.scheme() == Scheme.NONE && s.student().precision().isFullPrecision()) {
             publish(studentZip, trained.student(), data);
         }
         if (data.skippedImages() > 0) {

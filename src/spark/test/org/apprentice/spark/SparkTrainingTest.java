@@ -37,7 +37,7 @@ class SparkTrainingTest {
         try (SparkTraining spark = SparkTraining.start("local[2]")) {
             assertEquals(2, spark.workers());
             ApprenticeTrainer trainer = ApprenticeTrainer.fromTrainedTeacher(Scheme.B, teacher, student).spark(spark);
-            ApprenticeTrainer.EpochMetrics m = trainer.trainEpoch(1, SyntheticImages.iterator(train, 8));
+            org.apprentice.kd.EpochMetrics m = trainer.trainEpoch(1, SyntheticImages.iterator(train, 8));
             assertEquals(48, m.images());
             assertEquals(6, m.teacherForwardPasses());
             assertTrue(Double.isFinite(m.loss()) && m.loss() > 0, "loss " + m.loss());

@@ -84,11 +84,11 @@ class DefaultJobTest {
             Path job = folders.findFirst().orElseThrow();
             RunSettings c = new RunFolder(job.resolve("scheme-c")).readSettings();
             RunSettings ctl = new RunFolder(job.resolve("scheme-c-control")).readSettings();
-            assertEquals("w2a4 lsq/lsq", c.precision().label());
-            assertEquals(c.precision(), ctl.precision());
-            assertTrue(c.teacherModel().endsWith(Path.of("teacher-resnet32", "student.zip")) && !ctl.usesTeacher(),
+            assertEquals("w2a4 lsq/lsq", c.student().precision().label());
+            assertEquals(c.student().precision(), ctl.student().precision());
+            assertTrue(c.distillation().teacherModel().endsWith(Path.of("teacher-resnet32", "student.zip")) && !ctl.usesTeacher(),
                     c + " / " + ctl);
-            assertEquals(List.of(500, 2), List.of(c.trainSubset(), c.epochs()));
+            assertEquals(List.of(500, 2), List.of(c.data().trainSubset(), c.optimisation().epochs()));
             assertTrue(Files.isRegularFile(job.resolve("scheme-c/student.zip")));
         }
     }

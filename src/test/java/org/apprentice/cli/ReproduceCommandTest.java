@@ -263,12 +263,23 @@ class ReproduceCommandTest {
     }
 
     @Test
-    void aBadFlagInAStepNamesTheStepAndKeepsWhatEarlierStepsWrote() throws IOException {
+    void aStepNamingNoSettingIsRefusedBeforeAnythingRuns() throws IOException {
+        Path file = home.resolve("resnets/studies/typo.properties");
+        Files.writeString(file, String.join("\n", "flags = --train-subset 64 --epochs 1", "teacher = t",
+                "fp-student = t", "steps = t, x", "step.t = t", "step.x = fp --no-such-flag"));
+        assertEquals(Main.USAGE_ERROR, reproduce("typo"));
+        assertTrue(err.toString().contains("study " + file + ": step x: 'no-such-flag' is not a setting"), err.toString());
+        assertFalse(Files.exists(home.resolve("runs/reproduce/typo")));
+    }
+
+    @Test
+    void aBadValueInAStepNamesTheStepAndKeepsWhatEarlierStepsWrote() throws IOException {
         Files.writeString(home.resolve("resnets/studies/bad.properties"), String.join("\n",
                 "flags = --train-subset 64 --epochs 1", "teacher = t", "fp-student = t", "steps = t, x",
-                "step.t = t", "step.x = fp --no-such-flag"));
+                "step.t = t", "step.x = fp --batch 100 --replicas 3"));
         assertEquals(Main.USAGE_ERROR, reproduce("bad"));
-        assertTrue(err.toString().contains("study step x:") && err.toString().contains("--no-such-flag"), err.toString());
+        assertTrue(err.toString().contains("study step x: --batch 100 does not split into --replicas 3"),
+                err.toString());
         assertEquals(1, err.toString().strip().lines().count(), err.toString());
         assertTrue(Files.isRegularFile(home.resolve("runs/reproduce/bad/t/student.zip")));
         assertTrue(Files.readString(home.resolve("resnets/results/bad.md")).contains("- Steps complete: 1 of 2"));

@@ -92,7 +92,7 @@ class TrainCommandTest {
         assertEquals(0, train("--scheme", "B", "--width", "0.25", "--teacher", "resnet8", "--cache-teacher-logits", "--augment", "none",
                 "--teacher-model", teacher.resolve("student.zip").toString(), "--out", b.toString()), err.toString());
         assertTrue(out().contains("teacher logits computed once for 64 training images"), out());
-        assertEquals(0.5, new RunFolder(b).readSettings().teacherWidth(), "the width recorded in the teacher's zip");
+        assertEquals(0.5, new RunFolder(b).readSettings().distillation().teacherWidth(), "the width recorded in the teacher's zip");
         assertEquals(Main.USAGE_ERROR, train("--scheme", "B", "--width", "0.25", "--teacher", "resnet20",
                 "--teacher-model", teacher.resolve("student.zip").toString(), "--out", dir.resolve("b-bad").toString()));
         assertTrue(err.toString().contains("is a resnet8 x0.5, but the run's --teacher is resnet20 x1.0"), err.toString());
@@ -115,7 +115,7 @@ class TrainCommandTest {
         assertEquals(0, train("--scheme", "C", "--no-teacher", "--width", "0.25",
                 "--student-init", fpStudent.resolve("student.zip").toString(), "--out", control.toString()),
                 err.toString());
-        assertTrue(out().contains("scheme C (lower a trained model, then fine-tune without a teacher: scheme C's "
+        assertTrue(out().contains("scheme C-control (lower a trained model, then fine-tune without a teacher: scheme C's "
                 + "control): student resnet8 w2a8,") && !out().contains("distillation "), out());
         assertEquals(fpStudent.resolve("student.zip"),
                 new RunFolder(control).readProvenance("student.zip").inputs().studentInit());
@@ -127,7 +127,7 @@ class TrainCommandTest {
                 err.toString());
         assertTrue(out().contains("2 data-parallel replicas of the student, 16 images each per step of 32"), out());
         assertTrue(out().matches("(?s).*epoch 1/1: 100% \\(64/64 images.*"), "every image measured once: " + out());
-        assertEquals(2, new RunFolder(replicated).readSettings().replicas());
+        assertEquals(2, new RunFolder(replicated).readSettings().execution().replicas());
         assertTrue(Files.isRegularFile(replicated.resolve("student.zip")));
     }
 
@@ -138,8 +138,8 @@ class TrainCommandTest {
                 "pact", "--out", run.toString()), err.toString());
         assertTrue(out().contains("student resnet8 w2a4 ttq/pact"), out());
         RunSettings settings = new RunFolder(run).readSettings();
-        assertEquals(org.apprentice.quant.WeightMethod.TTQ, settings.precision().weights());
-        assertEquals(org.apprentice.quant.ActivationMethod.PACT, settings.precision().activations());
+        assertEquals(org.apprentice.quant.WeightMethod.TTQ, settings.student().precision().weights());
+        assertEquals(org.apprentice.quant.ActivationMethod.PACT, settings.student().precision().activations());
         String reported = out().lines().filter(l -> l.startsWith("student: ")).findFirst().orElseThrow();
         String accuracy = reported.substring("student: ".length(), reported.indexOf(" ->"));
         PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
@@ -193,9 +193,9 @@ class TrainCommandTest {
         assertTrue(out().contains("full-precision student: no resnet8 x0.25"), out());
         assertTrue(out().contains("2 epochs (--pretrain-epochs), lr 0.1, cosine schedule"), out());
         RunSettings pretrained = new RunFolder(dir.resolve("c/resnet8-fp32")).readSettings();
-        assertEquals(0.1, pretrained.learningRate());
-        assertEquals(2, pretrained.epochs());
-        assertEquals(0.01, new RunFolder(dir.resolve("c")).readSettings().learningRate());
+        assertEquals(0.1, pretrained.optimisation().learningRate());
+        assertEquals(2, pretrained.optimisation().epochs());
+        assertEquals(0.01, new RunFolder(dir.resolve("c")).readSettings().optimisation().learningRate());
     }
 
     @Test
@@ -305,33 +305,83 @@ class TrainCommandTest {
     @Test
     void theShippedRecipesAndStudyStepsMakeValidSettings() throws Exception {
         Path home = Path.of(System.getProperty("user.dir"));
-        List<List<String>> runs = new java.util.ArrayList<>();
+        int recipes = 0;
         try (var files = Files.list(home.resolve("resnets/recipes"))) {
             for (Path recipe : files.sorted().toList()) {
-                runs.add(List.of("train", "--recipe", recipe.toString(), "--out", dir.resolve("r").toString()));
+                // the typed settings, with every cross-field check a run makes before it starts
+                RunSettings settings = org.apprentice.train.SettingKeys.apply(RunSettings.builder(),
+                        org.apprentice.train.SettingKeys.fromRecipe(recipe)).out(dir.resolve("r")).build();
+                assertEquals(settings, settings.toBuilder().build(), recipe.toString());
+                recipes++;
             }
         }
+        assertTrue(recipes >= 40, recipes + " recipes");
         int steps = 0;
         for (String name : org.apprentice.study.Study.available(home)) {
             for (boolean quick : new boolean[] {false, true}) {
                 org.apprentice.study.Study study = org.apprentice.study.Study.load(home, name, quick);
+                Path folder = dir.resolve(name);
                 for (org.apprentice.study.Study.Step step : study.steps()) {
-                    runs.add(step.trainArgs(org.apprentice.study.Study.recipesFolder(home),
-                            quick ? study.quickFlags() : study.flags(), dir.resolve(name)));
+                    List<String> flags = quick ? study.quickFlags() : study.flags();
+                    Path recipesFolder = org.apprentice.study.Study.recipesFolder(home);
+                    RunSettings settings = step.settings(recipesFolder, flags, folder);
+                    assertEquals(settings, settings.toBuilder().build(), step.name());
+                    // the command the study shows (and records when the step is done) makes the same settings,
+                    // and is a command line the train command accepts
+                    List<String> args = step.trainArgs(recipesFolder, flags, folder);
+                    TrainCommand command = new TrainCommand();
+                    com.beust.jcommander.JCommander.newBuilder().addCommand("train", command).build()
+                            .parse(args.toArray(String[]::new));
+                    assertEquals(settings, command.settings(home, args.subList(1, args.size())), step.name());
                     steps++;
                 }
             }
         }
         assertTrue(steps >= 70, "both shipped studies, full and quick: " + steps + " steps");
-        for (List<String> run : runs) {
-            String[] args = Recipes.expand(run.toArray(String[]::new), home);
-            TrainCommand command = new TrainCommand();
-            com.beust.jcommander.JCommander.newBuilder().addCommand("train", command).build().parse(args);
-            // the typed settings, with every cross-field check a run makes before it starts
-            RunSettings settings = command.settings(home);
-            assertTrue(java.util.Arrays.asList(args).contains("--scheme"), run.toString());
-            assertEquals(settings, settings.toBuilder().build(), run.toString());
+    }
+
+    @Test
+    void everyTrainFlagIsASettingAndEverySettingAFlag() {
+        TrainCommand command = new TrainCommand();
+        com.beust.jcommander.JCommander jc = com.beust.jcommander.JCommander.newBuilder().addObject(command).build();
+        jc.parse(); // the flags are read on the first parse
+        java.util.Set<String> flags = new java.util.TreeSet<>();
+        jc.getParameters().forEach(p -> flags.add(p.getLongestName().substring(2)));
+        flags.remove("recipe"); // the file of settings, not a setting
+        assertEquals(new java.util.TreeSet<>(org.apprentice.train.SettingKeys.keys()), flags);
+        for (var p : jc.getParameters()) {
+            String key = p.getLongestName().substring(2);
+            if (!key.equals("recipe")) {
+                assertEquals(p.getParameter().arity() == 0 || p.getParameterized().getType() == boolean.class,
+                        org.apprentice.train.SettingKeys.isSwitch(key), key + ": a switch on both sides or neither");
+            }
         }
+    }
+
+    @Test
+    void aRecipeOrAStudyStepNamingNoSettingIsRefusedNamingTheFileAndKey() throws Exception {
+        Path recipe = dir.resolve("typo.properties");
+        Files.writeString(recipe, "scheme = B\nepoch = 3\n");
+        assertEquals(Main.USAGE_ERROR, Main.run(new String[] {"train", "--recipe", recipe.toString()},
+                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8)));
+        assertTrue(err.toString().contains("recipe " + recipe + ", key 'epoch': 'epoch' is not a setting"), err.toString());
+        assertEquals(1, err.toString().lines().count(), err.toString());
+
+        Path home = dir.resolve("project");
+        Files.createDirectories(home.resolve("resnets/recipes"));
+        Files.createDirectories(home.resolve("resnets/studies"));
+        Files.writeString(home.resolve("resnets/recipes/fp.properties"), "scheme = none\n");
+        Path study = home.resolve("resnets/studies/s.properties");
+        Files.writeString(study, "teacher = t\nfp-student = t\nsteps = t\nstep.t = fp --epochz 3\n");
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> org.apprentice.study.Study.load(home, "s"));
+        assertTrue(e.getMessage().startsWith("study " + study + ": step t: 'epochz' is not a setting"), e.getMessage());
+        Files.writeString(home.resolve("resnets/recipes/fp.properties"), "scheme = none\nbatch = many\n");
+        Files.writeString(study, "teacher = t\nfp-student = t\nsteps = t\nstep.t = fp\n");
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> org.apprentice.study.Study.load(home, "s"));
+        assertTrue(e.getMessage().contains("recipe " + home.resolve("resnets/recipes/fp.properties")
+                + ", key 'batch': --batch 'many' is not an integer"), e.getMessage());
     }
 
     @Test
@@ -345,9 +395,9 @@ class TrainCommandTest {
         assertTrue(out().contains("student resnet8 w2a8"), out());
         RunFolder run = new RunFolder(dir.resolve("r"));
         RunSettings resolved = run.readSettings();
-        assertEquals(Schedule.STEP, resolved.schedule());
-        assertEquals(PrecisionSpec.of(2, 8), resolved.precision());
-        assertEquals(0.25, resolved.studentWidth());
+        assertEquals(Schedule.STEP, resolved.optimisation().schedule());
+        assertEquals(PrecisionSpec.of(2, 8), resolved.student().precision());
+        assertEquals(0.25, resolved.student().width());
         assertEquals(resolved, run.readProvenance("student.zip").settings());
         err.reset();
         assertEquals(Main.USAGE_ERROR, Main.run(new String[] {"train", "--recipe", dir.resolve("no.properties").toString()},
@@ -489,7 +539,7 @@ class TrainCommandTest {
                     String.join(",", java.util.Arrays.copyOf(b.get(i).split(","), 10)));
         }
         Provenance provenance = new RunFolder(split).readProvenance("student.zip");
-        assertEquals(42, provenance.settings().seed());
+        assertEquals(42, provenance.settings().optimisation().seed());
         assertEquals(3, provenance.epochs());
         assertTrue(provenance.inputs().dataSha256().matches("[0-9a-f]{64}"), provenance.toString());
         assertEquals(System.getProperty("java.version"), provenance.environment().java());

@@ -95,7 +95,7 @@ class ReplicasTest {
         INDArray before = student.params().dup();
         ApprenticeTrainer trainer = ApprenticeTrainer.fromTrainedTeacher(Scheme.B, teacher, student).replicas(2);
 
-        ApprenticeTrainer.EpochMetrics m = trainer.trainEpoch(1, SyntheticImages.iterator(train, 8));
+        org.apprentice.kd.EpochMetrics m = trainer.trainEpoch(1, SyntheticImages.iterator(train, 8));
         assertEquals(48, m.images());
         assertEquals(6, m.teacherForwardPasses());
         assertTrue(Double.isFinite(m.loss()) && m.distillation() > 0, "loss " + m);
@@ -103,7 +103,7 @@ class ReplicasTest {
         assertEquals(1, student.getConfiguration().getEpochCount());
         assertTrue(student.getListeners().contains(ui), "the student's own listeners are back after the epoch");
 
-        ApprenticeTrainer.EpochMetrics alone = trainer.replicas(1).trainEpoch(2, SyntheticImages.iterator(train, 8));
+        org.apprentice.kd.EpochMetrics alone = trainer.replicas(1).trainEpoch(2, SyntheticImages.iterator(train, 8));
         assertEquals(48, alone.images());
     }
 

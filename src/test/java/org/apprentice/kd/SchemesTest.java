@@ -94,7 +94,7 @@ class SchemesTest {
         INDArray studentStart = student.params().dup();
 
         ApprenticeTrainer trainer = ApprenticeTrainer.jointly(teacher, student);
-        ApprenticeTrainer.EpochMetrics m = trainer.trainEpoch(0, train());
+        org.apprentice.kd.EpochMetrics m = trainer.trainEpoch(0, train());
         DataSetIterator it = train();
         while (it.hasNext()) {
             DataSet b = it.next();
@@ -217,7 +217,7 @@ class SchemesTest {
     void noDistillationControlTrainsAndExports() throws Exception {
         ComputationGraph student = ResNetBuilder.build(lowStudentConfig());
         ApprenticeTrainer trainer = ApprenticeTrainer.withoutTeacher(student);
-        ApprenticeTrainer.EpochMetrics m = trainer.trainEpoch(0, train());
+        org.apprentice.kd.EpochMetrics m = trainer.trainEpoch(0, train());
         assertTrue(Double.isNaN(m.distillation()) && m.studentCrossEntropy() > 0);
         assertExportRoundTrip(student, lowStudentConfig(), "none");
     }

@@ -28,34 +28,34 @@ class RunSettingsTest {
     void defaultsDependOnTheSchemeAndTheStudent() {
         RunSettings none = RunSettings.defaults();
         assertEquals(Scheme.NONE, none.scheme());
-        assertEquals(PrecisionSpec.fullPrecision(), none.precision());
-        assertNull(none.teacher(), "scheme none has no teacher");
-        assertEquals(0.1, none.learningRate());
-        assertEquals(DataSpec.FASHION_MNIST, none.data());
-        assertEquals(Schedule.COSINE, none.schedule());
+        assertEquals(PrecisionSpec.fullPrecision(), none.student().precision());
+        assertNull(none.distillation().teacherName(), "scheme none has no teacher");
+        assertEquals(0.1, none.optimisation().learningRate());
+        assertEquals(DataSpec.FASHION_MNIST, none.data().source());
+        assertEquals(Schedule.COSINE, none.optimisation().schedule());
 
         RunSettings c = RunSettings.builder().scheme(Scheme.C).student("resnet50").build();
-        assertEquals(PrecisionSpec.of(2, 8), c.precision(), "ternary weights, 8-bit activations");
-        assertEquals("resnet101", c.teacher());
-        assertEquals(0.01, c.learningRate(), "scheme C fine-tunes");
-        assertEquals(0.2, RunSettings.builder().scheme(Scheme.C).learningRate(0.2).build().learningRate());
+        assertEquals(PrecisionSpec.of(2, 8), c.student().precision(), "ternary weights, 8-bit activations");
+        assertEquals("resnet101", c.distillation().teacherName());
+        assertEquals(0.01, c.optimisation().learningRate(), "scheme C fine-tunes");
+        assertEquals(0.2, RunSettings.builder().scheme(Scheme.C).learningRate(0.2).build().optimisation().learningRate());
         RunSettings typed = RunSettings.builder().scheme(Scheme.B).student("ResNet20").build();
-        assertEquals("resnet20", typed.student(), "model names are stored as the registry spells them");
-        assertEquals("resnet32", typed.teacher());
+        assertEquals("resnet20", typed.student().name(), "model names are stored as the registry spells them");
+        assertEquals("resnet32", typed.distillation().teacherName());
     }
 
     @Test
     void theImageSizeDefaultsToTheDataAndTheNetworks() {
         DataSpec folder = DataSpec.parse("/data/images");
-        assertEquals(32, RunSettings.builder().data(folder).student("resnet8").build().imageSize(),
+        assertEquals(32, RunSettings.builder().data(folder).student("resnet8").build().data().imageSize(),
                 "small-image ResNets at their native 32x32 on a folder");
-        assertEquals(224, RunSettings.builder().data(folder).student("resnet18").build().imageSize());
-        assertEquals(28, RunSettings.builder().student("resnet20").build().imageSize(), "Fashion-MNIST as stored");
-        assertEquals(32, RunSettings.builder().scheme(Scheme.C).student("resnet50").build().imageSize(),
+        assertEquals(224, RunSettings.builder().data(folder).student("resnet18").build().data().imageSize());
+        assertEquals(28, RunSettings.builder().student("resnet20").build().data().imageSize(), "Fashion-MNIST as stored");
+        assertEquals(32, RunSettings.builder().scheme(Scheme.C).student("resnet50").build().data().imageSize(),
                 "raised to the 32x32 an ImageNet-shape ResNet needs");
         assertEquals(32, RunSettings.builder().scheme(Scheme.B).student("resnet8").teacher("resnet18")
-                .data(DataSpec.SYNTHETIC).build().imageSize(), "the teacher's minimum counts too");
-        assertEquals(64, RunSettings.builder().student("resnet20").imageSize(64).build().imageSize());
+                .data(DataSpec.SYNTHETIC).build().data().imageSize(), "the teacher's minimum counts too");
+        assertEquals(64, RunSettings.builder().student("resnet20").imageSize(64).build().data().imageSize());
     }
 
     @Test
@@ -65,15 +65,15 @@ class RunSettingsTest {
         assertEquals(RunSettings.defaults(), none);
         RunSettings control = RunSettings.builder().scheme(Scheme.C).noTeacher(true).teacher("resnet44").gamma(0.9)
                 .cacheTeacherLogits(true).build();
-        assertEquals(null, control.teacher(), "scheme C's control has no teacher");
-        assertEquals(RunSettings.defaults().gamma(), control.gamma());
-        assertTrue(!control.cacheTeacherLogits() && !control.usesTeacher());
+        assertEquals(null, control.distillation().teacherName(), "scheme C's control has no teacher");
+        assertEquals(RunSettings.defaults().distillation().gamma(), control.distillation().gamma());
+        assertTrue(!control.execution().cacheTeacherLogits() && !control.usesTeacher());
         RunSettings b = RunSettings.builder().scheme(Scheme.B).alpha(3).temperature(4).augment(Augment.NONE)
                 .cacheTeacherLogits(true).build();
-        assertEquals(1.0, b.alpha(), "alpha weighs scheme A's teacher only");
-        assertEquals(4.0, b.temperature());
-        assertTrue(b.cacheTeacherLogits());
-        assertEquals(3.0, RunSettings.builder().scheme(Scheme.A).alpha(3).build().alpha());
+        assertEquals(1.0, b.distillation().alpha(), "alpha weighs scheme A's teacher only");
+        assertEquals(4.0, b.distillation().temperature());
+        assertTrue(b.execution().cacheTeacherLogits());
+        assertEquals(3.0, RunSettings.builder().scheme(Scheme.A).alpha(3).build().distillation().alpha());
     }
 
     static Stream<Arguments> refusals() {
@@ -101,7 +101,7 @@ class RunSettingsTest {
                 refused("--teacher-model with --no-teacher", b -> b.scheme(Scheme.C).noTeacher(true)
                         .teacherModel(Path.of("t.zip"))),
                 refused("--cache-teacher-logits needs --augment none", b -> b.scheme(Scheme.B).cacheTeacherLogits(true)),
-                refused("--ui-port", b -> b.uiPort(70000)),
+                refused("--ui-port", b -> b.ui(true).uiPort(70000)),
                 refused("unknown model 'resnet19'", b -> b.student("resnet19")),
                 refused("unknown model 'vgg'", b -> b.scheme(Scheme.B).teacher("vgg")),
                 refused("--beta and --gamma are both 0", b -> b.scheme(Scheme.A).beta(0).gamma(0)),
@@ -127,8 +127,8 @@ class RunSettingsTest {
     @Test
     void theIdentityLeavesOutWhereAndHowARunRuns() {
         RunSettings run = RunSettings.builder().scheme(Scheme.B).out(Path.of("runs/x")).resume(true).workers(8)
-                .replicas(4).uiPort(9000).stopAfterEpoch(1).augment(Augment.NONE).cacheTeacherLogits(true).build();
-        assertEquals(RunSettings.builder().scheme(Scheme.B).augment(Augment.NONE).workers(1).build(), run.identity());
+                .replicas(4).ui(true).stopAfterEpoch(1).augment(Augment.NONE).cacheTeacherLogits(true).build();
+        assertEquals(RunSettings.builder().scheme(Scheme.B).augment(Augment.NONE).build(), run.identity());
         RunSettings otherSeed = run.toBuilder().seed(7).build();
         assertTrue(!otherSeed.identity().equals(run.identity()));
     }
@@ -140,12 +140,12 @@ class RunSettingsTest {
         RunSettings c = RunSettings.builder().scheme(Scheme.C).student("resnet8").studentWidth(0.5)
                 .precision(PrecisionSpec.of(4, 4).withQuantizedEnds(true, false)
                         .withOverride("layer1.0.conv1", new LayerPrecision(32, 8)))
-                .teacher("resnet32").teacherWidth(2).teacherModel(Path.of("t.zip")).studentInit(Path.of("s.zip"))
+                .teacher("resnet32").teacherWidth(2.0).teacherModel(Path.of("t.zip")).studentInit(Path.of("s.zip"))
                 .data(DataSpec.parse("cifar10:datasets/cifar10")).trainSubset(100).imageSize(32).workers(3)
                 .replicas(2).skipBadImages(true).epochs(5).pretrainEpochs(7).batch(16).learningRate(0.02).schedule(Schedule.STEP).weightDecay(5e-4)
                 .beta(0.25).gamma(0.75).temperature(2).target(Target.LOGITS).augment(Augment.NONE)
                 .weightDecayForm(WeightDecay.DECOUPLED).cacheTeacherLogits(true).seed(9)
-                .out(Path.of("runs/all")).resume(true).stopAfterEpoch(2).uiPort(9001).build();
+                .out(Path.of("runs/all")).resume(true).stopAfterEpoch(2).ui(true).uiPort(9001).build();
         RunSettings a = c.toBuilder().scheme(Scheme.A).teacherModel(null).studentInit(null).cacheTeacherLogits(false)
                 .replicas(1).alpha(0.6).build();
         RunSettings control = c.toBuilder().noTeacher(true).teacher(null).teacherModel(null).replicas(1)

@@ -1,0 +1,27 @@
+package org.apprentice.train;
+
+import java.util.Objects;
+import org.apprentice.data.Augment;
+import org.apprentice.data.DataSpec;
+
+/**
+ * What a run learns from: one component of {@link RunSettings}.
+ *
+ * @param source      the dataset
+ * @param trainSubset training images kept (stratified, seeded by the run's seed); 0 keeps all
+ * @param imageSize   input height and width
+ * @param augment     training-time augmentation (never in evaluation)
+ */
+public record DataSettings(DataSpec source, int trainSubset, int imageSize, Augment augment) {
+    public DataSettings {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(augment, "augment");
+        Checks.atLeast("--train-subset", trainSubset, 0);
+        Checks.atLeast("--image-size", imageSize, 1);
+    }
+
+    /** The data's label with its subset: "fashion-mnist", "fashion-mnist (20000 images)", ... */
+    public String label() {
+        return source.label(trainSubset);
+    }
+}
