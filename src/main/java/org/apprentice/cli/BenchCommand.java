@@ -5,6 +5,7 @@ import com.beust.jcommander.Parameters;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
+import org.apprentice.bench.DeployBenchmark;
 import org.apprentice.bench.StepProfile;
 import org.apprentice.bench.TorchBaseline;
 import org.apprentice.bench.TrainingStepBenchmark;
@@ -58,6 +59,12 @@ final class BenchCommand {
             + "with batch/N images a step, against one model at the same batch, through the training loop")
     int replicas = 0;
 
+    @Parameter(names = "--deploy", description = "Instead: inference where a student is deployed: images per second at "
+            + "batch 1 and 32 and file size, for DL4J fp32, ONNX Runtime on the fp32 export, and ONNX Runtime on a "
+            + "w2a4 and a w2a8 student's float and integer exports, for resnet8 (1x28x28), resnet20 (3x32x32) and "
+            + "resnet18 (3x224x224); with --model, that network only (at --input)")
+    boolean deploy;
+
     @Parameter(names = "--no-torch", description = "Do not time PyTorch side by side (bin/torch-resnet-bench.py with "
             + "Debian's python3-torch, when installed)")
     boolean noTorch;
@@ -76,6 +83,9 @@ final class BenchCommand {
         out.println("machine: " + MachineInfo.describe());
         if (data != null) {
             return pipeline(out);
+        }
+        if (deploy) {
+            return deploy(out);
         }
         TorchBaseline torch = noTorch ? null : new TorchBaseline(home);
         String why = torch == null ? "--no-torch" : torch.unavailable();
@@ -204,5 +214,34 @@ final class BenchCommand {
                 torch == null ? "" : String.format("%.1f", torch.imagesPerSecond()),
                 torch == null ? "" : String.format("%.2f", r.imagesPerSecond() / torch.imagesPerSecond()));
         out.flush();
+    }
+
+    /** {@code --deploy}: the deployment benchmark ({@link DeployBenchmark}), its files in a temporary folder. */
+    private int deploy(PrintStream out) {
+        List<DeployBenchmark.Network> networks = model == null ? DeployBenchmark.DEFAULT
+                : List.of(new DeployBenchmark.Network(model, InputShape.parse(input)));
+        Path folder = null;
+        try {
+            folder = DeployBenchmark.folder();
+            out.printf("inference, median of %d timed repeats after %d untimed; ONNX Runtime %s with its default "
+                    + "threads; images per second%n", steps, warmup, ai.onnxruntime.OrtEnvironment.getEnvironment()
+                    .getVersion());
+            new DeployBenchmark(new int[] {1, 32}, warmup, steps, folder).run(networks,
+                    List.of(PrecisionSpec.of(2, 4), PrecisionSpec.of(2, 8)), out);
+            return 0;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } finally {
+            if (folder != null) {
+                try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(folder)) {
+                    for (Path f : files.toList()) {
+                        java.nio.file.Files.deleteIfExists(f);
+                    }
+                    java.nio.file.Files.deleteIfExists(folder);
+                } catch (java.io.IOException ignored) {
+                    // a temporary folder left behind
+                }
+            }
+        }
     }
 }

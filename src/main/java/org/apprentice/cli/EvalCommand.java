@@ -8,18 +8,20 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import org.apprentice.data.DataSource;
+import org.apprentice.deploy.OnnxClassifier;
 import org.apprentice.eval.Accuracy;
 import org.apprentice.export.PackedModel;
 import org.apprentice.model.DataRecord;
 import org.apprentice.model.InputShape;
 import org.apprentice.model.ModelFiles;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * {@code apprentice eval}: top-1, top-5 and per-class accuracy of a model on a data set's test split, at the
  * input size the model records (the size it was trained at).
  */
-@Parameters(commandDescription = "Evaluate a model zip (or .packed file): top-1, top-5 and per-class accuracy on the test split")
+@Parameters(commandDescription = "Evaluate a model (zip, .packed, or .onnx through ONNX Runtime, the integer export included): top-1, top-5 and per-class accuracy on the test split")
 final class EvalCommand {
     @Parameter(names = "--model", description = "A model zip (train/export output), a .packed file, or a PyTorch ResNet as .safetensors or .onnx", required = true)
     File model;
@@ -31,6 +33,9 @@ final class EvalCommand {
     int batch = 128;
 
     int run(Path home, PrintStream out) {
+        if (model.getName().endsWith(".onnx")) {
+            return runOnnx(home, out);
+        }
         boolean packed = model.getName().endsWith(".packed");
         ComputationGraph net = packed ? PackedModel.read(model) : ModelFiles.load(model, "--model");
         DataRecord recordedData = packed ? PackedModel.recordedData(model) : ModelFiles.recordedData(model);
@@ -46,16 +51,68 @@ final class EvalCommand {
             if (names == null) {
                 names = source.classNames();
             }
-            Accuracy.Report report = Accuracy.report(net, source.test(batch), classes);
-            out.printf("%s on %s: %s%n", model, source.description(), report.accuracy());
-            out.printf("%-20s %10s %10s%n", "class", "accuracy", "images");
-            for (int c = 0; c < names.size(); c++) {
-                long total = report.examplesPerClass()[c];
-                out.printf("%-20s %9.2f%% %10d%n", names.get(c), total == 0 ? 0.0 : 100.0 * report.correctPerClass()[c]
-                        / total, total);
-            }
+            print(out, Accuracy.report(net, source.test(batch), classes), source, names, "");
         }
         return 0;
+    }
+
+    /**
+     * An ONNX file, run by ONNX Runtime: Apprentice's exports (the integer one included) take pixels, so the data's
+     * normalized images go back to pixels for them; a file from elsewhere takes them normalized. The file's class
+     * names, input size and normalization, where it records them, must be the data's.
+     */
+    private int runOnnx(Path home, PrintStream out) {
+        DataRecord recordedData = ModelFiles.recordedData(model);
+        try (DataSource source = DataSource.open(dataOptions.spec(), home, imageSize(recordedData.input()), 0, 42,
+                dataOptions.workers, false);
+             OnnxClassifier onnx = OnnxClassifier.open(model, source.shape(), source.normalization())) {
+            source.requireMinibatchFits(batch, "the input size " + source.shape());
+            int classes = source.classes();
+            if (onnx.classNames().size() != classes) {
+                throw new IllegalArgumentException("--model " + model + " has " + onnx.classNames().size()
+                        + " classes, --data " + dataOptions.data + " has " + classes);
+            }
+            if (recordedData.classNames() != null && !recordedData.classNames().equals(source.classNames())) {
+                throw new IllegalArgumentException("--model " + model + " was trained on classes "
+                        + recordedData.classNames() + ", --data " + dataOptions.data + " has " + source.classNames());
+            }
+            if (recordedData.normalization() != null && !recordedData.normalization().equals(source.normalization())) {
+                throw new IllegalArgumentException("--model " + model + " was trained on input normalized as "
+                        + recordedData.normalization() + ", --data " + dataOptions.data + " is normalized as "
+                        + source.normalization());
+            }
+            org.apprentice.model.Normalization data = source.normalization();
+            Accuracy.Report report = Accuracy.report(features -> {
+                INDArray in = onnx.takesPixels() ? pixels(features, data) : features;
+                float[][] scores = onnx.run(in.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data()
+                        .asFloat(), (int) features.size(0));
+                return org.nd4j.linalg.factory.Nd4j.create(scores);
+            }, source.test(batch), classes);
+            print(out, report, source, onnx.classNames(), " (ONNX Runtime" + (onnx.takesPixels() ? ", pixels in [0, 1]"
+                    : "") + ")");
+        }
+        return 0;
+    }
+
+    /** Normalized features back to pixels in [0, 1]. */
+    private static INDArray pixels(INDArray features, org.apprentice.model.Normalization normalization) {
+        INDArray out = features.dup('c');
+        for (int c = 0; c < features.size(1); c++) {
+            int k = normalization.mean().length == 1 ? 0 : c;
+            out.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.point(c))
+                    .muli(normalization.std()[k]).addi(normalization.mean()[k]);
+        }
+        return out;
+    }
+
+    private void print(PrintStream out, Accuracy.Report report, DataSource source, List<String> names, String how) {
+        out.printf("%s on %s%s: %s%n", model, source.description(), how, report.accuracy());
+        out.printf("%-20s %10s %10s%n", "class", "accuracy", "images");
+        for (int c = 0; c < names.size(); c++) {
+            long total = report.examplesPerClass()[c];
+            out.printf("%-20s %9.2f%% %10d%n", names.get(c), total == 0 ? 0.0 : 100.0 * report.correctPerClass()[c]
+                    / total, total);
+        }
     }
 
     /** The model's recorded input size; a contradicting --image-size is refused. */

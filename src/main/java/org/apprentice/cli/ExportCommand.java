@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apprentice.export.Exporter;
+import org.apprentice.export.IntegerOnnx;
 import org.apprentice.export.OnnxExport;
 import org.apprentice.export.PackedModel;
 import org.apprentice.model.DataRecord;
@@ -17,8 +18,11 @@ import org.apprentice.model.ModelFiles;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 
-/** {@code apprentice export}: the deployable DL4J zip, the packed low-bit file and the ONNX file of a trained student. */
-@Parameters(commandDescription = "Export a trained student: a DL4J zip with the quantized weights stored, a packed low-bit file (with a size table) and an ONNX file")
+/**
+ * {@code apprentice export}: the deployable DL4J zip, the packed low-bit file, the ONNX file and the integer ONNX file
+ * (QDQ, which ONNX Runtime runs with integer convolutions) of a trained student.
+ */
+@Parameters(commandDescription = "Export a trained student: a DL4J zip with the quantized weights stored, a packed low-bit file (with a size table), an ONNX file and an integer ONNX file (QDQ: int8 weight codes, uint8 activation codes)")
 final class ExportCommand {
     @Parameter(names = "--model", description = "The student zip written by train", required = true)
     File model;
@@ -39,6 +43,8 @@ final class ExportCommand {
         DataRecord data = ModelFiles.recordedData(model);
         List<PackedModel.Entry> table = PackedModel.write(student, data, packed);
         OnnxExport.write(student, data, onnx);
+        File integerOnnx = folder.resolve(base + "-int8.onnx").toFile();
+        IntegerOnnx.Plan plan = IntegerOnnx.writeIfInteger(student, data, integerOnnx);
 
         Map<String, long[]> perLayer = new LinkedHashMap<>();
         Map<String, String> encodings = new LinkedHashMap<>();
@@ -68,8 +74,15 @@ final class ExportCommand {
                 packed, packed.length(), packed.length() - payload);
         stdout.printf("DL4J zip %s: %,d bytes (quantized weights stored as float32; loads with ModelSerializer)%n",
                 deployable, deployable.length());
-        stdout.printf("ONNX %s: %,d bytes (opset %d: quantized weights as float32, k-bit activations as Clip/Mul/Round/Div)%n",
-                onnx, onnx.length(), OnnxExport.OPSET);
+        stdout.printf("ONNX %s: %,d bytes (opset %d, input pixels in [0, 1]: quantized weights as float32, k-bit "
+                + "activations as Clip/Mul/Round/Div)%n", onnx, onnx.length(), OnnxExport.OPSET);
+        if (plan == null) {
+            stdout.println("integer ONNX: not written, the student has no quantized convolution that reads quantized "
+                    + "activations (the ONNX file above is its deployable form)");
+        } else {
+            stdout.printf("integer ONNX %s: %,d bytes (QDQ, input pixels in [0, 1]: int8 weight codes, activations as "
+                    + "uint8 codes; %s)%n", integerOnnx, integerOnnx.length(), plan);
+        }
         return 0;
     }
 }

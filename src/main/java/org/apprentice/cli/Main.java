@@ -27,6 +27,7 @@ public final class Main {
     private final TrainCommand train = new TrainCommand();
     private final EvalCommand eval = new EvalCommand();
     private final ExportCommand export = new ExportCommand();
+    private final PredictCommand predict = new PredictCommand();
     private final DefaultJob defaultJob = new DefaultJob();
     private final ReproduceCommand reproduce = new ReproduceCommand();
 
@@ -51,7 +52,7 @@ public final class Main {
             return 0;
         }
         try {
-            return main.execute(commander.getParsedCommand(), projectHome(), out, args);
+            return main.execute(commander.getParsedCommand(), projectHome(), out, err, args);
         } catch (java.io.IOException | RuntimeException | OutOfMemoryError e) {
             return failure(e, err);
         }
@@ -64,6 +65,7 @@ public final class Main {
                 .addCommand("reproduce", reproduce)
                 .addCommand("eval", eval)
                 .addCommand("export", export)
+                .addCommand("predict", predict)
                 .addCommand("summary", summary)
                 .addCommand("bench", bench)
                 .build();
@@ -80,7 +82,8 @@ public final class Main {
         return withCommand;
     }
 
-    private int execute(String command, Path home, PrintStream out, String[] args) throws java.io.IOException {
+    private int execute(String command, Path home, PrintStream out, PrintStream err, String[] args)
+            throws java.io.IOException {
         if (command == null) {
             return defaultJob.run(home, out);
         }
@@ -90,6 +93,7 @@ public final class Main {
             case "reproduce" -> reproduce.run(home, out);
             case "eval" -> eval.run(home, out);
             case "export" -> export.run(out);
+            case "predict" -> predict.run(out, err);
             case "summary" -> summary.run(out);
             case "bench" -> bench.run(home, out);
             default -> throw new IllegalStateException("unhandled command " + command);

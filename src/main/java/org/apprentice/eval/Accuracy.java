@@ -20,8 +20,19 @@ public record Accuracy(double top1, double top5, long examples) {
         return report(net, data, classes).accuracy();
     }
 
+    /** What gives a minibatch's class scores (a DL4J network, an ONNX Runtime session, ...). */
+    @FunctionalInterface
+    public interface Scorer {
+        INDArray scores(INDArray features);
+    }
+
     /** Runs {@code net} in inference mode over every minibatch of {@code data}. */
     public static Report report(ComputationGraph net, DataSetIterator data, int classes) {
+        return report(features -> net.output(false, features)[0], data, classes);
+    }
+
+    /** Scores every minibatch of {@code data} with {@code scorer}. */
+    public static Report report(Scorer scorer, DataSetIterator data, int classes) {
         long[] hits = new long[2];
         long[] correct = new long[classes];
         long[] total = new long[classes];
@@ -29,7 +40,7 @@ public record Accuracy(double top1, double top5, long examples) {
         data.reset();
         while (data.hasNext()) {
             DataSet batch = data.next();
-            INDArray scores = net.output(false, batch.getFeatures())[0];
+            INDArray scores = scorer.scores(batch.getFeatures());
             if (scores.size(1) != classes) {
                 throw new IllegalArgumentException("the model gives " + scores.size(1) + " scores per image, the data has "
                         + classes + " classes");

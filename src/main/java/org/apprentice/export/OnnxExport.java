@@ -1,19 +1,10 @@
 package org.apprentice.export;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.file.Files;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import onnx.Onnx;
 import org.apprentice.model.DataRecord;
-import org.apprentice.model.InputShape;
-import org.apprentice.model.pretrained.Pretrained;
 import org.apprentice.model.ResNetArchitecture;
 import org.apprentice.model.ResNetBuilder;
 import org.apprentice.quant.ActivationGrid;
@@ -33,28 +24,26 @@ import org.deeplearning4j.nn.conf.layers.PoolingType;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
-import org.nd4j.shade.protobuf.ByteString;
 
 /**
  * A trained student as a standard ONNX model (opset 13, IR version 7) that any ONNX runtime runs: convolutions
  * and the classifier carry the quantized weights q(W) as float32 (the {@link Exporter#deployable} graph's), batch
  * norm is BatchNormalization in inference form, and a k-bit activation is Clip(0, 1), Mul(2^k-1), Round, Div(2^k-1)
- * (Round is half to even, as Apprentice's). Input {@code input} [batch, C, H, W]; outputs {@code logits} and
+ * (Round is half to even, as Apprentice's). Input {@code input} [batch, C, H, W]: pixels in [0, 1], normalized in the
+ * graph by the normalization the model was trained with (where it records one); outputs {@code logits} and
  * {@code probabilities} (softmax). Initializers take torchvision's names (conv1.weight, bn1.running_var, ...), so
- * Apprentice reads a full-precision export back as a teacher. Metadata: the input shape and the class names.
+ * Apprentice reads a full-precision export back as a teacher. Metadata: the input shape, the class names, the
+ * normalization, and that the input is pixels. {@link IntegerOnnx} writes the integer form of the same model.
  */
 public final class OnnxExport {
-    public static final int OPSET = 13;
+    public static final int OPSET = OnnxGraph.OPSET;
     public static final String INPUT = "input";
     public static final String LOGITS = "logits";
     public static final String PROBABILITIES = "probabilities";
-    private static final long IR_VERSION = 7;
 
-    private final Onnx.GraphProto.Builder graph = Onnx.GraphProto.newBuilder().setName("apprentice-resnet");
+    private final OnnxGraph onnx = new OnnxGraph("apprentice-resnet");
     private final ComputationGraph net;
 
     private OnnxExport(ComputationGraph deployable) {
@@ -63,57 +52,30 @@ public final class OnnxExport {
 
     /**
      * Writes {@code student} (its training graph) as ONNX, atomically, with what it records about its data (input
-     * shape, class names and normalization in the metadata; each may be null).
+     * shape, class names and normalization in the metadata; each may be null; the normalization also in the graph).
      */
     public static void write(ComputationGraph student, DataRecord data, File file) throws IOException {
-        Onnx.ModelProto model = model(student, data);
-        File parent = file.getAbsoluteFile().getParentFile();
-        Files.createDirectories(parent.toPath());
-        File temp = File.createTempFile(file.getName(), ".part", parent);
-        try {
-            try (OutputStream out = Files.newOutputStream(temp.toPath())) {
-                model.writeTo(out);
-            }
-            Files.move(temp.toPath(), file.toPath(), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(temp.toPath());
-        }
+        OnnxGraph.write(model(student, data), file);
     }
 
     /** The ONNX model of {@code student}. */
     public static Onnx.ModelProto model(ComputationGraph student, DataRecord data) {
-        InputShape input = data.input();
-        List<String> classes = data.classNames();
         OnnxExport export = new OnnxExport(Exporter.deployable(student));
-        export.build(input);
-        Onnx.ModelProto.Builder model = Onnx.ModelProto.newBuilder().setIrVersion(IR_VERSION)
-                .setProducerName("apprentice").setProducerVersion("0.1.0")
-                .addOpsetImport(Onnx.OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
-                .setGraph(export.graph);
-        if (input != null) {
-            model.addMetadataProps(property("input_shape", input.channels() + "," + input.height() + "," + input.width()));
-        }
-        if (classes != null) {
-            model.addMetadataProps(property(Pretrained.CLASSES_METADATA, json(classes)));
-        }
-        if (data.normalization() != null) {
-            model.addMetadataProps(property(Pretrained.NORMALIZATION_METADATA, data.normalization().toString()));
-        }
-        return model.build();
+        export.build(data);
+        return export.onnx.model(data, data.normalization() != null);
     }
 
-    private void build(InputShape input) {
+    private void build(DataRecord data) {
         ComputationGraphConfiguration conf = net.getConfiguration();
         long channels = ((ConvolutionLayer) net.getLayer(ResNetArchitecture.FIRST_CONVOLUTION).conf().getLayer()).getNIn();
-        graph.addInput(valueInfo(INPUT, dimension("batch"), fixed(channels),
-                input == null ? dimension("height") : fixed(input.height()),
-                input == null ? dimension("width") : fixed(input.width())));
+        String input = onnx.pixelInput(INPUT, channels, data, data.normalization());
         for (String name : conf.getTopologicalOrderStr()) {
             GraphVertex vertex = conf.getVertices().get(name);
             if (vertex == null) {
                 continue; // the network input
             }
-            List<String> inputs = conf.getVertexInputs().get(name).stream().map(this::tensor).toList();
+            List<String> inputs = conf.getVertexInputs().get(name).stream()
+                    .map(v -> conf.getNetworkInputs().contains(v) ? input : tensor(v)).toList();
             if (vertex instanceof ElementWiseVertex add && add.getOp() == ElementWiseVertex.Op.Add) {
                 node("Add", name, inputs, name);
             } else if (vertex instanceof LayerVertex lv) {
@@ -123,8 +85,9 @@ public final class OnnxExport {
             }
         }
         long classes = ((DenseLayer) net.getLayer(ResNetBuilder.LOGITS).conf().getLayer()).getNOut();
-        graph.addOutput(valueInfo(LOGITS, dimension("batch"), fixed(classes)));
-        graph.addOutput(valueInfo(PROBABILITIES, dimension("batch"), fixed(classes)));
+        onnx.output(LOGITS, Onnx.TensorProto.DataType.FLOAT, OnnxGraph.dimension("batch"), OnnxGraph.fixed(classes));
+        onnx.output(PROBABILITIES, Onnx.TensorProto.DataType.FLOAT, OnnxGraph.dimension("batch"),
+                OnnxGraph.fixed(classes));
     }
 
     /** The ONNX tensor a DL4J vertex's output is called by. */
@@ -175,8 +138,7 @@ public final class OnnxExport {
         initializer(name + ".running_mean", layer.getParam("mean").reshape(-1));
         initializer(name + ".running_var", variance.reshape(-1));
         node("BatchNormalization", name, List.of(in, name + ".weight", name + ".bias", name + ".running_mean",
-                name + ".running_var"), name, Onnx.AttributeProto.newBuilder().setName("epsilon")
-                .setType(Onnx.AttributeProto.AttributeType.FLOAT).setF((float) bn.getEps()).build());
+                name + ".running_var"), name, OnnxGraph.floatAttribute("epsilon", (float) bn.getEps()));
     }
 
     /** ReLU (the only full-precision activation a ResNet here has). */
@@ -239,64 +201,22 @@ public final class OnnxExport {
     }
 
     private void node(String op, String name, List<String> inputs, String output, Onnx.AttributeProto... attributes) {
-        graph.addNode(Onnx.NodeProto.newBuilder().setOpType(op).setName(name).addAllInput(inputs).addOutput(output)
-                .addAllAttribute(List.of(attributes)));
+        onnx.node(op, name, inputs, output, attributes);
     }
 
     private void scalar(String name, float value) {
-        if (graph.getInitializerList().stream().noneMatch(t -> t.getName().equals(name))) {
-            initializer(name, Nd4j.scalar(value));
-        }
+        onnx.scalar(name, value);
     }
 
     private void initializer(String name, INDArray value) {
-        INDArray v = value.castTo(DataType.FLOAT).dup('c');
-        ByteBuffer bytes = ByteBuffer.allocate((int) v.length() * 4).order(ByteOrder.LITTLE_ENDIAN);
-        bytes.asFloatBuffer().put(v.data().asFloat());
-        Onnx.TensorProto.Builder t = Onnx.TensorProto.newBuilder().setName(name)
-                .setDataType(Onnx.TensorProto.DataType.FLOAT.getNumber()).setRawData(ByteString.copyFrom(bytes.array()));
-        for (long d : v.shape()) {
-            t.addDims(d);
-        }
-        graph.addInitializer(t);
+        onnx.floats(name, value);
     }
 
     private static Onnx.AttributeProto ints(String name, int... values) {
-        Onnx.AttributeProto.Builder a = Onnx.AttributeProto.newBuilder().setName(name).setType(Onnx.AttributeProto.AttributeType.INTS);
-        for (int v : values) {
-            a.addInts(v);
-        }
-        return a.build();
+        return OnnxGraph.ints(name, values);
     }
 
     private static Onnx.AttributeProto intAttribute(String name, long value) {
-        return Onnx.AttributeProto.newBuilder().setName(name).setType(Onnx.AttributeProto.AttributeType.INT).setI(value).build();
-    }
-
-    private static Onnx.TensorShapeProto.Dimension dimension(String symbol) {
-        return Onnx.TensorShapeProto.Dimension.newBuilder().setDimParam(symbol).build();
-    }
-
-    private static Onnx.TensorShapeProto.Dimension fixed(long size) {
-        return Onnx.TensorShapeProto.Dimension.newBuilder().setDimValue(size).build();
-    }
-
-    private static Onnx.ValueInfoProto valueInfo(String name, Onnx.TensorShapeProto.Dimension... dims) {
-        Onnx.TensorShapeProto.Builder shape = Onnx.TensorShapeProto.newBuilder().addAllDim(List.of(dims));
-        return Onnx.ValueInfoProto.newBuilder().setName(name).setType(Onnx.TypeProto.newBuilder().setTensorType(
-                Onnx.TypeProto.Tensor.newBuilder().setElemType(Onnx.TensorProto.DataType.FLOAT.getNumber()).setShape(shape)))
-                .build();
-    }
-
-    private static Onnx.StringStringEntryProto property(String key, String value) {
-        return Onnx.StringStringEntryProto.newBuilder().setKey(key).setValue(value).build();
-    }
-
-    private static String json(List<String> values) {
-        try {
-            return new ObjectMapper().writeValueAsString(values);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return OnnxGraph.intAttribute(name, value);
     }
 }

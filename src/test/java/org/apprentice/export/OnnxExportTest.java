@@ -17,6 +17,7 @@ import org.apprentice.model.InputShape;
 import org.apprentice.model.ModelFiles;
 import org.apprentice.model.ResNetBuilder;
 import org.apprentice.model.ResNetConfig;
+import org.apprentice.testing.IntegerAgreement;
 import org.apprentice.testing.RuntimeAgreement;
 import org.apprentice.testing.TorchGolden;
 import org.deeplearning4j.nn.graph.ComputationGraph;
@@ -67,7 +68,7 @@ class OnnxExportTest {
         assertEquals(0, run("export", "--model", run.resolve("student.zip").toString()), err.toString());
         assertTrue(out.toString().contains("ONNX " + run.resolve("student.onnx")), out.toString());
         // every file export writes says how to prepare an input: the normalization the student was trained with
-        for (String file : List.of("student.zip", "student-deploy.zip", "student.onnx")) {
+        for (String file : List.of("student.zip", "student-deploy.zip", "student.onnx", "student-int8.onnx")) {
             assertEquals(org.apprentice.data.FashionMnist.NORMALIZATION,
                     ModelFiles.recordedNormalization(run.resolve(file).toFile()), file);
         }
@@ -84,6 +85,24 @@ class OnnxExportTest {
             // a tie needs a pre-activation within float noise (about 1e-6 relative) of a boundary 1/15 apart, so a few
             // in a hundred images tie; if most did, the logits check above would cover too few images to mean much
             assertTrue(rounded.tiedImages() <= rounded.images() / 2, rounded.toString());
+
+            // the integer file: every quantized convolution reading quantized activations runs as ONNX Runtime's
+            // integer convolution, and every code it rounds otherwise than DL4J lies within the export's bound
+            File integer = run.resolve("student-int8.onnx").toFile();
+            IntegerOnnx.Plan plan = IntegerOnnx.model(student, ModelFiles.recordedData(run.resolve("student.zip")
+                    .toFile())).getValue();
+            // the stem is full precision; the first block reads the stem's full-precision ReLU (conv1) and adds it
+            // (conv2); the other blocks add a projection shortcut, whose sum no int8 grid bounds (conv2, downsample)
+            assertEquals(java.util.Set.of("conv1", "layer1.0.conv1", "layer1.0.conv2", "layer2.0.conv2",
+                    "layer2.0.downsample.0", "layer3.0.conv2", "layer3.0.downsample.0"), plan.floatConvolutions().keySet(),
+                    plan.toString());
+            assertEquals(List.of("layer2.0.conv1", "layer3.0.conv1"), plan.integerConvolutions(), plan.toString());
+            assertEquals(plan.integerConvolutions().size(), IntegerOnnxTest.integerConvolutions(integer), plan.toString());
+            IntegerAgreement.Report agreement = IntegerAgreement.compare(integer, plan, student, data.test(500), TOLERANCE,
+                    2000);
+            System.out.printf("ONNX Runtime (integer file) vs DL4J, w2a4 resnet8 on Fashion-MNIST: %s%n", agreement);
+            assertEquals(2000, agreement.images());
+            assertEquals(List.of(), agreement.unexplained(), agreement.toString());
 
             roundingOff(student);
             File clipped = dir.resolve("clipped.onnx").toFile();

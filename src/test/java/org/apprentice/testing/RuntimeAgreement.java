@@ -111,6 +111,9 @@ public final class RuntimeAgreement {
     public static Report compare(File onnx, String input, String logits, ComputationGraph dl4j, DataSetIterator test,
                                  double tolerance) throws Exception {
         List<Grid> grids = grids(dl4j);
+        // an export takes pixels in [0, 1] and normalizes them in its graph: DL4J's features go back to pixels for it
+        org.apprentice.model.Normalization normalization = org.apprentice.model.pretrained.Pretrained.takesPixels(onnx)
+                ? org.apprentice.model.pretrained.Pretrained.normalization(onnx) : null;
         File instrumented = withOutputs(onnx, grids);
         Tally tally = new Tally(tolerance);
         OrtEnvironment env = OrtEnvironment.getEnvironment();
@@ -129,8 +132,9 @@ public final class RuntimeAgreement {
                 for (Grid g : grids) {
                     ours.put(g.input(), recomputed(dl4j, g.input(), ours));
                 }
-                Map<String, INDArray> theirs = run(env, session, input, features, wanted);
-                INDArray asExported = run(env, plain, input, features, List.of(logits)).get(logits);
+                INDArray fed = IntegerAgreement.pixels(features, normalization);
+                Map<String, INDArray> theirs = run(env, session, input, fed, wanted);
+                INDArray asExported = run(env, plain, input, fed, List.of(logits)).get(logits);
                 tally.batch(grids, ours, theirs, ours.get(ResNetBuilder.LOGITS), asExported, theirs.get(logits));
             }
         } finally {
@@ -143,7 +147,7 @@ public final class RuntimeAgreement {
      * ONNX Runtime's options: as many intra-op threads as {@code OMP_NUM_THREADS} says when it is set (so that a run
      * on one thread, as {@code .ci/run}'s second pass, holds ONNX Runtime to one thread too), else its default.
      */
-    private static OrtSession.SessionOptions sessionOptions() throws ai.onnxruntime.OrtException {
+    static OrtSession.SessionOptions sessionOptions() throws ai.onnxruntime.OrtException {
         OrtSession.SessionOptions options = new OrtSession.SessionOptions();
         String threads = System.getenv("OMP_NUM_THREADS");
         if (threads != null && threads.trim().matches("[1-9][0-9]*")) {
@@ -173,7 +177,7 @@ public final class RuntimeAgreement {
      * activation layer quantizes its input array in place, so the feed-forward map holds a quantizer's output under
      * its input's name too. A batch norm or residual add writes a fresh array, so its own inputs are intact.
      */
-    private static INDArray recomputed(ComputationGraph net, String name, Map<String, INDArray> activations) {
+    static INDArray recomputed(ComputationGraph net, String name, Map<String, INDArray> activations) {
         org.deeplearning4j.nn.graph.vertex.GraphVertex vertex = net.getVertex(name);
         List<String> inputs = net.getConfiguration().getVertexInputs().get(name);
         for (int i = 0; i < inputs.size(); i++) {

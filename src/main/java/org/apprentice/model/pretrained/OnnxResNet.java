@@ -109,7 +109,8 @@ public final class OnnxResNet {
     }
 
     private void walk(String input) {
-        String x = convBn(only(input, "Conv"), org.apprentice.model.ResNetArchitecture.FIRST_CONVOLUTION, "bn1");
+        String x = convBn(only(pastNormalization(input), "Conv"), org.apprentice.model.ResNetArchitecture.FIRST_CONVOLUTION,
+                "bn1");
         x = only(x, "Relu").getOutput(0);
         List<Onnx.NodeProto> next = consumers.getOrDefault(x, List.of());
         if (next.size() == 1 && next.get(0).getOpType().equals("MaxPool")) {
@@ -252,6 +253,22 @@ public final class OnnxResNet {
             stateDict.put(bnName + ".running_mean", Nd4j.zeros(weight.dataType(), channels));
             stateDict.put(bnName + ".running_var", Nd4j.ones(weight.dataType(), channels).subi(BN_EPS));
         }
+    }
+
+    /**
+     * The tensor after the input's normalization, where the graph normalizes its pixels itself (Sub of a constant
+     * mean, then Div by a constant std, as Apprentice's exports do; the file's metadata records the same values);
+     * the input itself otherwise.
+     */
+    private String pastNormalization(String input) {
+        List<Onnx.NodeProto> next = consumers.getOrDefault(input, List.of());
+        if (next.size() != 1 || !next.get(0).getOpType().equals("Sub")) {
+            return input;
+        }
+        constant(next.get(0), 1);
+        Onnx.NodeProto div = only(next.get(0).getOutput(0), "Div");
+        constant(div, 1);
+        return div.getOutput(0);
     }
 
     /** The single node reading {@code tensor}, which must be of type {@code op} (any type when null). */

@@ -72,9 +72,39 @@ public final class Pretrained {
         return TorchNames.shape(shapes, file);
     }
 
-    /** The input shape the file states, or null. */
+    /**
+     * The input shape the file states, or null: its metadata's, else (ONNX) its graph input's fixed dimensions, read
+     * without walking the graph, so that any ONNX file (a low-precision export's too) answers.
+     */
     public static InputShape input(File file) {
-        return onnx(file) ? readOnnx(file).input() : metadataInput(Safetensors.header(file).metadata(), file);
+        if (!onnx(file)) {
+            return metadataInput(Safetensors.header(file).metadata(), file);
+        }
+        InputShape recorded = metadataInput(metadata(file), file);
+        return recorded != null ? recorded : graphInput(file);
+    }
+
+    /** An ONNX graph's data input (its first input that is not an initializer) as C,H,W when those are fixed. */
+    private static InputShape graphInput(File file) {
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(file.toPath())) {
+            onnx.Onnx.GraphProto graph = onnx.Onnx.ModelProto.parseFrom(in).getGraph();
+            java.util.Set<String> initializers = new java.util.HashSet<>();
+            graph.getInitializerList().forEach(t -> initializers.add(t.getName()));
+            for (onnx.Onnx.ValueInfoProto input : graph.getInputList()) {
+                if (initializers.contains(input.getName())) {
+                    continue;
+                }
+                List<onnx.Onnx.TensorShapeProto.Dimension> dims = input.getType().getTensorType().getShape().getDimList();
+                if (dims.size() != 4 || dims.subList(1, 4).stream().anyMatch(d -> !d.hasDimValue())) {
+                    return null;
+                }
+                return new InputShape((int) dims.get(1).getDimValue(), (int) dims.get(2).getDimValue(),
+                        (int) dims.get(3).getDimValue());
+            }
+            return null;
+        } catch (java.io.IOException | RuntimeException e) {
+            throw new IllegalArgumentException(file + " is not a readable ONNX model: " + e.getMessage());
+        }
     }
 
     /**
@@ -98,6 +128,18 @@ public final class Pretrained {
         } catch (java.io.IOException | RuntimeException e) {
             throw new IllegalArgumentException(file + " is not a readable ONNX model: " + e.getMessage());
         }
+    }
+
+    /**
+     * Metadata key of an ONNX file whose input is pixels in [0, 1] and whose graph normalizes them itself
+     * (Apprentice's exports): its value is {@link #PIXELS}.
+     */
+    public static final String INPUT_KIND_METADATA = "input";
+    public static final String PIXELS = "pixels in [0, 1], channels first; the graph normalizes them";
+
+    /** Whether the ONNX file takes pixels in [0, 1] and normalizes them in its graph (else: normalized input). */
+    public static boolean takesPixels(File file) {
+        return onnx(file) && PIXELS.equals(metadata(file).get(INPUT_KIND_METADATA));
     }
 
     /**

@@ -1,0 +1,167 @@
+package org.apprentice.export;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import onnx.Onnx;
+import org.apprentice.data.SyntheticImages;
+import org.apprentice.model.DataRecord;
+import org.apprentice.model.InputShape;
+import org.apprentice.model.Normalization;
+import org.apprentice.model.PrecisionSpec;
+import org.apprentice.model.ResNetBuilder;
+import org.apprentice.model.ResNetConfig;
+import org.apprentice.quant.ActivationMethod;
+import org.apprentice.quant.WeightMethod;
+import org.apprentice.testing.IntegerAgreement;
+import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.dataset.DataSet;
+
+/**
+ * The integer ONNX export on small trained resnet20s of every quantizer kind: ONNX Runtime fuses every integer
+ * convolution the export promises, and every code it rounds otherwise than DL4J is within the export's own bound.
+ */
+class IntegerOnnxTest {
+    @TempDir
+    Path dir;
+
+    private static final InputShape SHAPE = new InputShape(1, 16, 16);
+    /** Pixels normalized as Fashion-MNIST's, so that the graph's own normalization is exercised. */
+    private static final Normalization NORMALIZATION = new Normalization(new double[] {0.25}, new double[] {0.5});
+
+    /** The integer convolutions (QLinearConv) in the graph ONNX Runtime makes of {@code onnx} for this CPU. */
+    static int integerConvolutions(File onnx) throws Exception {
+        File optimized = File.createTempFile("optimized", ".onnx");
+        try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            options.setOptimizedModelFilePath(optimized.getPath());
+            OrtEnvironment env = OrtEnvironment.getEnvironment();
+            try (OrtSession ignored = env.createSession(onnx.getPath(), options)) {
+                Onnx.ModelProto model = Onnx.ModelProto.parseFrom(Files.readAllBytes(optimized.toPath()));
+                return (int) model.getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("QLinearConv"))
+                        .count();
+            }
+        } finally {
+            Files.deleteIfExists(optimized.toPath());
+        }
+    }
+
+    private static ComputationGraph trained(PrecisionSpec spec, DataSet data) {
+        ComputationGraph net = ResNetBuilder.build(ResNetConfig.of("resnet20", 4, SHAPE).withWidthMultiplier(0.5)
+                .withPrecision(spec));
+        for (int i = 0; i < 4; i++) {
+            net.fit(data);
+        }
+        return net;
+    }
+
+    @Test
+    void everyQuantizerKindExportsAsIntegerConvolutionsWithinTheExportsBound() throws Exception {
+        DataSet data = SyntheticImages.generate(SHAPE, 4, 64, 3);
+        for (PrecisionSpec spec : List.of(PrecisionSpec.of(2, 4), PrecisionSpec.of(2, 8),
+                PrecisionSpec.of(4, 4).withMethods(WeightMethod.LSQ, ActivationMethod.LSQ),
+                PrecisionSpec.of(2, 4).withMethods(WeightMethod.FIXED, ActivationMethod.PACT),
+                PrecisionSpec.of(4, 4).withWeightScaling(org.apprentice.quant.KBitWeights.Scaling.PER_CHANNEL)
+                        .withMethods(WeightMethod.LSQ, ActivationMethod.LSQ))) {
+            ComputationGraph net = trained(spec, data);
+            File onnx = dir.resolve("int8.onnx").toFile();
+            IntegerOnnx.Plan plan = IntegerOnnx.write(net, new DataRecord(null, SHAPE, NORMALIZATION), onnx);
+            // of 19 quantized convolutions, 14 read quantized activations and feed a quantizer, directly or through a
+            // sum with a quantized shortcut: all but the first block's two (its input and shortcut are the stem's
+            // full-precision ReLU) and the projection blocks' conv2 and shortcut convolution (an unbounded sum)
+            assertEquals(14, plan.integerConvolutions().size(), spec + ": " + plan);
+            assertEquals(java.util.Set.of("conv1", "layer1.0.conv1", "layer1.0.conv2", "layer2.0.conv2",
+                    "layer2.0.downsample.0", "layer3.0.conv2", "layer3.0.downsample.0"), plan.floatConvolutions().keySet());
+            assertEquals(14, integerConvolutions(onnx), spec + ": ONNX Runtime fuses each into QLinearConv");
+            IntegerAgreement.Report a = IntegerAgreement.compare(onnx, plan, net, new ListDataSetIterator<>(
+                    normalized(data).asList(), 16), 1e-4);
+            assertEquals(64, a.images());
+            assertEquals(List.of(), a.unexplained(), spec + ": " + a);
+        }
+    }
+
+    /** The synthetic images as pixels in [0, 1], normalized as the file says (DL4J sees these features). */
+    private static DataSet normalized(DataSet pixels) {
+        DataSet copy = pixels.copy();
+        copy.getFeatures().subi(NORMALIZATION.mean()[0]).divi(NORMALIZATION.std()[0]);
+        return copy;
+    }
+
+    /** With the stem's activation quantized (--quantize-first), the first block reads codes and becomes integer. */
+    @Test
+    void aQuantizedStemActivationMakesTheFirstBlockInteger() throws Exception {
+        DataSet data = SyntheticImages.generate(SHAPE, 4, 64, 3);
+        ComputationGraph net = trained(PrecisionSpec.of(2, 4).withQuantizedEnds(true, false), data);
+        File onnx = dir.resolve("first.onnx").toFile();
+        IntegerOnnx.Plan plan = IntegerOnnx.write(net, new DataRecord(null, SHAPE, NORMALIZATION), onnx);
+        assertEquals(java.util.Set.of("conv1", "layer2.0.conv2", "layer2.0.downsample.0", "layer3.0.conv2",
+                "layer3.0.downsample.0"), plan.floatConvolutions().keySet(), plan.toString());
+        assertTrue(plan.floatConvolutions().get("conv1").contains("input is full precision"), plan.toString());
+        assertEquals(16, integerConvolutions(onnx));
+        IntegerAgreement.Report a = IntegerAgreement.compare(onnx, plan, net, new ListDataSetIterator<>(
+                normalized(data).asList(), 16), 1e-4);
+        assertEquals(List.of(), a.unexplained(), a.toString());
+    }
+
+    /**
+     * The comparison can fail: a file whose weight scales are 10% off rounds codes far from any boundary the export's
+     * own roundings could reach, and the check names one.
+     */
+    @Test
+    void aWrongWeightScaleIsNotTakenForATie() throws Exception {
+        DataSet data = SyntheticImages.generate(SHAPE, 4, 64, 3);
+        ComputationGraph net = trained(PrecisionSpec.of(2, 4), data);
+        File good = dir.resolve("good.onnx").toFile();
+        IntegerOnnx.Plan plan = IntegerOnnx.write(net, new DataRecord(null, SHAPE, NORMALIZATION), good);
+        Onnx.ModelProto model = Onnx.ModelProto.parseFrom(Files.readAllBytes(good.toPath()));
+        Onnx.GraphProto.Builder graph = model.getGraph().toBuilder();
+        for (int i = 0; i < graph.getInitializerCount(); i++) {
+            Onnx.TensorProto t = graph.getInitializer(i);
+            if (t.getName().equals("layer2.0.conv1.weight.scale")) {
+                java.nio.FloatBuffer f = t.getRawData().asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN)
+                        .asFloatBuffer();
+                java.nio.ByteBuffer scaled = java.nio.ByteBuffer.allocate(f.remaining() * 4)
+                        .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                while (f.hasRemaining()) {
+                    scaled.putFloat(f.get() * 1.1f);
+                }
+                graph.setInitializer(i, t.toBuilder().setRawData(org.nd4j.shade.protobuf.ByteString.copyFrom(
+                        scaled.array())));
+            }
+        }
+        File wrong = dir.resolve("wrong.onnx").toFile();
+        Files.write(wrong.toPath(), model.toBuilder().setGraph(graph).build().toByteArray());
+        var iterator = new ListDataSetIterator<>(normalized(data).asList(), 16);
+        assertEquals(List.of(), IntegerAgreement.compare(good, plan, net, iterator, 1e-4).unexplained());
+        iterator.reset();
+        IntegerAgreement.Report broken = IntegerAgreement.compare(wrong, plan, net, iterator, 1e-4);
+        assertFalse(broken.unexplained().isEmpty(), broken.toString());
+        assertTrue(broken.unexplained().get(0).contains("layer2.0.relu1"), broken.toString());
+    }
+
+    /** What cannot become integer is said, not hidden: a student whose activations are full precision has no file. */
+    @Test
+    void aStudentWithFullPrecisionActivationsHasNoIntegerFile() throws Exception {
+        DataSet data = SyntheticImages.generate(SHAPE, 4, 32, 3);
+        ComputationGraph net = trained(PrecisionSpec.of(2, 32), data);
+        File onnx = dir.resolve("none.onnx").toFile();
+        assertEquals(null, IntegerOnnx.writeIfInteger(net, new DataRecord(null, SHAPE, null), onnx));
+        assertFalse(onnx.exists());
+        IntegerOnnx.Plan plan = IntegerOnnx.model(net, new DataRecord(null, SHAPE, null)).getValue();
+        assertTrue(plan.floatConvolutions().values().stream().allMatch(w -> w.contains("full")), plan.toString());
+        ComputationGraph off = trained(PrecisionSpec.of(2, 4).withRoundingOff(), data);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> IntegerOnnx.model(off, new DataRecord(null, SHAPE, null)));
+        assertTrue(e.getMessage().contains("does not round"), e.getMessage());
+    }
+}
