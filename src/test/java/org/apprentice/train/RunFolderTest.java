@@ -93,6 +93,23 @@ class RunFolderTest {
                 "one replica, no augmentation of in-memory data, decoupled decay");
     }
 
+    /** A checkpoint written before format 2 records its run's identity in format 1; it reads as the same run. */
+    @Test
+    void aCheckpointOfFormatOneReadsAsTheSameRun() throws Exception {
+        String identity;
+        try (var in = getClass().getResourceAsStream("/format1/run.json")) {
+            identity = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        Path state = dir.resolve("state.json");
+        Files.writeString(state, "{\"epoch\" : 3, \"identity\" : " + identity + "}");
+        Checkpoints.State read = RunJson.read(state, Checkpoints.State.class);
+        assertEquals(3, read.epoch());
+        assertEquals(Scheme.C_CONTROL, read.identity().scheme());
+        Path settings = formatOne();
+        assertEquals(new RunFolder(dir).readSettings().identity(), read.identity().identity());
+        assertTrue(Files.isRegularFile(settings));
+    }
+
     @Test
     void settingsOfALaterFormatAreRefusedNamingTheFile() throws Exception {
         RunFolder run = new RunFolder(dir);
