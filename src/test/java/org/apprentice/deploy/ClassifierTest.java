@@ -46,6 +46,11 @@ class ClassifierTest {
     private static final int IMAGES = 20;
     private static List<Path> pngs = new ArrayList<>();
     private static int[] dl4jTop1 = new int[IMAGES];
+    /**
+     * Images whose two most probable classes DL4J scores within 1e-4 of each other: another runtime, or the same one
+     * on pixels read back from a file, may order those two either way (a tie), so their top-1 is not compared.
+     */
+    private static boolean[] nearTie = new boolean[IMAGES];
     private static List<String> classNames;
 
     /** The first test images as 8-bit grey PNG files, and DL4J's top-1 for each (the pixels are exactly the file's). */
@@ -74,12 +79,20 @@ class ClassifierTest {
                 ImageIO.write(image, "png", png.toFile());
                 pngs.add(png);
                 dl4jTop1[i] = scores.getRow(i).argMax().getInt(0);
+                double[] p = scores.getRow(i).toDoubleVector();
+                java.util.Arrays.sort(p);
+                nearTie[i] = p[p.length - 1] - p[p.length - 2] < 1e-4;
             }
         }
     }
 
     @Test
     void aZipAndItsOnnxExportClassifyImageFilesAsDl4jDoes() throws Exception {
+        int ties = 0;
+        for (boolean t : nearTie) {
+            ties += t ? 1 : 0;
+        }
+        assertTrue(ties < IMAGES / 2, ties + " of " + IMAGES + " images are near-ties: the comparison would say little");
         File onnx = dir.resolve("resnet8.onnx").toFile();
         OnnxExport.write(ModelFiles.load(MODEL.toFile(), "model"), ModelFiles.recordedData(MODEL.toFile()), onnx);
         for (File file : List.of(MODEL.toFile(), onnx)) {
@@ -88,7 +101,9 @@ class ClassifierTest {
                 for (int i = 0; i < IMAGES; i++) {
                     List<Prediction> top = model.classify(pngs.get(i), 3);
                     assertEquals(3, top.size());
-                    assertEquals(dl4jTop1[i], top.get(0).index(), file + ", image " + i + ": " + top);
+                    if (!nearTie[i]) {
+                        assertEquals(dl4jTop1[i], top.get(0).index(), file + ", image " + i + ": " + top);
+                    }
                     assertEquals(classNames.get(top.get(0).index()), top.get(0).label());
                     assertTrue(top.get(0).probability() >= top.get(1).probability()
                             && top.get(1).probability() >= top.get(2).probability(), top.toString());
@@ -112,7 +127,12 @@ class ClassifierTest {
                         answers.add(pool.submit(() -> model.classify(image, 1).get(0).index()));
                     }
                     for (int k = 0; k < answers.size(); k++) {
-                        assertEquals(dl4jTop1[k % IMAGES], answers.get(k).get(), file + ", request " + k);
+                        // every thread gets the answer one thread gets (the same input, the same model)
+                        assertEquals(model.classify(ImageIO.read(pngs.get(k % IMAGES).toFile()), 1).get(0).index(),
+                                answers.get(k).get(), file + ", request " + k);
+                        if (!nearTie[k % IMAGES]) {
+                            assertEquals(dl4jTop1[k % IMAGES], answers.get(k).get(), file + ", request " + k);
+                        }
                     }
                 } finally {
                     pool.shutdownNow();
@@ -135,7 +155,11 @@ class ClassifierTest {
         assertEquals(0, status, err.toString());
         List<String> lines = out.toString(StandardCharsets.UTF_8).lines().toList();
         assertEquals(2, lines.size(), out.toString());
-        assertTrue(lines.get(0).startsWith(folder.resolve("a.png") + ": " + classNames.get(dl4jTop1[0]) + " "), lines.get(0));
+        assertTrue(lines.get(0).startsWith(folder.resolve("a.png") + ": "), lines.get(0));
+        if (!nearTie[0]) {
+            assertTrue(lines.get(0).startsWith(folder.resolve("a.png") + ": " + classNames.get(dl4jTop1[0]) + " "),
+                    lines.get(0));
+        }
         assertEquals(2, lines.get(0).split(", ").length, lines.get(0));
         assertTrue(err.toString().contains("skipped " + folder.resolve("broken.png")), err.toString());
         assertEquals(1, err.toString().lines().count(), err.toString());
@@ -146,7 +170,10 @@ class ClassifierTest {
                 new PrintStream(err, true, StandardCharsets.UTF_8)));
         List<String> csv = out.toString(StandardCharsets.UTF_8).lines().toList();
         assertEquals(List.of("image", "class1", "probability1"), List.of(csv.get(0).split(",")));
-        assertEquals(classNames.get(dl4jTop1[1]), csv.get(2).split(",")[1]);
+        assertEquals(3, csv.size(), out.toString());
+        if (!nearTie[1]) {
+            assertEquals(classNames.get(dl4jTop1[1]), csv.get(2).split(",")[1]);
+        }
     }
 
     @Test
