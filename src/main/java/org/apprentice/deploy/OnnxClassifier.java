@@ -81,8 +81,15 @@ public final class OnnxClassifier implements Classifier {
                     + Pretrained.NORMALIZATION_METADATA + "), so its input cannot be prepared");
         }
         try {
-            return new OnnxClassifier(file, OrtEnvironment.getEnvironment().createSession(file.getPath(),
-                    new OrtSession.SessionOptions()), data, pixels);
+            OrtSession.SessionOptions options = new OrtSession.SessionOptions();
+            // ONNX Runtime's warnings (initializers its optimizer drops, ...) are not the user's to read
+            options.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+            try {
+                return new OnnxClassifier(file, OrtEnvironment.getEnvironment().createSession(file.getPath(), options),
+                        data, pixels);
+            } finally {
+                options.close(); // the session keeps what it needs
+            }
         } catch (OrtException e) {
             throw new IllegalArgumentException(file + " cannot be run by ONNX Runtime: " + e.getMessage().lines()
                     .findFirst().orElse(""));

@@ -176,7 +176,6 @@ public final class IntegerOnnx {
         long channels = ((ConvolutionLayer) net.getLayer(ResNetArchitecture.FIRST_CONVOLUTION).conf().getLayer()).getNIn();
         String input = onnx.pixelInput(INPUT, channels, data, data.normalization());
         onnx.uint8("zero.u8", new byte[] {0});
-        onnx.int8("zero.i8", new byte[] {0});
         for (String name : conf.getNetworkInputs()) {
             values.put(name, new Value.Float(input, 0));
         }
@@ -417,6 +416,7 @@ public final class IntegerOnnx {
         for (String input : inputs) {
             Value v = values.get(input);
             if (v instanceof Value.Pending p) {
+                onnx.int8("zero.i8", new byte[] {0});
                 String scale = name + ".grid";
                 onnx.scalar(scale, (float) grid);
                 onnx.node("QuantizeLinear", input + "/q", List.of(p.tensor(), scale, "zero.i8"), input + "/q");
