@@ -113,6 +113,24 @@ class MainTest {
         assertEquals(Main.USAGE_ERROR, run("bench", "--steps", "0"));
     }
 
+    /**
+     * {@code bench --deploy} prints every form of the network it is given (a small one here: speed is not asserted,
+     * only that each form ran and was measured) and the integer export's plan.
+     */
+    @Test
+    void benchDeployMeasuresEveryForm() {
+        assertEquals(0, run("bench", "--deploy", "--model", "resnet8", "--input", "1,16,16", "--warmup", "0", "--steps",
+                "1"), err());
+        for (String form : new String[] {"ONNX Runtime  ", "w2a4      ONNX Runtime, float export",
+                "w2a4      ONNX Runtime, integer export", "w2a8      ONNX Runtime, integer export", "DL4J",
+                "integer export w2a4: 2 integer convolutions"}) {
+            assertTrue(out().contains(form), form + " in:\n" + out());
+        }
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("integer export +[0-9,]+ +([0-9.]+) +([0-9.]+)")
+                .matcher(out());
+        assertTrue(m.find() && Double.parseDouble(m.group(1)) > 0 && Double.parseDouble(m.group(2)) > 0, out());
+    }
+
     @Test
     void helpListsEveryCommandAndOption() {
         assertEquals(0, run("--help"));

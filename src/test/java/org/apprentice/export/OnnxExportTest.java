@@ -86,6 +86,19 @@ class OnnxExportTest {
             // in a hundred images tie; if most did, the logits check above would cover too few images to mean much
             assertTrue(rounded.tiedImages() <= rounded.images() / 2, rounded.toString());
 
+            // eval runs the ONNX file in ONNX Runtime, feeding it pixels: its top-1 is DL4J's but for the images the
+            // comparison above found with another top-1 (each a tie), counted on the same 10,000
+            long zipHits = evalHits(run.resolve("student.zip"), "");
+            long onnxHits = evalHits(run.resolve("student.onnx"), " (ONNX Runtime, pixels in [0, 1])");
+            assertTrue(Math.abs(zipHits - onnxHits) <= rounded.top1Differences(), zipHits + " vs " + onnxHits + ": " + rounded);
+            evalHits(run.resolve("student-int8.onnx"), " (ONNX Runtime, pixels in [0, 1])");
+            // another data set's classes are refused in one line naming the file
+            err.reset();
+            assertEquals(Main.USAGE_ERROR, run("eval", "--model", run.resolve("student-int8.onnx").toString(), "--data",
+                    "synthetic"));
+            assertTrue(err.toString().contains("--model " + run.resolve("student-int8.onnx")), err.toString());
+            assertEquals(1, err.toString().lines().count(), err.toString());
+
             // the integer file: every quantized convolution reading quantized activations runs as ONNX Runtime's
             // integer convolution, and every code it rounds otherwise than DL4J lies within the export's bound
             File integer = run.resolve("student-int8.onnx").toFile();
@@ -113,6 +126,16 @@ class OnnxExportTest {
             assertEquals(10_000, exact.images());
             assertEquals(0, exact.untiedBeyondTolerance(), "logits beyond 1e-4 without rounding: " + exact);
         }
+    }
+
+    /** Correct top-1 answers {@code eval} reports for {@code model} on the Fashion-MNIST test split. */
+    private long evalHits(Path model, String how) {
+        out.reset();
+        assertEquals(0, run("eval", "--model", model.toString(), "--data", "fashion-mnist"), err.toString());
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(model + " on ")
+                + ".*" + java.util.regex.Pattern.quote(how) + ": top-1 ([0-9.]+)%.*\\(10000 examples\\)").matcher(out.toString());
+        assertTrue(m.find(), out.toString());
+        return Math.round(Double.parseDouble(m.group(1)) * 100); // two decimals of 10,000 images: exact counts
     }
 
     private static void report(String what, RuntimeAgreement.Report a) {
