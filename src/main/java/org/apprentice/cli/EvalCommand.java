@@ -83,7 +83,7 @@ final class EvalCommand {
             }
             org.apprentice.model.Normalization data = source.normalization();
             Accuracy.Report report = Accuracy.report(features -> {
-                INDArray in = onnx.takesPixels() ? pixels(features, data) : features;
+                INDArray in = onnx.takesPixels() ? data.pixels(features) : features;
                 float[][] scores = onnx.run(in.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data()
                         .asFloat(), (int) features.size(0));
                 return org.nd4j.linalg.factory.Nd4j.create(scores);
@@ -92,17 +92,6 @@ final class EvalCommand {
                     : "") + ")");
         }
         return 0;
-    }
-
-    /** Normalized features back to pixels in [0, 1]. */
-    private static INDArray pixels(INDArray features, org.apprentice.model.Normalization normalization) {
-        INDArray out = features.dup('c');
-        for (int c = 0; c < features.size(1); c++) {
-            int k = normalization.mean().length == 1 ? 0 : c;
-            out.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.point(c))
-                    .muli(normalization.std()[k]).addi(normalization.mean()[k]);
-        }
-        return out;
     }
 
     private void print(PrintStream out, Accuracy.Report report, DataSource source, List<String> names, String how) {

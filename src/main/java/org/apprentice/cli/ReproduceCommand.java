@@ -1,8 +1,6 @@
 package org.apprentice.cli;
 
-import com.beust.jcommander.JCommander;
 import com.beust.jcommander.Parameter;
-import com.beust.jcommander.ParameterException;
 import com.beust.jcommander.Parameters;
 import java.io.PrintStream;
 import java.nio.file.Path;

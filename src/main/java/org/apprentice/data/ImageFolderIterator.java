@@ -1,6 +1,5 @@
 package org.apprentice.data;
 
-import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;

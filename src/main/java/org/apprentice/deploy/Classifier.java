@@ -30,6 +30,18 @@ public interface Classifier extends AutoCloseable {
         return file.getName().endsWith(".onnx") ? OnnxClassifier.open(file) : Dl4jClassifier.open(file);
     }
 
+    /** {@code recorded} class names, or "0", "1", ... for a file that records none. */
+    static List<String> namesOrIndices(List<String> recorded, int classes) {
+        if (recorded != null) {
+            return List.copyOf(recorded);
+        }
+        List<String> indices = new ArrayList<>();
+        for (int c = 0; c < classes; c++) {
+            indices.add(String.valueOf(c));
+        }
+        return List.copyOf(indices);
+    }
+
     /** The class names, in the order of the model's outputs. */
     List<String> classNames();
 

@@ -1,7 +1,6 @@
 package org.apprentice.deploy;
 
 import java.io.File;
-import java.util.ArrayList;
 import java.util.List;
 import org.apprentice.export.Exporter;
 import org.apprentice.export.PackedModel;
@@ -28,14 +27,7 @@ public final class Dl4jClassifier implements Classifier {
         this.shape = data.input();
         this.normalization = data.normalization();
         long classes = net.getLayer(org.apprentice.model.ResNetBuilder.LOGITS).getParam("b").length();
-        List<String> names = data.classNames();
-        if (names == null) {
-            names = new ArrayList<>();
-            for (int c = 0; c < classes; c++) {
-                names.add(String.valueOf(c));
-            }
-        }
-        this.classNames = List.copyOf(names);
+        this.classNames = Classifier.namesOrIndices(data.classNames(), (int) classes);
         if (shape == null || normalization == null) {
             throw new IllegalArgumentException(file + " records no " + (shape == null ? "input size" : "normalization")
                     + " (a model saved by an earlier version): its input cannot be prepared");
@@ -63,12 +55,8 @@ public final class Dl4jClassifier implements Classifier {
 
     @Override
     public float[][] probabilities(float[] pixels, int batch) {
-        INDArray x = Nd4j.create(pixels.clone(), new long[] {batch, shape.channels(), shape.height(), shape.width()}, 'c');
-        for (int c = 0; c < shape.channels(); c++) {
-            int k = normalization.mean().length == 1 ? 0 : c;
-            x.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.point(c))
-                    .subi(normalization.mean()[k]).divi(normalization.std()[k]);
-        }
+        INDArray x = normalization.normalize(Nd4j.create(pixels, new long[] {batch, shape.channels(), shape.height(),
+                shape.width()}, 'c'));
         synchronized (net) {
             return net.output(false, x)[0].castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).toFloatMatrix();
         }

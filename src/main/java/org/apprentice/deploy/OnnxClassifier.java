@@ -6,7 +6,6 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import java.io.File;
 import java.nio.FloatBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apprentice.model.DataRecord;
@@ -42,14 +41,7 @@ public final class OnnxClassifier implements Classifier {
         this.normalization = data.normalization();
         this.shape = data.input();
         int classes = (int) ((ai.onnxruntime.TensorInfo) session.getOutputInfo().get(output).getInfo()).getShape()[1];
-        List<String> names = data.classNames();
-        if (names == null) {
-            names = new ArrayList<>();
-            for (int c = 0; c < classes; c++) {
-                names.add(String.valueOf(c));
-            }
-        }
-        this.classNames = List.copyOf(names);
+        this.classNames = Classifier.namesOrIndices(data.classNames(), classes);
         if (classNames.size() != classes) {
             throw new IllegalArgumentException(file + " names " + classNames.size() + " classes but gives " + classes
                     + " scores");

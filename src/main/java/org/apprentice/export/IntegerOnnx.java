@@ -33,7 +33,6 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * A trained low-precision student as an integer ONNX model in the QDQ form, which ONNX Runtime's CPU provider fuses
@@ -216,7 +215,7 @@ public final class IntegerOnnx {
                 values.put(name, asFloat(name, in)); // codes are never negative: ReLU does nothing
             } else {
                 onnx.node("Relu", name, List.of(floatTensor(name, in)), name);
-                values.put(name, new Value.Float(name, bound(in)));
+                values.put(name, new Value.Float(name, in.bound()));
             }
         } else if (layerConf instanceof SubsamplingLayer s && s.getPoolingType() == PoolingType.MAX) {
             String x = in instanceof Value.Codes codes ? codes.tensor() : floatTensor(name, in);
@@ -224,18 +223,18 @@ public final class IntegerOnnx {
                     OnnxGraph.ints("strides", s.getStride()), OnnxGraph.ints("pads", s.getPadding()[0],
                             s.getPadding()[1], s.getPadding()[0], s.getPadding()[1]));
             values.put(name, in instanceof Value.Codes codes ? new Value.Codes(name, codes.step())
-                    : new Value.Float(name, bound(in)));
+                    : new Value.Float(name, in.bound()));
         } else if (layerConf instanceof GlobalPoolingLayer g && g.getPoolingType() == PoolingType.AVG) {
             onnx.node("GlobalAveragePool", name + "/pool", List.of(floatTensor(name, in)), name + "/pool");
             onnx.node("Flatten", name, List.of(name + "/pool"), name, OnnxGraph.intAttribute("axis", 1));
-            values.put(name, new Value.Float(name, bound(in)));
+            values.put(name, new Value.Float(name, in.bound()));
         } else if (layerConf instanceof DenseLayer) {
             Layer fc = net.getLayer(name);
             onnx.floats("fc.weight", fc.getParam("W").transpose());
             onnx.floats("fc.bias", fc.getParam("b").reshape(-1));
             onnx.node("Gemm", name, List.of(floatTensor(name, in), "fc.weight", "fc.bias"), LOGITS,
                     OnnxGraph.intAttribute("transB", 1));
-            values.put(name, new Value.Float(LOGITS, bound(in)));
+            values.put(name, new Value.Float(LOGITS, in.bound()));
         } else if (layerConf instanceof LossLayer) {
             onnx.node("Softmax", name, List.of(floatTensor(name, in)), PROBABILITIES, OnnxGraph.intAttribute("axis", 1));
         } else {
@@ -257,21 +256,7 @@ public final class IntegerOnnx {
                     + "followed by a batch norm");
         }
         folded.add(bnName);
-        Layer bnLayer = net.getLayer(bnName);
-        INDArray variance = bn.isUseLogStd()
-                ? Transforms.exp(bnLayer.getParam("log10stdev").mul(2 * Math.log(10)), false)
-                : bnLayer.getParam("var");
-        double[] gamma = bnLayer.getParam("gamma").reshape(-1).castTo(DataType.DOUBLE).toDoubleVector();
-        double[] beta = bnLayer.getParam("beta").reshape(-1).castTo(DataType.DOUBLE).toDoubleVector();
-        double[] mean = bnLayer.getParam("mean").reshape(-1).castTo(DataType.DOUBLE).toDoubleVector();
-        double[] var = variance.reshape(-1).castTo(DataType.DOUBLE).toDoubleVector();
-        int out = gamma.length;
-        double[] multiplier = new double[out];
-        double[] shift = new double[out];
-        for (int k = 0; k < out; k++) {
-            multiplier[k] = gamma[k] / Math.sqrt(var[k] + bn.getEps());
-            shift[k] = beta[k] - mean[k] * multiplier[k];
-        }
+        BatchNormFold fold = BatchNormFold.of(bn, net.getLayer(bnName));
         Layer studentLayer = student.getLayer(name);
         WeightQuantization q = WeightQuantization.of(studentLayer.conf().getLayer());
         WeightGrid grid = q == null ? null : q.grid(studentLayer);
@@ -282,50 +267,57 @@ public final class IntegerOnnx {
         Onnx.AttributeProto[] geometry = {OnnxGraph.ints("kernel_shape", c.getKernelSize()),
                 OnnxGraph.ints("strides", c.getStride()), OnnxGraph.ints("pads", c.getPadding()[0], c.getPadding()[1],
                 c.getPadding()[0], c.getPadding()[1])};
-        long[] shape = net.getLayer(name).getParam("W").shape();
-        // an integer convolution's weights as int8 codes with the batch norm folded into their per-channel scales; a
-        // float one keeps float weights: ONNX Runtime would dequantize codes before every run (it does not fold a
-        // DequantizeLinear into a constant, to keep QDQ groups whole), which costs more than the file saves
-        boolean codes = why == null;
-        if (codes) {
-            float[] scales = weightCodes(name, grid, multiplier, shape);
-            onnx.floats(name + ".weight.scale", scales, out);
-            onnx.int8(name + ".weight.zero", new byte[out], out);
-            onnx.node("DequantizeLinear", name + "/w", List.of(name + ".weight.codes", name + ".weight.scale",
-                    name + ".weight.zero"), name + "/w", OnnxGraph.intAttribute("axis", 0));
-        }
         if (why != null) {
             floating.put(name, why);
-            if (!codes) {
-                INDArray w = net.getLayer(name).getParam("W").castTo(DataType.DOUBLE);
-                for (int k = 0; k < out; k++) {
-                    w.slice(k).muli(multiplier[k]);
-                }
-                onnx.floats(name + "/w", w);
-            }
-            onnx.floats(name + ".bias", toFloats(shift), out);
-            onnx.node("Conv", name, List.of(floatTensor(name, in), name + "/w", name + ".bias"), bnName, geometry);
-            values.put(bnName, new Value.Float(bnName, bound(in)));
-            return;
+            floatConvolution(name, bnName, fold, in, geometry);
+        } else {
+            integer.add(name);
+            integerConvolution(name, bnName, fold, grid, (Value.Codes) in, geometry);
         }
-        integer.add(name);
-        double inputStep = ((Value.Codes) in).step();
-        float[] scales = weightScales(grid, multiplier);
+    }
+
+    /**
+     * A float convolution with the batch norm folded in. Its weights stay float (q(W)·γ/σ): ONNX Runtime would
+     * dequantize int8 codes before every run (it does not fold a DequantizeLinear into a constant, to keep QDQ groups
+     * whole), which costs more than the smaller file saves.
+     */
+    private void floatConvolution(String name, String bnName, BatchNormFold fold, Value in,
+                                  Onnx.AttributeProto[] geometry) {
+        INDArray w = net.getLayer(name).getParam("W").castTo(DataType.DOUBLE);
+        for (int k = 0; k < fold.channels(); k++) {
+            w.slice(k).muli(fold.multiplier()[k]);
+        }
+        onnx.floats(name + "/w", w);
+        onnx.floats(name + ".bias", toFloats(fold.shift()), fold.channels());
+        onnx.node("Conv", name, List.of(floatTensor(name, in), name + "/w", name + ".bias"), bnName, geometry);
+        values.put(bnName, new Value.Float(bnName, in.bound()));
+    }
+
+    /**
+     * An integer convolution in QDQ form: DequantizeLinear of the input codes, of the int8 weight codes (per-channel
+     * scales with the batch norm folded in) and of the int32 bias (the batch norm's shift in the accumulator's unit,
+     * input step × weight scale), then Conv, whose output the next node quantizes. Its bound: the bias's rounding.
+     */
+    private void integerConvolution(String name, String bnName, BatchNormFold fold, WeightGrid grid, Value.Codes in,
+                                    Onnx.AttributeProto[] geometry) {
+        int out = fold.channels();
+        float[] scales = weightCodes(name, grid, fold.multiplier(), net.getLayer(name).getParam("W").shape());
         int[] bias = new int[out];
         float[] biasScales = new float[out];
         double bound = 0;
         for (int k = 0; k < out; k++) {
-            double unit = inputStep * (double) scales[k];
-            biasScales[k] = (float) unit;
-            bias[k] = scales[k] == 0 ? 0 : (int) Math.round(shift[k] / biasScales[k]);
-            double fromUnit = scales[k] == 0 ? Math.abs(shift[k]) : Math.abs(bias[k] * (double) biasScales[k] - shift[k]);
-            bound = Math.max(bound, fromUnit);
+            biasScales[k] = (float) (in.step() * (double) scales[k]);
+            bias[k] = scales[k] == 0 ? 0 : (int) Math.round(fold.shift()[k] / biasScales[k]);
+            bound = Math.max(bound, Math.abs(bias[k] * (double) biasScales[k] - fold.shift()[k]));
         }
+        onnx.floats(name + ".weight.scale", scales, out);
+        onnx.int8(name + ".weight.zero", new byte[out], out);
         onnx.int32(name + ".bias.int", bias, out);
         onnx.floats(name + ".bias.scale", biasScales, out);
         onnx.int32(name + ".bias.zero", new int[out], out);
-        onnx.node("DequantizeLinear", name + "/x", List.of(((Value.Codes) in).tensor(), step(inputStep), "zero.u8"),
-                name + "/x");
+        onnx.node("DequantizeLinear", name + "/x", List.of(in.tensor(), step(in.step()), "zero.u8"), name + "/x");
+        onnx.node("DequantizeLinear", name + "/w", List.of(name + ".weight.codes", name + ".weight.scale",
+                name + ".weight.zero"), name + "/w", OnnxGraph.intAttribute("axis", 0));
         onnx.node("DequantizeLinear", name + "/b", List.of(name + ".bias.int", name + ".bias.scale", name + ".bias.zero"),
                 name + "/b", OnnxGraph.intAttribute("axis", 0));
         onnx.node("Conv", name, List.of(name + "/x", name + "/w", name + "/b"), bnName, geometry);
@@ -395,7 +387,7 @@ public final class IntegerOnnx {
             onnx.node("Clip", name, List.of(q, "zero.u8", "top.u8." + g.levels()), name);
         }
         values.put(name, new Value.Codes(name, g.step()));
-        quantizers.add(new Quantizer(name, g.step(), g.levels(), bound(in)));
+        quantizers.add(new Quantizer(name, g.step(), g.levels(), in.bound()));
     }
 
     /**
@@ -425,7 +417,7 @@ public final class IntegerOnnx {
                 bound += p.bound() + grid / 2;
             } else {
                 terms.add(floatTensor(input, v));
-                bound += bound(v);
+                bound += v.bound();
             }
         }
         onnx.node("Add", name, terms, name);
@@ -495,10 +487,6 @@ public final class IntegerOnnx {
             values.put(out, new Value.Float(out, 0));
         }
         return new Value.Float(out, 0);
-    }
-
-    private static double bound(Value v) {
-        return v.bound();
     }
 
     /** The scalar initializer holding a grid's step. */

@@ -25,7 +25,6 @@ import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * A trained student as a standard ONNX model (opset 13, IR version 7) that any ONNX runtime runs: convolutions
@@ -130,9 +129,7 @@ public final class OnnxExport {
      * standard deviation (Apprentice's networks do), which ONNX's BatchNormalization computes from the same var.
      */
     private void batchNorm(String name, BatchNormalization bn, Layer layer, String in) {
-        INDArray variance = bn.isUseLogStd()
-                ? Transforms.exp(layer.getParam("log10stdev").mul(2 * Math.log(10)), false)
-                : layer.getParam("var");
+        INDArray variance = BatchNormFold.variance(bn, layer);
         initializer(name + ".weight", layer.getParam("gamma").reshape(-1));
         initializer(name + ".bias", layer.getParam("beta").reshape(-1));
         initializer(name + ".running_mean", layer.getParam("mean").reshape(-1));

@@ -45,6 +45,28 @@ public record Normalization(double[] mean, double[] std) {
         return (pixel - mean[i]) / std[i];
     }
 
+    /** A batch [N, C, H, W] of pixels in [0, 1], normalized: a new array. */
+    public org.nd4j.linalg.api.ndarray.INDArray normalize(org.nd4j.linalg.api.ndarray.INDArray pixels) {
+        org.nd4j.linalg.api.ndarray.INDArray out = pixels.dup('c');
+        for (int c = 0; c < out.size(1); c++) {
+            channel(out, c).subi(mean[mean.length == 1 ? 0 : c]).divi(std[std.length == 1 ? 0 : c]);
+        }
+        return out;
+    }
+
+    /** A normalized batch [N, C, H, W] back to pixels in [0, 1] (to within a float rounding): a new array. */
+    public org.nd4j.linalg.api.ndarray.INDArray pixels(org.nd4j.linalg.api.ndarray.INDArray normalized) {
+        org.nd4j.linalg.api.ndarray.INDArray out = normalized.dup('c');
+        for (int c = 0; c < out.size(1); c++) {
+            channel(out, c).muli(std[std.length == 1 ? 0 : c]).addi(mean[mean.length == 1 ? 0 : c]);
+        }
+        return out;
+    }
+
+    private static org.nd4j.linalg.api.ndarray.INDArray channel(org.nd4j.linalg.api.ndarray.INDArray batch, int c) {
+        return batch.get(org.nd4j.linalg.indexing.NDArrayIndex.all(), org.nd4j.linalg.indexing.NDArrayIndex.point(c));
+    }
+
     /** "mean=0.485,0.456,0.406 std=0.229,0.224,0.225": how files record it; {@link #parse} reads it back. */
     @Override
     public String toString() {

@@ -1,6 +1,5 @@
 package org.apprentice.study;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;

@@ -15,7 +15,6 @@ import org.apprentice.data.SyntheticImages;
 import org.apprentice.kd.ApprenticeLoss;
 import org.apprentice.kd.Heads;
 import org.apprentice.model.InputShape;
-import org.apprentice.model.ModelSize;
 import org.apprentice.model.PrecisionSpec;
 import org.apprentice.model.ResNetBuilder;
 import org.apprentice.model.ResNetConfig;

@@ -1,13 +1,8 @@
 package org.apprentice.testing;
 
-import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
 import java.io.File;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,7 +17,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * What ONNX Runtime running the integer export ({@link IntegerOnnx}) and DL4J running the student agree on, stated
@@ -70,7 +64,8 @@ public final class IntegerAgreement {
         Normalization normalization = org.apprentice.model.pretrained.Pretrained.takesPixels(onnx)
                 ? org.apprentice.model.pretrained.Pretrained.normalization(onnx) : null;
         List<IntegerOnnx.Quantizer> quantizers = plan.quantizers();
-        File instrumented = withCodeOutputs(onnx, quantizers);
+        File instrumented = RuntimeAgreement.withOutputs(onnx, quantizers.stream().map(IntegerOnnx.Quantizer::layer)
+                .toList(), Onnx.TensorProto.DataType.UINT8);
         Tally tally = new Tally(tolerance);
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions options = RuntimeAgreement.sessionOptions();
@@ -82,8 +77,9 @@ public final class IntegerAgreement {
                 DataSet batch = test.next();
                 INDArray features = batch.getFeatures().castTo(DataType.FLOAT).dup('c');
                 INDArray pixels = pixels(features, normalization);
-                Map<String, INDArray> theirs = run(env, session, pixels, wanted);
-                INDArray asExported = run(env, plain, pixels, List.of(IntegerOnnx.LOGITS)).get(IntegerOnnx.LOGITS);
+                Map<String, INDArray> theirs = RuntimeAgreement.run(env, session, IntegerOnnx.INPUT, pixels, wanted);
+                INDArray asExported = RuntimeAgreement.run(env, plain, IntegerOnnx.INPUT, pixels,
+                        List.of(IntegerOnnx.LOGITS)).get(IntegerOnnx.LOGITS);
                 INDArray ourLogits = dl4j.outputSingle(features.dup());
                 Recomputed recomputed = new Recomputed(dl4j, features, theirs, quantizers);
                 for (IntegerOnnx.Quantizer q : quantizers) {
@@ -137,58 +133,9 @@ public final class IntegerAgreement {
         }
     }
 
-    /** Normalized features back to pixels in [0, 1]: x · std + mean per channel. */
-    public static INDArray pixels(INDArray features, Normalization normalization) {
-        if (normalization == null) {
-            return features;
-        }
-        INDArray out = features.dup('c');
-        for (int c = 0; c < features.size(1); c++) {
-            int k = normalization.mean().length == 1 ? 0 : c;
-            INDArray channel = out.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
-                    org.nd4j.linalg.indexing.NDArrayIndex.point(c));
-            channel.muli(normalization.std()[k]).addi(normalization.mean()[k]);
-        }
-        return out;
-    }
-
-    /** Every output of {@code session} in {@code wanted}, as float arrays (codes as their integer values). */
-    private static Map<String, INDArray> run(OrtEnvironment env, OrtSession session, INDArray pixels,
-                                             List<String> wanted) throws ai.onnxruntime.OrtException {
-        Map<String, INDArray> outputs = new LinkedHashMap<>();
-        try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(pixels.data().asFloat()), pixels.shape());
-             OrtSession.Result result = session.run(Map.of(IntegerOnnx.INPUT, in), new java.util.LinkedHashSet<>(wanted))) {
-            for (String name : wanted) {
-                OnnxTensor t = (OnnxTensor) result.get(name).orElseThrow();
-                float[] values = new float[(int) t.getInfo().getNumElements()];
-                if (t.getInfo().type == ai.onnxruntime.OnnxJavaType.UINT8) {
-                    ByteBuffer b = t.getByteBuffer();
-                    for (int i = 0; i < values.length; i++) {
-                        values[i] = b.get(i) & 0xff;
-                    }
-                } else {
-                    t.getFloatBuffer().get(values);
-                }
-                outputs.put(name, Nd4j.create(values, t.getInfo().getShape(), 'c'));
-            }
-        }
-        return outputs;
-    }
-
-    /** A copy of {@code onnx} whose graph also outputs every quantizer's uint8 codes. */
-    private static File withCodeOutputs(File onnx, List<IntegerOnnx.Quantizer> quantizers) throws IOException {
-        Onnx.ModelProto model = Onnx.ModelProto.parseFrom(Files.readAllBytes(onnx.toPath()));
-        Onnx.GraphProto.Builder graph = model.getGraph().toBuilder();
-        for (IntegerOnnx.Quantizer q : quantizers) {
-            graph.addOutput(Onnx.ValueInfoProto.newBuilder().setName(q.layer()).setType(Onnx.TypeProto.newBuilder()
-                    .setTensorType(Onnx.TypeProto.Tensor.newBuilder()
-                            .setElemType(Onnx.TensorProto.DataType.UINT8.getNumber()))));
-        }
-        File copy = File.createTempFile("instrumented", ".onnx");
-        try (OutputStream out = Files.newOutputStream(copy.toPath())) {
-            model.toBuilder().setGraph(graph).build().writeTo(out);
-        }
-        return copy;
+    /** Normalized features back to pixels in [0, 1] (unchanged when the file takes them normalized). */
+    static INDArray pixels(INDArray features, Normalization normalization) {
+        return normalization == null ? features : normalization.pixels(features);
     }
 
     private static final class Tally {

@@ -114,7 +114,12 @@ public final class RuntimeAgreement {
         // an export takes pixels in [0, 1] and normalizes them in its graph: DL4J's features go back to pixels for it
         org.apprentice.model.Normalization normalization = org.apprentice.model.pretrained.Pretrained.takesPixels(onnx)
                 ? org.apprentice.model.pretrained.Pretrained.normalization(onnx) : null;
-        File instrumented = withOutputs(onnx, grids);
+        List<String> tensors = new ArrayList<>();
+        grids.forEach(g -> {
+            tensors.add(g.input());
+            tensors.add(g.output());
+        });
+        File instrumented = withOutputs(onnx, tensors, Onnx.TensorProto.DataType.FLOAT);
         Tally tally = new Tally(tolerance);
         OrtEnvironment env = OrtEnvironment.getEnvironment();
         try (OrtSession.SessionOptions options = sessionOptions();
@@ -156,8 +161,8 @@ public final class RuntimeAgreement {
         return options;
     }
 
-    /** The {@code wanted} outputs of {@code session} on {@code features}, as arrays. */
-    private static Map<String, INDArray> run(OrtEnvironment env, OrtSession session, String input, INDArray features,
+    /** The {@code wanted} outputs of {@code session} on {@code features}, as float arrays (uint8 codes as their values). */
+    static Map<String, INDArray> run(OrtEnvironment env, OrtSession session, String input, INDArray features,
                                              List<String> wanted) throws ai.onnxruntime.OrtException {
         Map<String, INDArray> outputs = new LinkedHashMap<>();
         try (OnnxTensor in = OnnxTensor.createTensor(env, FloatBuffer.wrap(features.data().asFloat()), features.shape());
@@ -165,7 +170,14 @@ public final class RuntimeAgreement {
             for (String name : wanted) {
                 OnnxTensor t = (OnnxTensor) result.get(name).orElseThrow();
                 float[] values = new float[(int) t.getInfo().getNumElements()];
-                t.getFloatBuffer().get(values);
+                if (t.getInfo().type == ai.onnxruntime.OnnxJavaType.UINT8) {
+                    java.nio.ByteBuffer b = t.getByteBuffer();
+                    for (int i = 0; i < values.length; i++) {
+                        values[i] = b.get(i) & 0xff;
+                    }
+                } else {
+                    t.getFloatBuffer().get(values);
+                }
                 outputs.put(name, Nd4j.create(values, t.getInfo().getShape(), 'c'));
             }
         }
@@ -189,19 +201,16 @@ public final class RuntimeAgreement {
         return out;
     }
 
-    /** A copy of {@code onnx} whose graph also outputs every grid's input and output. */
-    private static File withOutputs(File onnx, List<Grid> grids) throws IOException {
+    /** A copy of {@code onnx} whose graph also outputs the tensors {@code names}, of element type {@code type}. */
+    static File withOutputs(File onnx, List<String> names, Onnx.TensorProto.DataType type) throws IOException {
         Onnx.ModelProto model = Onnx.ModelProto.parseFrom(Files.readAllBytes(onnx.toPath()));
         Onnx.GraphProto.Builder graph = model.getGraph().toBuilder();
         java.util.Set<String> present = new java.util.HashSet<>();
         graph.getOutputList().forEach(o -> present.add(o.getName()));
-        for (Grid g : grids) {
-            for (String name : List.of(g.input(), g.output())) {
-                if (present.add(name)) {
-                    graph.addOutput(Onnx.ValueInfoProto.newBuilder().setName(name).setType(Onnx.TypeProto.newBuilder()
-                            .setTensorType(Onnx.TypeProto.Tensor.newBuilder()
-                                    .setElemType(Onnx.TensorProto.DataType.FLOAT.getNumber()))));
-                }
+        for (String name : names) {
+            if (present.add(name)) {
+                graph.addOutput(Onnx.ValueInfoProto.newBuilder().setName(name).setType(Onnx.TypeProto.newBuilder()
+                        .setTensorType(Onnx.TypeProto.Tensor.newBuilder().setElemType(type.getNumber()))));
             }
         }
         File copy = File.createTempFile("instrumented", ".onnx");

@@ -1,7 +1,6 @@
 package org.apprentice.model.pretrained;
 
 import java.io.File;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apprentice.model.InputShape;
