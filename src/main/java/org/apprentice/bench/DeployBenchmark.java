@@ -57,6 +57,32 @@ public final class DeployBenchmark {
         this.folder = folder;
     }
 
+    /** An ONNX file written for the benchmark, with its row's labels. */
+    private record Export(String precision, String form, File file) {
+    }
+
+    /**
+     * The ONNX files of network {@code n}: the fp32 export of {@code fp32}, then a freshly initialised student's float
+     * and integer exports at each precision (the integer export's plan added to {@code plans}).
+     */
+    private List<Export> exports(Network n, ComputationGraph fp32, List<PrecisionSpec> precisions, List<String> plans)
+            throws IOException {
+        DataRecord data = new DataRecord(null, n.input(), Normalization.NONE);
+        File fpOnnx = folder.resolve(n.model() + "-fp32.onnx").toFile();
+        OnnxExport.write(fp32, data, fpOnnx);
+        List<Export> files = new ArrayList<>(List.of(new Export("fp32", "ONNX Runtime", fpOnnx)));
+        for (PrecisionSpec p : precisions) {
+            ComputationGraph student = ResNetBuilder.build(ResNetConfig.of(n.model(), 10, n.input()).withPrecision(p));
+            File floatOnnx = folder.resolve(n.model() + "-" + p.label() + ".onnx").toFile();
+            File intOnnx = folder.resolve(n.model() + "-" + p.label() + "-int8.onnx").toFile();
+            OnnxExport.write(student, data, floatOnnx);
+            plans.add(p.label() + ": " + IntegerOnnx.write(student, data, intOnnx));
+            files.add(new Export(p.label(), "ONNX Runtime, float export", floatOnnx));
+            files.add(new Export(p.label(), "ONNX Runtime, integer export", intOnnx));
+        }
+        return files;
+    }
+
     /** A form being timed: its row's labels and file, and one inference of a batch. */
     private record Form(String precision, String form, long bytes, java.util.function.IntConsumer infer) {
     }
@@ -73,24 +99,8 @@ public final class DeployBenchmark {
         out.printf(" %s%n", "vs ONNX fp32");
         for (Network n : networks) {
             ComputationGraph fp32 = ResNetBuilder.build(ResNetConfig.of(n.model(), 10, n.input()));
-            DataRecord data = new DataRecord(null, n.input(), Normalization.NONE);
-            File fpOnnx = folder.resolve(n.model() + "-fp32.onnx").toFile();
-            OnnxExport.write(fp32, data, fpOnnx);
-            List<File> files = new ArrayList<>(List.of(fpOnnx));
-            List<String[]> labels = new ArrayList<>();
-            labels.add(new String[] {"fp32", "ONNX Runtime"});
             List<String> plans = new ArrayList<>();
-            for (PrecisionSpec p : precisions) {
-                ComputationGraph student = ResNetBuilder.build(ResNetConfig.of(n.model(), 10, n.input()).withPrecision(p));
-                File floatOnnx = folder.resolve(n.model() + "-" + p.label() + ".onnx").toFile();
-                File intOnnx = folder.resolve(n.model() + "-" + p.label() + "-int8.onnx").toFile();
-                OnnxExport.write(student, data, floatOnnx);
-                plans.add(p.label() + ": " + IntegerOnnx.write(student, data, intOnnx));
-                files.add(floatOnnx);
-                labels.add(new String[] {p.label(), "ONNX Runtime, float export"});
-                files.add(intOnnx);
-                labels.add(new String[] {p.label(), "ONNX Runtime, integer export"});
-            }
+            List<Export> files = exports(n, fp32, precisions, plans);
             List<OnnxClassifier> sessions = new ArrayList<>();
             try {
                 List<Form> forms = new ArrayList<>();
@@ -98,11 +108,10 @@ public final class DeployBenchmark {
                 for (int b : batches) {
                     pixels.put(b, pixels(b, n.input()));
                 }
-                for (int i = 0; i < files.size(); i++) {
-                    OnnxClassifier session = OnnxClassifier.open(files.get(i));
+                for (Export e : files) {
+                    OnnxClassifier session = OnnxClassifier.open(e.file());
                     sessions.add(session);
-                    forms.add(new Form(labels.get(i)[0], labels.get(i)[1], files.get(i).length(),
-                            b -> session.run(pixels.get(b), b)));
+                    forms.add(new Form(e.precision(), e.form(), e.file().length(), b -> session.run(pixels.get(b), b)));
                 }
                 java.util.Map<Integer, INDArray> inputs = new java.util.HashMap<>();
                 for (int b : batches) {
