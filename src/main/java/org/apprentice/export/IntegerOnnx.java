@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import onnx.Onnx;
 import org.apprentice.model.DataRecord;
+import org.apprentice.model.InputShape;
 import org.apprentice.model.ResNetArchitecture;
 import org.apprentice.model.ResNetBuilder;
 import org.apprentice.quant.ActivationGrid;
@@ -21,6 +22,7 @@ import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
@@ -51,11 +53,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *       convolution's output is quantized first on an int8 grid reaching ±max(high of the sum's quantizer, high of the
  *       shortcut), which is what lets that convolution be integer too: the rounding moves the sum by at most half that
  *       grid, and a value beyond it clips the same. Where the other term is unbounded (a projection shortcut, or the
- *       stem's full-precision ReLU), the convolution stays float: no int8 grid would hold the sum.</li>
+ *       stem's full-precision ReLU), no int8 grid would hold the sum: a large convolution then accumulates in int32
+ *       (ConvInteger, exact) and its output is scaled to float; a small one stays float, where ConvInteger would cost
+ *       more ({@link #ACCUMULATING_MIN_MACS}). An activation quantizer after a sum is one QuantizeLinear, which
+ *       saturates at 0 (its zero point) by itself, so ONNX Runtime fuses a sum of two quantized terms into
+ *       QLinearAdd.</li>
  *   <li>What cannot be integer stays a float convolution, and the plan says why: the first convolution (unless
  *       quantized), a quantized convolution whose input is full precision (the block after the stem reads its ReLU),
- *       and one whose residual sum has an unbounded term; its weights stay float (q(W) with the batch norm folded in),
- *       since ONNX Runtime would dequantize int8 codes before every run. The classifier stays float.</li>
+ *       and a small one whose residual sum has an unbounded term; its weights stay float (q(W) with the batch norm
+ *       folded in), since ONNX Runtime would dequantize int8 codes before every run. The classifier stays float.</li>
  *   <li>The input is pixels in [0, 1], normalized in the graph; class names, input shape and normalization are in the
  *       metadata, as in {@link OnnxExport}.</li>
  * </ul>
@@ -77,11 +83,17 @@ public final class IntegerOnnx {
     public record Quantizer(String layer, double step, int levels, double bound) {
     }
 
-    /** What the export made of the student: its integer and float convolutions (each with why) and quantizers. */
-    public record Plan(List<String> integerConvolutions, Map<String, String> floatConvolutions, List<Quantizer> quantizers) {
+    /**
+     * What the export made of the student: its integer convolutions (of which {@code accumulating} keep a float output,
+     * as ConvInteger), its float convolutions (each with why) and its quantizers.
+     */
+    public record Plan(List<String> integerConvolutions, List<String> accumulating, Map<String, String> floatConvolutions,
+                       List<Quantizer> quantizers) {
         @Override
         public String toString() {
-            return integerConvolutions.size() + " integer convolutions, " + floatConvolutions.size() + " float"
+            return integerConvolutions.size() + " integer convolutions" + (accumulating.isEmpty() ? ""
+                    : " (" + accumulating.size() + " of them with a float output, ConvInteger)") + ", "
+                    + floatConvolutions.size() + " float"
                     + (floatConvolutions.isEmpty() ? "" : " (" + String.join("; ", floatConvolutions.entrySet().stream()
                     .map(e -> e.getKey() + ": " + e.getValue()).toList()) + ")");
         }
@@ -109,6 +121,20 @@ public final class IntegerOnnx {
         }
     }
 
+    /**
+     * The size from which a quantized convolution whose output cannot be quantized is written as ConvInteger rather
+     * than a float convolution: ONNX Runtime's CPU ConvInteger runs im2col and a uint8 GEMM image by image, and its
+     * int32 output takes three more passes (Cast, Mul, Add), which pays only on large convolutions. Measured with
+     * {@code bench --deploy} on a 2-core AVX-512 VNNI machine: every such convolution of resnet18 at 224x224 as
+     * ConvInteger (the smallest, its 1x1 projections, 6.4M multiply-adds per image) ran faster than with those
+     * projections float, at batch 1 and 32; resnet8's and resnet20's (at most 2.4M) all as ConvInteger ran slower
+     * than all float. The threshold lies between the two.
+     */
+    static final long ACCUMULATING_MIN_MACS = 4_000_000;
+
+    /** The offset of ConvInteger's uint8 weight codes (its zero point): int8 codes -127..127 become 1..255. */
+    private static final int WEIGHT_OFFSET = 128;
+
     private final OnnxGraph onnx = new OnnxGraph("apprentice-resnet-integer");
     private final ComputationGraph student;
     private final ComputationGraph net;
@@ -116,18 +142,31 @@ public final class IntegerOnnx {
     private final Map<String, Value> values = new LinkedHashMap<>();
     private final Set<String> folded = new HashSet<>();
     private final List<String> integer = new ArrayList<>();
+    private final List<String> accumulating = new ArrayList<>();
+    private final long minAccumulatingMacs;
     private final Map<String, String> floating = new LinkedHashMap<>();
     private final List<Quantizer> quantizers = new ArrayList<>();
+    /** Every vertex's output type at the data's input size, or null when the size is not fixed. */
+    private final Map<String, InputType> activationTypes;
 
-    private IntegerOnnx(ComputationGraph student) {
+    private IntegerOnnx(ComputationGraph student, DataRecord data, long minAccumulatingMacs) {
         this.student = student;
+        this.minAccumulatingMacs = minAccumulatingMacs;
         this.net = Exporter.deployable(student);
         this.conf = net.getConfiguration();
+        InputShape in = data.input();
+        this.activationTypes = in == null ? null
+                : conf.getLayerActivationTypes(InputType.convolutional(in.height(), in.width(), in.channels()));
     }
 
     /** Writes the integer form of {@code student} to {@code file}, atomically; returns what became integer. */
     public static Plan write(ComputationGraph student, DataRecord data, File file) throws IOException {
-        IntegerOnnx export = new IntegerOnnx(student);
+        return write(student, data, file, ACCUMULATING_MIN_MACS);
+    }
+
+    /** As above, with ConvInteger from {@code minAccumulatingMacs} multiply-adds per image (0: wherever it can be). */
+    static Plan write(ComputationGraph student, DataRecord data, File file, long minAccumulatingMacs) throws IOException {
+        IntegerOnnx export = new IntegerOnnx(student, data, minAccumulatingMacs);
         Onnx.ModelProto model = export.model(data);
         OnnxGraph.write(model, file);
         return export.plan();
@@ -141,7 +180,7 @@ public final class IntegerOnnx {
         if (!hasQuantizedConvolution(student)) {
             return null;
         }
-        IntegerOnnx export = new IntegerOnnx(student);
+        IntegerOnnx export = new IntegerOnnx(student, data, ACCUMULATING_MIN_MACS);
         Onnx.ModelProto model = export.model(data);
         if (export.integer.isEmpty()) {
             return null;
@@ -152,7 +191,7 @@ public final class IntegerOnnx {
 
     /** The integer ONNX model of {@code student}, and what became integer. */
     public static Map.Entry<Onnx.ModelProto, Plan> model(ComputationGraph student, DataRecord data) {
-        IntegerOnnx export = new IntegerOnnx(student);
+        IntegerOnnx export = new IntegerOnnx(student, data, ACCUMULATING_MIN_MACS);
         Onnx.ModelProto model = export.model(data);
         return Map.entry(model, export.plan());
     }
@@ -168,7 +207,8 @@ public final class IntegerOnnx {
     }
 
     private Plan plan() {
-        return new Plan(List.copyOf(integer), java.util.Collections.unmodifiableMap(floating), List.copyOf(quantizers));
+        return new Plan(List.copyOf(integer), List.copyOf(accumulating), java.util.Collections.unmodifiableMap(floating),
+                List.copyOf(quantizers));
     }
 
     private Onnx.ModelProto model(DataRecord data) {
@@ -267,7 +307,20 @@ public final class IntegerOnnx {
         Onnx.AttributeProto[] geometry = {OnnxGraph.ints("kernel_shape", c.getKernelSize()),
                 OnnxGraph.ints("strides", c.getStride()), OnnxGraph.ints("pads", c.getPadding()[0], c.getPadding()[1],
                 c.getPadding()[0], c.getPadding()[1])};
-        if (why != null) {
+        boolean accumulate = why != null && grid != null && in instanceof Value.Codes
+                && grid.scaling() != WeightGrid.Scaling.POSITIVE_NEGATIVE;
+        long macs = multiplyAccumulates(name, c);
+        if (accumulate && macs < minAccumulatingMacs) {
+            why += ", and at " + (macs < 0 ? "an unknown input size"
+                    : String.format(java.util.Locale.ROOT, "%,d multiply-adds per image", macs))
+                    + " ONNX Runtime's ConvInteger costs more than a float convolution";
+            accumulate = false;
+        }
+        if (accumulate) {
+            integer.add(name); // the output cannot be quantized, the accumulation can
+            accumulating.add(name);
+            accumulatingConvolution(name, bnName, fold, grid, (Value.Codes) in, geometry);
+        } else if (why != null) {
             floating.put(name, why);
             floatConvolution(name, bnName, fold, in, geometry);
         } else {
@@ -301,7 +354,7 @@ public final class IntegerOnnx {
     private void integerConvolution(String name, String bnName, BatchNormFold fold, WeightGrid grid, Value.Codes in,
                                     Onnx.AttributeProto[] geometry) {
         int out = fold.channels();
-        float[] scales = weightCodes(name, grid, fold.multiplier(), net.getLayer(name).getParam("W").shape());
+        float[] scales = weightCodes(name, grid, fold.multiplier(), net.getLayer(name).getParam("W").shape(), 0);
         int[] bias = new int[out];
         float[] biasScales = new float[out];
         double bound = 0;
@@ -324,6 +377,43 @@ public final class IntegerOnnx {
         values.put(bnName, new Value.Pending(bnName, bound));
     }
 
+    /**
+     * An integer convolution whose output stays float, for a quantized convolution reading codes whose output no int8
+     * grid would hold (its residual sum has an unbounded term: a projection shortcut or the stem's ReLU). ConvInteger
+     * accumulates the input codes times the weight codes exactly in int32 (ONNX Runtime's CPU kernel takes uint8
+     * weights with one zero point, so the codes are stored offset by 128); the accumulator times input step × weight
+     * scale, plus the batch norm's shift, is the student's pre-activation up to float rounding: no bound is added.
+     */
+    private void accumulatingConvolution(String name, String bnName, BatchNormFold fold, WeightGrid grid,
+                                         Value.Codes in, Onnx.AttributeProto[] geometry) {
+        int out = fold.channels();
+        long[] shape = net.getLayer(name).getParam("W").shape();
+        float[] scales = weightCodes(name, grid, fold.multiplier(), shape, WEIGHT_OFFSET);
+        float[] multipliers = new float[out];
+        for (int k = 0; k < out; k++) {
+            multipliers[k] = (float) (in.step() * (double) scales[k]);
+        }
+        onnx.uint8("weight.zero.u8", new byte[] {(byte) WEIGHT_OFFSET});
+        onnx.floats(name + ".accumulator.scale", multipliers, out, 1, 1);
+        onnx.floats(name + ".bias", toFloats(fold.shift()), out, 1, 1);
+        onnx.node("ConvInteger", name + "/acc", List.of(in.tensor(), name + ".weight.codes", "zero.u8",
+                "weight.zero.u8"), name + "/acc", geometry);
+        onnx.node("Cast", name + "/float", List.of(name + "/acc"), name + "/float",
+                OnnxGraph.intAttribute("to", Onnx.TensorProto.DataType.FLOAT_VALUE));
+        onnx.node("Mul", name + "/scale", List.of(name + "/float", name + ".accumulator.scale"), name + "/scale");
+        onnx.node("Add", name, List.of(name + "/scale", name + ".bias"), bnName);
+        values.put(bnName, new Value.Float(bnName, 0));
+    }
+
+    /** The multiply-adds of convolution {@code name} for one image, or -1 when the input size is not known. */
+    private long multiplyAccumulates(String name, ConvolutionLayer c) {
+        if (activationTypes == null) {
+            return -1;
+        }
+        InputType.InputTypeConvolutional out = (InputType.InputTypeConvolutional) activationTypes.get(name);
+        return out.getHeight() * out.getWidth() * c.getNOut() * c.getNIn() * c.getKernelSize()[0] * c.getKernelSize()[1];
+    }
+
     /** The per-output-channel scales of a layer's codes with the batch norm folded in: |scale · γ/σ|. */
     private static float[] weightScales(WeightGrid grid, double[] multiplier) {
         float[] scales = new float[multiplier.length];
@@ -338,7 +428,7 @@ public final class IntegerOnnx {
      * Writes the layer's weight codes as an int8 initializer ({@code NAME.weight.codes}, the weight's shape) and
      * returns their per-channel scales; a channel whose folded scale is negative (a negative γ) has its codes negated.
      */
-    private float[] weightCodes(String name, WeightGrid grid, double[] multiplier, long[] shape) {
+    private float[] weightCodes(String name, WeightGrid grid, double[] multiplier, long[] shape, int offset) {
         int out = multiplier.length;
         double[] c64 = grid.codes().castTo(DataType.DOUBLE).dup('c').data().asDouble();
         long perChannel = c64.length / out;
@@ -351,10 +441,14 @@ public final class IntegerOnnx {
                 if (Math.abs(code) > 127) {
                     throw new IllegalArgumentException("layer '" + name + "': code " + code + " does not fit int8");
                 }
-                weights[(int) i] = (byte) code;
+                weights[(int) i] = (byte) (code + offset);
             }
         }
-        onnx.int8(name + ".weight.codes", weights, shape);
+        if (offset == 0) {
+            onnx.int8(name + ".weight.codes", weights, shape);
+        } else {
+            onnx.uint8(name + ".weight.codes", weights, shape);
+        }
         return weightScales(grid, multiplier);
     }
 
@@ -373,15 +467,8 @@ public final class IntegerOnnx {
                     + g.low() + " does not fit a uint8 from 0");
         }
         String q = name + "/q";
-        if (in instanceof Value.Pending p) {
-            onnx.node("QuantizeLinear", q, List.of(p.tensor(), step(g.step()), "zero.u8"), g.levels() < 255 ? q : name);
-        } else {
-            String x = floatTensor(name, in);
-            onnx.scalar(name + ".low", (float) g.low());
-            onnx.scalar(name + ".high", (float) g.high());
-            onnx.node("Clip", name + "/clip", List.of(x, name + ".low", name + ".high"), name + "/clip");
-            onnx.node("QuantizeLinear", q, List.of(name + "/clip", step(g.step()), "zero.u8"), g.levels() < 255 ? q : name);
-        }
+        String x = in instanceof Value.Pending p ? p.tensor() : floatTensor(name, in);
+        onnx.node("QuantizeLinear", q, List.of(x, step(g.step()), "zero.u8"), g.levels() < 255 ? q : name);
         if (g.levels() < 255) {
             onnx.uint8("top.u8." + g.levels(), new byte[] {(byte) g.levels()});
             onnx.node("Clip", name, List.of(q, "zero.u8", "top.u8." + g.levels()), name);

@@ -40,16 +40,16 @@ class IntegerOnnxTest {
     /** Pixels normalized as Fashion-MNIST's, so that the graph's own normalization is exercised. */
     private static final Normalization NORMALIZATION = new Normalization(new double[] {0.25}, new double[] {0.5});
 
-    /** The integer convolutions (QLinearConv) in the graph ONNX Runtime makes of {@code onnx} for this CPU. */
-    static int integerConvolutions(File onnx) throws Exception {
+    /** How many nodes of each type the graph ONNX Runtime makes of {@code onnx} for this CPU holds. */
+    static java.util.Map<String, Long> optimizedNodes(File onnx) throws Exception {
         File optimized = File.createTempFile("optimized", ".onnx");
         try (OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
             options.setOptimizedModelFilePath(optimized.getPath());
             OrtEnvironment env = OrtEnvironment.getEnvironment();
             try (OrtSession ignored = env.createSession(onnx.getPath(), options)) {
                 Onnx.ModelProto model = Onnx.ModelProto.parseFrom(Files.readAllBytes(optimized.toPath()));
-                return (int) model.getGraph().getNodeList().stream().filter(n -> n.getOpType().equals("QLinearConv"))
-                        .count();
+                return model.getGraph().getNodeList().stream().collect(java.util.stream.Collectors.groupingBy(
+                        Onnx.NodeProto::getOpType, java.util.stream.Collectors.counting()));
             }
         } finally {
             Files.deleteIfExists(optimized.toPath());
@@ -75,14 +75,21 @@ class IntegerOnnxTest {
                         .withMethods(WeightMethod.LSQ, ActivationMethod.LSQ))) {
             ComputationGraph net = trained(spec, data);
             File onnx = dir.resolve("int8.onnx").toFile();
-            IntegerOnnx.Plan plan = IntegerOnnx.write(net, new DataRecord(null, SHAPE, NORMALIZATION), onnx);
+            // ConvInteger wherever it can be (these convolutions are far below the size where it pays)
+            IntegerOnnx.Plan plan = IntegerOnnx.write(net, new DataRecord(null, SHAPE, NORMALIZATION), onnx, 0);
             // of 19 quantized convolutions, 14 read quantized activations and feed a quantizer, directly or through a
-            // sum with a quantized shortcut: all but the first block's two (its input and shortcut are the stem's
-            // full-precision ReLU) and the projection blocks' conv2 and shortcut convolution (an unbounded sum)
-            assertEquals(14, plan.integerConvolutions().size(), spec + ": " + plan);
-            assertEquals(java.util.Set.of("conv1", "layer1.0.conv1", "layer1.0.conv2", "layer2.0.conv2",
-                    "layer2.0.downsample.0", "layer3.0.conv2", "layer3.0.downsample.0"), plan.floatConvolutions().keySet());
-            assertEquals(14, integerConvolutions(onnx), spec + ": ONNX Runtime fuses each into QLinearConv");
+            // sum with a quantized shortcut; 5 read quantized activations but add an unbounded term (the stem's
+            // full-precision ReLU, or a projection shortcut) and accumulate in int32; the first block's conv1 reads
+            // the stem's ReLU and stays float
+            assertEquals(19, plan.integerConvolutions().size(), spec + ": " + plan);
+            assertEquals(List.of("layer1.0.conv2", "layer2.0.conv2", "layer2.0.downsample.0", "layer3.0.conv2",
+                    "layer3.0.downsample.0"), plan.accumulating().stream().sorted().toList(), plan.toString());
+            assertEquals(java.util.Set.of("conv1", "layer1.0.conv1"), plan.floatConvolutions().keySet());
+            java.util.Map<String, Long> nodes = optimizedNodes(onnx);
+            assertEquals(14L, nodes.get("QLinearConv"), spec + ": ONNX Runtime fuses each other one into QLinearConv");
+            assertEquals(5L, nodes.get("ConvInteger"), spec + ": " + nodes);
+            // the six sums of two quantized terms (the identity-shortcut blocks after the first) fuse too
+            assertEquals(6L, nodes.get("QLinearAdd"), spec + ": " + nodes);
             IntegerAgreement.Report a = IntegerAgreement.compare(onnx, plan, net, new ListDataSetIterator<>(
                     normalized(data).asList(), 16), 1e-4);
             assertEquals(64, a.images());
@@ -103,50 +110,92 @@ class IntegerOnnxTest {
         DataSet data = SyntheticImages.generate(SHAPE, 4, 64, 3);
         ComputationGraph net = trained(PrecisionSpec.of(2, 4).withQuantizedEnds(true, false), data);
         File onnx = dir.resolve("first.onnx").toFile();
-        IntegerOnnx.Plan plan = IntegerOnnx.write(net, new DataRecord(null, SHAPE, NORMALIZATION), onnx);
-        assertEquals(java.util.Set.of("conv1", "layer2.0.conv2", "layer2.0.downsample.0", "layer3.0.conv2",
-                "layer3.0.downsample.0"), plan.floatConvolutions().keySet(), plan.toString());
+        IntegerOnnx.Plan plan = IntegerOnnx.write(net, new DataRecord(null, SHAPE, NORMALIZATION), onnx, 0);
+        assertEquals(java.util.Set.of("conv1"), plan.floatConvolutions().keySet(), plan.toString());
         assertTrue(plan.floatConvolutions().get("conv1").contains("input is full precision"), plan.toString());
-        assertEquals(16, integerConvolutions(onnx));
+        assertEquals(16L, optimizedNodes(onnx).get("QLinearConv"));
+        assertEquals(4L, optimizedNodes(onnx).get("ConvInteger"));
         IntegerAgreement.Report a = IntegerAgreement.compare(onnx, plan, net, new ListDataSetIterator<>(
                 normalized(data).asList(), 16), 1e-4);
         assertEquals(List.of(), a.unexplained(), a.toString());
     }
 
     /**
+     * Where ConvInteger goes at the default size threshold: on a resnet18 at 224x224, every convolution whose sum has
+     * an unbounded term (6.4M multiply-adds per image and more); on the test's small resnet20, none, and the plan
+     * says why each stays float.
+     */
+    @Test
+    void convIntegerOnlyWhereTheConvolutionIsLarge() {
+        InputShape imagenet = new InputShape(3, 224, 224);
+        ComputationGraph resnet18 = ResNetBuilder.build(ResNetConfig.of("resnet18", 10, imagenet)
+                .withPrecision(PrecisionSpec.of(2, 4)));
+        IntegerOnnx.Plan large = IntegerOnnx.model(resnet18, new DataRecord(null, imagenet, null)).getValue();
+        assertEquals(List.of("layer1.0.conv2", "layer2.0.conv2", "layer2.0.downsample.0", "layer3.0.conv2",
+                "layer3.0.downsample.0", "layer4.0.conv2", "layer4.0.downsample.0"),
+                large.accumulating().stream().sorted().toList(), large.toString());
+        assertEquals(java.util.Set.of("conv1", "layer1.0.conv1"), large.floatConvolutions().keySet());
+
+        DataSet data = SyntheticImages.generate(SHAPE, 4, 16, 3);
+        ComputationGraph small = trained(PrecisionSpec.of(2, 4), data);
+        IntegerOnnx.Plan plan = IntegerOnnx.model(small, new DataRecord(null, SHAPE, null)).getValue();
+        assertEquals(List.of(), plan.accumulating(), plan.toString());
+        assertEquals(14, plan.integerConvolutions().size(), plan.toString());
+        assertTrue(plan.floatConvolutions().get("layer2.0.downsample.0").contains("multiply-adds per image"),
+                plan.toString());
+        IntegerOnnx.Plan unknown = IntegerOnnx.model(small, new DataRecord(null, null, null)).getValue();
+        assertTrue(unknown.floatConvolutions().get("layer2.0.conv2").contains("unknown input size"), unknown.toString());
+    }
+
+    /**
      * The comparison can fail: a file whose weight scales are 10% off rounds codes far from any boundary the export's
-     * own roundings could reach, and the check names one.
+     * own roundings could reach, and the check names the quantizer; so does one whose ConvInteger output is scaled 10%
+     * off.
      */
     @Test
     void aWrongWeightScaleIsNotTakenForATie() throws Exception {
         DataSet data = SyntheticImages.generate(SHAPE, 4, 64, 3);
         ComputationGraph net = trained(PrecisionSpec.of(2, 4), data);
-        File good = dir.resolve("good.onnx").toFile();
-        IntegerOnnx.Plan plan = IntegerOnnx.write(net, new DataRecord(null, SHAPE, NORMALIZATION), good);
-        Onnx.ModelProto model = Onnx.ModelProto.parseFrom(Files.readAllBytes(good.toPath()));
+        record Case(long minAccumulatingMacs, String initializer, String quantizer) {
+        }
+        for (Case c : List.of(new Case(IntegerOnnx.ACCUMULATING_MIN_MACS, "layer2.0.conv1.weight.scale",
+                "layer2.0.relu1"), new Case(0, "layer2.0.conv2.accumulator.scale", "layer2.0.relu"))) {
+            File good = dir.resolve("good.onnx").toFile();
+            IntegerOnnx.Plan plan = IntegerOnnx.write(net, new DataRecord(null, SHAPE, NORMALIZATION), good,
+                    c.minAccumulatingMacs());
+            File wrong = dir.resolve("wrong.onnx").toFile();
+            scaled(good, c.initializer(), 1.1f, wrong);
+            var iterator = new ListDataSetIterator<>(normalized(data).asList(), 16);
+            assertEquals(List.of(), IntegerAgreement.compare(good, plan, net, iterator, 1e-4).unexplained());
+            iterator.reset();
+            IntegerAgreement.Report broken = IntegerAgreement.compare(wrong, plan, net, iterator, 1e-4);
+            assertFalse(broken.unexplained().isEmpty(), c + ": " + broken);
+            assertTrue(broken.unexplained().get(0).contains(c.quantizer()), c + ": " + broken);
+        }
+    }
+
+    /** Writes {@code onnx} to {@code out} with the float initializer {@code name} multiplied by {@code factor}. */
+    private static void scaled(File onnx, String name, float factor, File out) throws Exception {
+        Onnx.ModelProto model = Onnx.ModelProto.parseFrom(Files.readAllBytes(onnx.toPath()));
         Onnx.GraphProto.Builder graph = model.getGraph().toBuilder();
+        boolean found = false;
         for (int i = 0; i < graph.getInitializerCount(); i++) {
             Onnx.TensorProto t = graph.getInitializer(i);
-            if (t.getName().equals("layer2.0.conv1.weight.scale")) {
+            if (t.getName().equals(name)) {
                 java.nio.FloatBuffer f = t.getRawData().asReadOnlyByteBuffer().order(java.nio.ByteOrder.LITTLE_ENDIAN)
                         .asFloatBuffer();
                 java.nio.ByteBuffer scaled = java.nio.ByteBuffer.allocate(f.remaining() * 4)
                         .order(java.nio.ByteOrder.LITTLE_ENDIAN);
                 while (f.hasRemaining()) {
-                    scaled.putFloat(f.get() * 1.1f);
+                    scaled.putFloat(f.get() * factor);
                 }
                 graph.setInitializer(i, t.toBuilder().setRawData(org.nd4j.shade.protobuf.ByteString.copyFrom(
                         scaled.array())));
+                found = true;
             }
         }
-        File wrong = dir.resolve("wrong.onnx").toFile();
-        Files.write(wrong.toPath(), model.toBuilder().setGraph(graph).build().toByteArray());
-        var iterator = new ListDataSetIterator<>(normalized(data).asList(), 16);
-        assertEquals(List.of(), IntegerAgreement.compare(good, plan, net, iterator, 1e-4).unexplained());
-        iterator.reset();
-        IntegerAgreement.Report broken = IntegerAgreement.compare(wrong, plan, net, iterator, 1e-4);
-        assertFalse(broken.unexplained().isEmpty(), broken.toString());
-        assertTrue(broken.unexplained().get(0).contains("layer2.0.relu1"), broken.toString());
+        assertTrue(found, name);
+        Files.write(out.toPath(), model.toBuilder().setGraph(graph).build().toByteArray());
     }
 
     /** What cannot become integer is said, not hidden: a student whose activations are full precision has no file. */

@@ -105,12 +105,14 @@ class OnnxExportTest {
             IntegerOnnx.Plan plan = IntegerOnnx.model(student, ModelFiles.recordedData(run.resolve("student.zip")
                     .toFile())).getValue();
             // the stem is full precision; the first block reads the stem's full-precision ReLU (conv1) and adds it
-            // (conv2); the other blocks add a projection shortcut, whose sum no int8 grid bounds (conv2, downsample)
+            // (conv2); the other blocks add a projection shortcut, whose sum no int8 grid bounds (conv2, downsample),
+            // and at 28x28 these convolutions are too small for ConvInteger to pay
             assertEquals(java.util.Set.of("conv1", "layer1.0.conv1", "layer1.0.conv2", "layer2.0.conv2",
                     "layer2.0.downsample.0", "layer3.0.conv2", "layer3.0.downsample.0"), plan.floatConvolutions().keySet(),
                     plan.toString());
             assertEquals(List.of("layer2.0.conv1", "layer3.0.conv1"), plan.integerConvolutions(), plan.toString());
-            assertEquals(plan.integerConvolutions().size(), IntegerOnnxTest.integerConvolutions(integer), plan.toString());
+            assertEquals((long) plan.integerConvolutions().size(), IntegerOnnxTest.optimizedNodes(integer)
+                    .get("QLinearConv"), plan.toString());
             IntegerAgreement.Report agreement = IntegerAgreement.compare(integer, plan, student, data.test(500), TOLERANCE,
                     2000);
             System.out.printf("ONNX Runtime (integer file) vs DL4J, w2a4 resnet8 on Fashion-MNIST: %s%n", agreement);
