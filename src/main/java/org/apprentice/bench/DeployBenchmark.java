@@ -15,6 +15,7 @@ import org.apprentice.export.OnnxExport;
 import org.apprentice.model.DataRecord;
 import org.apprentice.model.InputShape;
 import org.apprentice.model.Normalization;
+import org.apprentice.model.LayerPrecision;
 import org.apprentice.model.PrecisionSpec;
 import org.apprentice.model.ResNetBuilder;
 import org.apprentice.model.ResNetConfig;
@@ -42,6 +43,19 @@ public final class DeployBenchmark {
     public record Row(Network network, String precision, String form, long bytes, double[] imagesPerSecond) {
     }
 
+    /** A student precision to time, with its row label. */
+    public record Student(String label, PrecisionSpec precision) {
+    }
+
+    /**
+     * The students timed by default: ternary weights with 4- and 8-bit activations, first and last layers in full
+     * precision (the paper's convention), and the first with its stem's activation quantized to 8 bits (its weights
+     * still full precision), which lets the first block read codes.
+     */
+    public static final List<Student> STUDENTS = List.of(new Student("w2a4", PrecisionSpec.of(2, 4)),
+            new Student("w2a8", PrecisionSpec.of(2, 8)), new Student("w2a4 stem a8", PrecisionSpec.of(2, 4)
+                    .withOverride(org.apprentice.model.ResNetArchitecture.FIRST_CONVOLUTION, new LayerPrecision(32, 8))));
+
     public static final List<Network> DEFAULT = List.of(new Network("resnet8", new InputShape(1, 28, 28)),
             new Network("resnet20", new InputShape(3, 32, 32)), new Network("resnet18", new InputShape(3, 224, 224)));
 
@@ -65,20 +79,22 @@ public final class DeployBenchmark {
      * The ONNX files of network {@code n}: the fp32 export of {@code fp32}, then a freshly initialised student's float
      * and integer exports at each precision (the integer export's plan added to {@code plans}).
      */
-    private List<Export> exports(Network n, ComputationGraph fp32, List<PrecisionSpec> precisions, List<String> plans)
+    private List<Export> exports(Network n, ComputationGraph fp32, List<Student> students, List<String> plans)
             throws IOException {
         DataRecord data = new DataRecord(null, n.input(), Normalization.NONE);
         File fpOnnx = folder.resolve(n.model() + "-fp32.onnx").toFile();
         OnnxExport.write(fp32, data, fpOnnx);
         List<Export> files = new ArrayList<>(List.of(new Export("fp32", "ONNX Runtime", fpOnnx)));
-        for (PrecisionSpec p : precisions) {
-            ComputationGraph student = ResNetBuilder.build(ResNetConfig.of(n.model(), 10, n.input()).withPrecision(p));
-            File floatOnnx = folder.resolve(n.model() + "-" + p.label() + ".onnx").toFile();
-            File intOnnx = folder.resolve(n.model() + "-" + p.label() + "-int8.onnx").toFile();
+        for (Student s : students) {
+            ComputationGraph student = ResNetBuilder.build(ResNetConfig.of(n.model(), 10, n.input())
+                    .withPrecision(s.precision()));
+            String file = n.model() + "-" + s.label().replace(' ', '-');
+            File floatOnnx = folder.resolve(file + ".onnx").toFile();
+            File intOnnx = folder.resolve(file + "-int8.onnx").toFile();
             OnnxExport.write(student, data, floatOnnx);
-            plans.add(p.label() + ": " + IntegerOnnx.write(student, data, intOnnx));
-            files.add(new Export(p.label(), "ONNX Runtime, float export", floatOnnx));
-            files.add(new Export(p.label(), "ONNX Runtime, integer export", intOnnx));
+            plans.add(s.label() + ": " + IntegerOnnx.write(student, data, intOnnx));
+            files.add(new Export(s.label(), "ONNX Runtime, float export", floatOnnx));
+            files.add(new Export(s.label(), "ONNX Runtime, integer export", intOnnx));
         }
         return files;
     }
@@ -90,9 +106,9 @@ public final class DeployBenchmark {
     /**
      * Every form of every network at every precision, each timed on its own (see {@link #time}); DL4J last.
      */
-    public List<Row> run(List<Network> networks, List<PrecisionSpec> precisions, PrintStream out) throws IOException {
+    public List<Row> run(List<Network> networks, List<Student> students, PrintStream out) throws IOException {
         List<Row> rows = new ArrayList<>();
-        out.printf("%-22s %-9s %-28s %12s", "network", "precision", "form", "file bytes");
+        out.printf("%-22s %-12s %-28s %12s", "network", "precision", "form", "file bytes");
         for (int b : batches) {
             out.printf(" %14s", "img/s batch " + b);
         }
@@ -100,7 +116,7 @@ public final class DeployBenchmark {
         for (Network n : networks) {
             ComputationGraph fp32 = ResNetBuilder.build(ResNetConfig.of(n.model(), 10, n.input()));
             List<String> plans = new ArrayList<>();
-            List<Export> files = exports(n, fp32, precisions, plans);
+            List<Export> files = exports(n, fp32, students, plans);
             List<OnnxClassifier> sessions = new ArrayList<>();
             try {
                 List<Form> forms = new ArrayList<>();
@@ -186,7 +202,7 @@ public final class DeployBenchmark {
     }
 
     private void print(PrintStream out, Row r, Row base) {
-        out.printf("%-22s %-9s %-28s %12s", r.network(), r.precision(), r.form(),
+        out.printf("%-22s %-12s %-28s %12s", r.network(), r.precision(), r.form(),
                 r.bytes() == 0 ? "-" : String.format("%,d", r.bytes()));
         for (double v : r.imagesPerSecond()) {
             out.printf(" %14.1f", v);

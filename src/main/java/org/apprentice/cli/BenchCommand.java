@@ -61,7 +61,7 @@ final class BenchCommand {
 
     @Parameter(names = "--deploy", description = "Instead: inference where a student is deployed: images per second at "
             + "batch 1 and 32 and file size, for DL4J fp32, ONNX Runtime on the fp32 export, and ONNX Runtime on a "
-            + "w2a4 and a w2a8 student's float and integer exports, for resnet8 (1x28x28), resnet20 (3x32x32) and "
+            + "w2a4 and a w2a8 student's float and integer exports (and w2a4's with its stem's activation at 8 bits), for resnet8 (1x28x28), resnet20 (3x32x32) and "
             + "resnet18 (3x224x224); with --model, that network only (at --input)")
     boolean deploy;
 
@@ -226,8 +226,7 @@ final class BenchCommand {
             out.printf("inference, median of %d timed repeats after %d untimed; ONNX Runtime %s with its default "
                     + "threads; images per second%n", steps, warmup, ai.onnxruntime.OrtEnvironment.getEnvironment()
                     .getVersion());
-            new DeployBenchmark(new int[] {1, 32}, warmup, steps, folder).run(networks,
-                    List.of(PrecisionSpec.of(2, 4), PrecisionSpec.of(2, 8)), out);
+            new DeployBenchmark(new int[] {1, 32}, warmup, steps, folder).run(networks, DeployBenchmark.STUDENTS, out);
             return 0;
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);

@@ -108,8 +108,11 @@ public final class IntegerOnnx {
         record Float(String tensor, double bound) implements Value {
         }
 
-        /** A uint8 tensor of activation codes on a grid of {@code step}; the codes are the student's. */
-        record Codes(String tensor, double step) implements Value {
+        /**
+         * A uint8 tensor of activation codes on a grid of {@code step}, at most {@code high} (its top code times the
+         * step); the codes are the student's.
+         */
+        record Codes(String tensor, double step, double high) implements Value {
             @Override
             public double bound() {
                 return 0;
@@ -262,7 +265,7 @@ public final class IntegerOnnx {
             onnx.node("MaxPool", name, List.of(x), name, OnnxGraph.ints("kernel_shape", s.getKernelSize()),
                     OnnxGraph.ints("strides", s.getStride()), OnnxGraph.ints("pads", s.getPadding()[0],
                             s.getPadding()[1], s.getPadding()[0], s.getPadding()[1]));
-            values.put(name, in instanceof Value.Codes codes ? new Value.Codes(name, codes.step())
+            values.put(name, in instanceof Value.Codes codes ? new Value.Codes(name, codes.step(), codes.high())
                     : new Value.Float(name, in.bound()));
         } else if (layerConf instanceof GlobalPoolingLayer g && g.getPoolingType() == PoolingType.AVG) {
             onnx.node("GlobalAveragePool", name + "/pool", List.of(floatTensor(name, in)), name + "/pool");
@@ -473,7 +476,7 @@ public final class IntegerOnnx {
             onnx.uint8("top.u8." + g.levels(), new byte[] {(byte) g.levels()});
             onnx.node("Clip", name, List.of(q, "zero.u8", "top.u8." + g.levels()), name);
         }
-        values.put(name, new Value.Codes(name, g.step()));
+        values.put(name, new Value.Codes(name, g.step(), g.high()));
         quantizers.add(new Quantizer(name, g.step(), g.levels(), in.bound()));
     }
 
@@ -485,8 +488,8 @@ public final class IntegerOnnx {
     private void add(String name, List<String> inputs) {
         double high = highOfQuantizer(onlyConsumer(name));
         for (String input : inputs) {
-            if (quantizerOf(input) != null) {
-                high = Math.max(high, highOfQuantizer(input));
+            if (values.get(input) instanceof Value.Codes codes) {
+                high = Math.max(high, codes.high());
             }
         }
         double grid = high / 127;
@@ -521,7 +524,7 @@ public final class IntegerOnnx {
         String next = onlyConsumer(bnName);
         if (next != null && conf.getVertices().get(next) instanceof ElementWiseVertex) {
             for (String other : conf.getVertexInputs().get(next)) {
-                if (!other.equals(bnName) && quantizerOf(other) == null) {
+                if (!other.equals(bnName) && !(values.get(other) instanceof Value.Codes)) {
                     return "its residual sum adds " + other + ", which is not quantized, so no int8 grid bounds the sum";
                 }
             }

@@ -15,6 +15,7 @@ import onnx.Onnx;
 import org.apprentice.data.SyntheticImages;
 import org.apprentice.model.DataRecord;
 import org.apprentice.model.InputShape;
+import org.apprentice.model.LayerPrecision;
 import org.apprentice.model.Normalization;
 import org.apprentice.model.PrecisionSpec;
 import org.apprentice.model.ResNetBuilder;
@@ -121,6 +122,32 @@ class IntegerOnnxTest {
     }
 
     /**
+     * An ImageNet-shaped resnet18 (small here) with its stem's activation quantized: the max pool after the stem
+     * passes codes on, so the first block reads codes, adds them, and is integer, and the agreement check holds.
+     */
+    @Test
+    void aQuantizedStemReachesTheFirstBlockThroughTheMaxPool() throws Exception {
+        InputShape shape = new InputShape(3, 32, 32);
+        DataSet data = SyntheticImages.generate(shape, 4, 32, 3);
+        ComputationGraph net = ResNetBuilder.build(ResNetConfig.of("resnet18", 4, shape).withWidthMultiplier(0.25)
+                .withPrecision(PrecisionSpec.of(2, 4).withOverride("conv1", new LayerPrecision(32, 8))));
+        for (int i = 0; i < 3; i++) {
+            net.fit(data);
+        }
+        File onnx = dir.resolve("pooled.onnx").toFile();
+        IntegerOnnx.Plan plan = IntegerOnnx.write(net, new DataRecord(null, shape, null), onnx, 0);
+        assertEquals("relu", plan.quantizers().get(0).layer());
+        assertEquals(java.util.Set.of("conv1"), plan.floatConvolutions().keySet(), plan.toString());
+        assertEquals(19, plan.integerConvolutions().size(), plan.toString());
+        java.util.Map<String, Long> nodes = optimizedNodes(onnx);
+        assertEquals(13L, nodes.get("QLinearConv"), nodes.toString());
+        IntegerAgreement.Report a = IntegerAgreement.compare(onnx, plan, net, new ListDataSetIterator<>(data.asList(),
+                16), 1e-4);
+        assertEquals(32, a.images());
+        assertEquals(List.of(), a.unexplained(), a.toString());
+    }
+
+    /**
      * Where ConvInteger goes at the default size threshold: on a resnet18 at 224x224, every convolution whose sum has
      * an unbounded term (6.4M multiply-adds per image and more); on the test's small resnet20, none, and the plan
      * says why each stays float.
@@ -135,6 +162,14 @@ class IntegerOnnxTest {
                 "layer3.0.downsample.0", "layer4.0.conv2", "layer4.0.downsample.0"),
                 large.accumulating().stream().sorted().toList(), large.toString());
         assertEquals(java.util.Set.of("conv1", "layer1.0.conv1"), large.floatConvolutions().keySet());
+        // with the stem's activation quantized (its weights full precision), the first block reads codes through the
+        // max pool and adds them: both its convolutions have an integer output, and only the stem stays float
+        ComputationGraph quantizedStem = ResNetBuilder.build(ResNetConfig.of("resnet18", 10, imagenet)
+                .withPrecision(PrecisionSpec.of(2, 4).withOverride("conv1", new LayerPrecision(32, 8))));
+        IntegerOnnx.Plan stem = IntegerOnnx.model(quantizedStem, new DataRecord(null, imagenet, null)).getValue();
+        assertEquals(java.util.Set.of("conv1"), stem.floatConvolutions().keySet(), stem.toString());
+        assertEquals(6, stem.accumulating().size(), stem.toString());
+        assertFalse(stem.accumulating().contains("layer1.0.conv2"), stem.toString());
 
         DataSet data = SyntheticImages.generate(SHAPE, 4, 16, 3);
         ComputationGraph small = trained(PrecisionSpec.of(2, 4), data);
