@@ -50,8 +50,16 @@ final class TrainCommand {
     @Parameter(names = "--teacher-model", description = "Trained full-precision teacher: a zip, or a PyTorch ResNet as .safetensors (torchvision names) or .onnx (schemes B and C; default: the model store, else trained first)")
     Path teacherModel;
 
-    @Parameter(names = "--student-init", description = "Trained full-precision student to lower: a zip, .safetensors or .onnx (scheme C; default: the model store, else trained first)")
+    @Parameter(names = {"--init", "--student-init"}, description = "A model file (zip, .safetensors, or .onnx with "
+            + "batch norm) the student starts from. Scheme none, full precision: transfer learning from its weights (a "
+            + "classifier for other classes is replaced by a fresh one for the data's). Scheme C and its control: the "
+            + "full-precision model lowered (fine-tuned first when it was trained on other classes); default: the model "
+            + "store, else trained first")
     Path studentInit;
+
+    @Parameter(names = "--freeze-epochs", description = "With --init: the first N epochs train only the classifier "
+            + "(batch norm's running statistics still follow the data)")
+    int freezeEpochs = DEFAULTS.optimisation().freezeEpochs();
 
     @ParametersDelegate
     DataOptions dataOptions = new DataOptions();
@@ -82,7 +90,7 @@ final class TrainCommand {
             + "DL4J's parameter averaging after every step; needs the Spark build (APPRENTICE_SPARK=1); not for scheme A")
     String spark;
 
-    @Parameter(names = "--lr", description = "Learning rate, SGD with Nesterov momentum 0.9 (default 0.1; 0.01 for scheme C, which fine-tunes)")
+    @Parameter(names = "--lr", description = "Learning rate, SGD with Nesterov momentum 0.9 (default 0.1; 0.01 where a trained model is fine-tuned: scheme C, and --init)")
     Double lr;
 
     @Parameter(names = "--schedule", description = "Learning-rate schedule by epoch: constant, step (x0.1 at 1/2 and 3/4 of the epochs), cosine")

@@ -144,6 +144,28 @@ public final class DataSource implements AutoCloseable {
         return normalization;
     }
 
+    /**
+     * Normalises the images with {@code other} from now on (a model started from a file expects the inputs it was
+     * trained on): in-memory images are converted (to pixels and back), image folders are decoded with it. Refused in
+     * one line when its channels are not the images'.
+     */
+    public void renormalize(org.apprentice.model.Normalization other, String whose) {
+        if (other.equals(normalization)) {
+            return;
+        }
+        if (other.mean().length != 1 && other.mean().length != shape.channels()) {
+            throw new IllegalArgumentException(whose + " was trained on " + other.mean().length + "-channel inputs "
+                    + "normalised with " + other + "; the data are " + shape.channels() + "-channel");
+        }
+        if (trainSet != null) {
+            for (DataSet split : new DataSet[] {trainSet, testSet}) {
+                split.setFeatures(other.normalize(normalization.pixels(split.getFeatures())));
+            }
+        }
+        normalization = other;
+        fingerprint = null;
+    }
+
     /** The in-memory training split, or null for image folders. */
     public DataSet trainSet() {
         return trainSet;
@@ -177,7 +199,7 @@ public final class DataSource implements AutoCloseable {
             return new MappedBatches(stored, b -> atInputSize(cropFlip.apply(b)));
         }
         trainImages = replace(trainImages, new ImageFolderIterator(trainFolder, shape.height(),
-                augment == Augment.CROP_FLIP, batch, workers, seed + 1_000L * epoch, skipBadImages));
+                augment == Augment.CROP_FLIP, batch, workers, seed + 1_000L * epoch, skipBadImages, normalization));
         return trainImages;
     }
 
@@ -187,7 +209,7 @@ public final class DataSource implements AutoCloseable {
             return atInputSize(SyntheticImages.iterator(testSet, batch));
         }
         testImages = replace(testImages, new ImageFolderIterator(valFolder, shape.height(), false, batch, workers, 0,
-                skipBadImages));
+                skipBadImages, normalization));
         return testImages;
     }
 

@@ -55,8 +55,14 @@ public final class ImageFolderIterator implements DataSetIterator, AutoCloseable
     private DataSet ready;
     private DataSetPreProcessor preProcessor;
 
+    /** As below, normalized as ImageNet's ({@link ImageFolder#NORMALIZATION}). */
     public ImageFolderIterator(ImageFolder split, int size, boolean training, int batch, int workers, long seed,
                                boolean skipBadImages) {
+        this(split, size, training, batch, workers, seed, skipBadImages, ImageFolder.NORMALIZATION);
+    }
+
+    public ImageFolderIterator(ImageFolder split, int size, boolean training, int batch, int workers, long seed,
+                               boolean skipBadImages, org.apprentice.model.Normalization normalization) {
         if (workers < 1) {
             throw new IllegalArgumentException("--workers must be >= 1, got " + workers);
         }
@@ -73,7 +79,7 @@ public final class ImageFolderIterator implements DataSetIterator, AutoCloseable
             return t;
         });
         this.decoders = ThreadLocal.withInitial(() ->
-                new ImageDecoder(size, ImageFolder.NORMALIZATION));
+                new ImageDecoder(size, normalization));
         this.epoch = 0;
         startEpoch();
     }

@@ -79,7 +79,12 @@ public final class ModelFiles {
      */
     public static ComputationGraph loadTeacher(File zip, ResNetConfig student, java.util.List<String> classNames,
                                                Normalization normalization) {
-        ComputationGraph teacher = load(zip, "teacher model");
+        return requireTeacher(load(zip, "teacher model"), zip, student, classNames, normalization);
+    }
+
+    /** {@code teacher}, read from {@code zip}, checked as {@link #loadTeacher} checks it. */
+    public static ComputationGraph requireTeacher(ComputationGraph teacher, File zip, ResNetConfig student,
+                                                  java.util.List<String> classNames, Normalization normalization) {
         for (Layer layer : teacher.getLayers()) {
             if (org.apprentice.quant.WeightQuantization.of(layer.conf().getLayer()) != null
                     || org.apprentice.quant.ActivationQuantization.of(layer.conf().getLayer()) != null) {
@@ -298,6 +303,87 @@ public final class ModelFiles {
             e.getValue().assign(value);
         }
         return student;
+    }
+
+    /** A student started from a model file (transfer learning), and the one line that says what became of it. */
+    public record Transfer(ComputationGraph student, String note) {
+    }
+
+    /**
+     * Whether model {@code file} was trained on the data's classes: the same number, and the same names in order where
+     * both sides name them.
+     */
+    public static boolean hasClasses(ComputationGraph model, File file, java.util.List<String> classNames) {
+        java.util.List<String> recorded = recordedClasses(file);
+        return classes(model, file) == classNames.size() && (recorded == null || recorded.equals(classNames));
+    }
+
+    /**
+     * The full-precision student of {@code config} started from {@code source} (read from {@code file}), for transfer
+     * learning: every parameter, batch-norm statistics included, copied from the file, except its classifier when the
+     * file was trained on other classes than the data's ({@link #hasClasses}), which is replaced by the student's
+     * freshly initialised one. Refused in one line naming the file: another architecture or width, a low-precision
+     * model, other input channels, or batch norm folded into the convolutions. Its height and width may differ from
+     * the data's (the network ends in a global pooling).
+     */
+    public static Transfer transfer(ComputationGraph source, File file, ResNetConfig config,
+                                    java.util.List<String> classNames) {
+        for (Layer layer : source.getLayers()) {
+            if (org.apprentice.quant.WeightQuantization.of(layer.conf().getLayer()) != null
+                    || org.apprentice.quant.ActivationQuantization.of(layer.conf().getLayer()) != null) {
+                throw new IllegalArgumentException("--init " + file + " is low precision (layer '"
+                        + layer.conf().getLayer().getLayerName() + "'); transfer learning starts from a full-precision "
+                        + "model");
+            }
+        }
+        long channels = source.getLayer(ResNetArchitecture.FIRST_CONVOLUTION) != null
+                && source.getLayer(ResNetArchitecture.FIRST_CONVOLUTION).conf().getLayer() instanceof FeedForwardLayer c
+                ? c.getNIn() : -1;
+        if (channels != config.input().channels()) {
+            throw new IllegalArgumentException("--init " + file + " takes " + channels + "-channel images, the data are "
+                    + config.input().channels() + "-channel (" + config.input() + ")");
+        }
+        if (Pretrained.foldedBatchNorm(file)) {
+            requireStartingPoint(source, file, config, null, null); // says why, in its one line
+        }
+        boolean sameClasses = hasClasses(source, file, classNames);
+        ComputationGraph student = ResNetBuilder.build(config);
+        Map<String, INDArray> from = source.paramTable();
+        Map<String, INDArray> to = student.paramTable();
+        String classifier = ResNetBuilder.LOGITS + "_";
+        if (!from.keySet().equals(to.keySet())) {
+            throw new IllegalArgumentException("--init " + file + " is not a " + config.architecture().name()
+                    + " of width x" + config.widthMultiplier() + ": its parameters differ; give the --student and "
+                    + "--width it was trained as");
+        }
+        for (Map.Entry<String, INDArray> e : to.entrySet()) {
+            if (!sameClasses && e.getKey().startsWith(classifier)) {
+                continue; // the data's classes: a fresh classifier
+            }
+            INDArray value = from.get(e.getKey());
+            if (!java.util.Arrays.equals(value.shape(), e.getValue().shape())) {
+                throw new IllegalArgumentException("--init " + file + ": parameter " + e.getKey() + " has shape "
+                        + java.util.Arrays.toString(value.shape()) + ", the student needs "
+                        + java.util.Arrays.toString(e.getValue().shape()) + "; give the --student and --width it was "
+                        + "trained as");
+            }
+            e.getValue().assign(value);
+        }
+        java.util.List<String> recorded = recordedClasses(file);
+        String note = sameClasses ? "--init " + file + ": trained on the data's " + classNames.size() + " classes"
+                + (recorded == null ? " (by their number; the file names none)" : "")
+                + ": every weight is kept, its classifier's too"
+                : "--init " + file + ": trained on " + classes(source, file) + " classes"
+                + (recorded == null ? "" : " " + abbreviated(recorded)) + ", the data have " + classNames.size() + " "
+                + abbreviated(classNames) + ": its classifier is replaced by a freshly initialised one for the data's "
+                + "classes; the rest keeps its weights";
+        return new Transfer(student, note);
+    }
+
+    /** Class names for a message: all of them, or the first five and how many more. */
+    private static String abbreviated(java.util.List<String> names) {
+        return names.size() <= 5 ? names.toString()
+                : names.subList(0, 5).toString().replace("]", ", ... " + (names.size() - 5) + " more]");
     }
 
     /**

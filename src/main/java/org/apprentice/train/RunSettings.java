@@ -59,9 +59,19 @@ public record RunSettings(Scheme scheme, StudentSettings student, Distillation d
                     + "scheme " + scheme.flag() + (scheme == Scheme.A ? " trains its teacher from scratch"
                     : " has no teacher"));
         }
-        if (student.init() != null && !scheme.lowersTrainedModel()) {
-            throw new IllegalArgumentException("--student-init is for scheme C (lower a trained model); scheme "
-                    + scheme.flag() + " trains its student from scratch");
+        if (student.init() != null && !scheme.lowersTrainedModel()
+                && !(scheme == Scheme.NONE && student.precision().isFullPrecision())) {
+            throw new IllegalArgumentException("--init (--student-init) starts a full-precision student of scheme none "
+                    + "from a model file, or is the model scheme C lowers; " + (scheme == Scheme.NONE
+                    ? "a low-precision student started from a trained model is scheme C's control: --scheme C-control"
+                    : "scheme " + scheme.flag() + " trains its student from scratch"));
+        }
+        if (optimisation.freezeEpochs() > 0 && (scheme != Scheme.NONE || student.init() == null)) {
+            throw new IllegalArgumentException("--freeze-epochs trains only the classifier of a full-precision student "
+                    + "started from a model file: give --init FILE with scheme none");
+        }
+        if (optimisation.freezeEpochs() > 0 && (execution.replicas() > 1 || execution.spark() != null)) {
+            throw new IllegalArgumentException("--freeze-epochs is not available with --replicas or --spark");
         }
         requireParallel(scheme, optimisation.batch(), execution.replicas(), execution.spark());
         if (execution.cacheTeacherLogits() && data.augment() != Augment.NONE && data.source().inMemory()
@@ -100,9 +110,17 @@ public record RunSettings(Scheme scheme, StudentSettings student, Distillation d
         return scheme == Scheme.NONE ? LayerPrecision.FULL : 2;
     }
 
-    /** The learning rate when {@code --lr} is not given: 0.1, or 0.01 for scheme C and its control, which fine-tune. */
-    public static double defaultLearningRate(Scheme scheme) {
-        return scheme.lowersTrainedModel() ? 0.01 : 0.1;
+    /** The learning rate of training from scratch when {@code --lr} is not given. */
+    public static final double FROM_SCRATCH_LEARNING_RATE = 0.1;
+    /** The learning rate of fine-tuning a trained model when {@code --lr} is not given. */
+    public static final double FINE_TUNING_LEARNING_RATE = 0.01;
+
+    /**
+     * The learning rate when {@code --lr} is not given: 0.1 from scratch; 0.01 where a trained model is fine-tuned
+     * (scheme C and its control, and a student started from a model file).
+     */
+    public static double defaultLearningRate(Scheme scheme, boolean startsFromModel) {
+        return scheme.lowersTrainedModel() || startsFromModel ? FINE_TUNING_LEARNING_RATE : FROM_SCRATCH_LEARNING_RATE;
     }
 
     /**
@@ -181,6 +199,7 @@ public record RunSettings(Scheme scheme, StudentSettings student, Distillation d
         b.weightDecay = optimisation.weightDecay();
         b.weightDecayForm = optimisation.weightDecayForm();
         b.seed = optimisation.seed();
+        b.freezeEpochs = optimisation.freezeEpochs();
         b.out = execution.out();
         b.resume = execution.resume();
         b.stopAfterEpoch = execution.stopAfterEpoch();
@@ -233,6 +252,7 @@ public record RunSettings(Scheme scheme, StudentSettings student, Distillation d
         private double temperature = 1.0;
         private Target target = Target.SOFTMAX;
         private long seed = 42;
+        private int freezeEpochs = 0;
         private Path out;
         private boolean resume = false;
         private int stopAfterEpoch = 0;
@@ -303,14 +323,14 @@ public record RunSettings(Scheme scheme, StudentSettings student, Distillation d
             double tw = teacherWidth != null ? teacherWidth
                     : recorded != null && recorded.name().equals(t) ? recorded.width() : 1.0;
             ResNetArchitecture teacherArchitecture = t == null ? null : ModelRegistry.get(t);
-            double lr = learningRate != null ? learningRate : defaultLearningRate(run);
+            double lr = learningRate != null ? learningRate : defaultLearningRate(run, studentInit != null);
             int size = imageSize != null ? imageSize : defaultImageSize(data, studentArchitecture,
                     run.needsTeacher() ? teacherArchitecture : null);
             return new RunSettings(run, new StudentSettings(studentArchitecture, studentWidth, p, studentInit),
                     new Distillation(teacherArchitecture, tw, teacherModel, pretrainEpochs, alpha, beta, gamma,
                             temperature, target),
                     new DataSettings(data, trainSubset, size, augment),
-                    new Optimisation(epochs, batch, lr, schedule, weightDecay, weightDecayForm, seed),
+                    new Optimisation(epochs, batch, lr, schedule, weightDecay, weightDecayForm, seed, freezeEpochs),
                     new Execution(out, resume, stopAfterEpoch, ui ? uiPort : 0, workers, replicas, spark,
                             skipBadImages, cacheTeacherLogits));
         }
@@ -457,6 +477,12 @@ public record RunSettings(Scheme scheme, StudentSettings student, Distillation d
 
         public Builder seed(long v) {
             seed = v;
+            return this;
+        }
+
+        /** The first epochs in which only the classifier of a student started from a model file learns. */
+        public Builder freezeEpochs(int v) {
+            freezeEpochs = v;
             return this;
         }
 

@@ -62,6 +62,7 @@ public final class SettingKeys {
         text("teacher", RunSettings.Builder::teacher);
         text("teacher-width", (b, v) -> b.teacherWidth(number("teacher-width", v)));
         text("teacher-model", (b, v) -> b.teacherModel(Path.of(v)));
+        text("init", (b, v) -> b.studentInit(Path.of(v)));
         text("student-init", (b, v) -> b.studentInit(Path.of(v)));
         flag("no-teacher", RunSettings.Builder::noTeacher);
         text("data", (b, v) -> b.data(DataSpec.parse(v)));
@@ -81,6 +82,7 @@ public final class SettingKeys {
         text("temperature", (b, v) -> b.temperature(number("temperature", v)));
         text("target", (b, v) -> b.target(ApprenticeLoss.Target.parse(v)));
         text("seed", (b, v) -> b.seed(parsed("seed", v, Long::parseLong, "an integer")));
+        text("freeze-epochs", (b, v) -> b.freezeEpochs(integer("freeze-epochs", v)));
         text("out", (b, v) -> b.out(Path.of(v)));
         flag("resume", RunSettings.Builder::resume);
         text("stop-after-epoch", (b, v) -> b.stopAfterEpoch(integer("stop-after-epoch", v)));

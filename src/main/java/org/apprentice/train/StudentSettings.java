@@ -11,7 +11,10 @@ import org.apprentice.model.ResNetArchitecture;
  * @param architecture the student's registry entry
  * @param width        its width multiplier
  * @param precision    its weights' and activations' precision
- * @param init         a trained full-precision model to lower (scheme C and its control); null: the model store
+ * @param init         a model file the student starts from: scheme C and its control lower it (fine-tuned first at
+ *                     full precision when it was trained on other classes); a full-precision student of scheme none
+ *                     starts from its weights (transfer learning: a classifier for other classes is replaced); null:
+ *                     scheme C's from the model store, scheme none's from scratch
  */
 public record StudentSettings(ResNetArchitecture architecture, double width, PrecisionSpec precision, Path init) {
     public StudentSettings {

@@ -18,6 +18,7 @@ import org.apprentice.kd.SparkTraining;
 import org.apprentice.model.ModelFiles;
 import org.apprentice.model.ModelSize;
 import org.apprentice.model.OutputHead;
+import org.apprentice.model.Normalization;
 import org.apprentice.model.PrecisionSpec;
 import org.apprentice.model.ResNetBuilder;
 import org.apprentice.model.ResNetConfig;
@@ -92,7 +93,36 @@ public final class TrainingRun {
                 s.execution().skipBadImages())) {
             // the largest minibatch a run makes: its test passes run at max(--batch, 64)
             data.requireMinibatchFits(Math.max(s.optimisation().batch(), 64), "--image-size " + s.data().imageSize());
+            adoptNormalization(data);
             return train(data, spark);
+        }
+    }
+
+    /**
+     * The inputs normalised as the model files the run starts from were trained (their recorded normalization, where
+     * they record one): a model started from weights keeps seeing what it learned from. Files that record different
+     * normalizations are refused in one line.
+     */
+    private void adoptNormalization(DataSource data) {
+        Path recordedBy = null;
+        Normalization recorded = null;
+        for (Path file : java.util.Arrays.asList(s.student().init(), s.scheme().hasFrozenTeacher()
+                ? s.distillation().teacherModel() : null)) {
+            Normalization n = file == null || !Files.isRegularFile(file) ? null
+                    : ModelFiles.recordedNormalization(file.toFile());
+            if (n != null && recorded != null && !n.equals(recorded)) {
+                throw new IllegalArgumentException(recordedBy + " was trained on inputs normalised with " + recorded
+                        + ", " + file + " with " + n + ": the teacher and the student see the same inputs");
+            }
+            if (n != null) {
+                recorded = n;
+                recordedBy = file;
+            }
+        }
+        if (recorded != null && !recorded.equals(data.normalization())) {
+            out.printf("inputs normalised as %s was trained: %s (the data's own: %s)%n", recordedBy, recorded,
+                    data.normalization());
+            data.renormalize(recorded, "model " + recordedBy);
         }
     }
 
@@ -127,7 +157,11 @@ public final class TrainingRun {
         Given given = given(data, studentConfig, restored != null);
         int done = restored == null ? 0 : restored.epoch();
         if (s.scheme() == Scheme.NONE) {
-            ComputationGraph student = restored != null ? restored.student() : ResNetBuilder.build(studentConfig);
+            ComputationGraph student = restored != null ? restored.student() : given.init() == null
+                    ? ResNetBuilder.build(studentConfig) : transferred(given.init(), studentConfig, data);
+            if (restored == null && s.optimisation().freezeEpochs() > 0) {
+                freezeBackbone(student, learningRate);
+            }
             return new Networks(student, studentConfig, null, null, ApprenticeTrainer.withoutTeacher(student), done,
                     null, null);
         }
@@ -149,8 +183,13 @@ public final class TrainingRun {
         return fromTrainedTeacher(data, given, studentConfig, teacherConfig, loss, restored);
     }
 
-    /** The model files the user gave, loaded and checked against the data (null where none was given or needed). */
-    private record Given(ComputationGraph teacher, ComputationGraph init) {
+    /**
+     * The model files the user gave, loaded and checked against the data (null where none was given or needed), and
+     * whether the teacher's or the starting point's file was trained on other classes (then it is fine-tuned on the
+     * data first).
+     */
+    private record Given(ComputationGraph teacher, ComputationGraph init, boolean teacherForOtherClasses,
+                         boolean initForOtherClasses) {
     }
 
     /**
@@ -161,16 +200,65 @@ public final class TrainingRun {
      */
     private Given given(DataSource data, ResNetConfig studentConfig, boolean resumed) {
         ComputationGraph teacher = null;
-        if (s.distillation().teacherModel() != null && s.scheme().hasFrozenTeacher()) {
-            requireArchitecture(s.distillation().teacherModel(), s.distillation().teacherName(), s.distillation().teacherWidth(), "--teacher-model", "--teacher");
-            teacher = ModelFiles.loadTeacher(s.distillation().teacherModel().toFile(), studentConfig, data.classNames(),
-                    data.normalization());
+        boolean teacherForOtherClasses = false;
+        Path teacherFile = s.distillation().teacherModel();
+        if (teacherFile != null && s.scheme().hasFrozenTeacher()) {
+            requireArchitecture(teacherFile, s.distillation().teacherName(), s.distillation().teacherWidth(), "--teacher-model", "--teacher");
+            ComputationGraph loaded = ModelFiles.load(teacherFile.toFile(), "teacher model");
+            teacherForOtherClasses = !ModelFiles.hasClasses(loaded, teacherFile.toFile(), data.classNames());
+            if (!teacherForOtherClasses) {
+                teacher = ModelFiles.requireTeacher(loaded, teacherFile.toFile(), studentConfig, data.classNames(),
+                        data.normalization());
+            }
         }
         ComputationGraph init = null;
-        if (s.student().init() != null && !resumed) {
-            init = startingPoint(s.student().init(), data, studentConfig);
+        boolean initForOtherClasses = false;
+        Path initFile = s.student().init();
+        if (initFile != null && s.scheme() == Scheme.NONE) {
+            requireArchitecture(initFile, s.student().name(), s.student().width(), "--init", "--student");
+            init = resumed ? null : ModelFiles.load(initFile.toFile(), "--init model");
+        } else if (initFile != null) {
+            requireArchitecture(initFile, s.student().name(), s.student().width(), "--student-init", "--student");
+            ComputationGraph loaded = ModelFiles.load(initFile.toFile(), "full-precision student model");
+            initForOtherClasses = !ModelFiles.hasClasses(loaded, initFile.toFile(), data.classNames());
+            if (!initForOtherClasses && !resumed) {
+                ModelFiles.requireStartingPoint(loaded, initFile.toFile(), studentConfig, data.classNames(),
+                        data.normalization());
+                init = loaded;
+            }
         }
-        return new Given(teacher, init);
+        return new Given(teacher, init, teacherForOtherClasses, initForOtherClasses);
+    }
+
+    /** A full-precision student started from the weights of {@code --init} (transfer learning), saying how. */
+    private ComputationGraph transferred(ComputationGraph init, ResNetConfig studentConfig, DataSource data) {
+        ModelFiles.Transfer transfer = ModelFiles.transfer(init, s.student().init().toFile(), studentConfig,
+                data.classNames());
+        out.println(transfer.note());
+        return transfer.student();
+    }
+
+    /**
+     * A teacher or starting point given as a file trained on other classes, fine-tuned on the data first (transfer
+     * learning, scheme none at full precision, the pretraining epochs, the fine-tuning learning rate) in a run folder
+     * of its own, which a stopped run continues; returns the fine-tuned model's zip.
+     */
+    private Path fineTunedFirst(Path file, String model, double width, String role) throws IOException {
+        Path folder = s.execution().out().resolve(role + "-" + model + "-fine-tuned");
+        RunSettings first = s.toBuilder().scheme(Scheme.NONE).student(model).studentWidth(width)
+                .precision(PrecisionSpec.fullPrecision()).teacherModel(null).studentInit(file)
+                .epochs(s.epochsOfPretraining()).pretrainEpochs(0).learningRate(RunSettings.FINE_TUNING_LEARNING_RATE)
+                .freezeEpochs(0).cacheTeacherLogits(false).out(folder).spark(null)
+                .resume(Files.isRegularFile(folder.resolve(Checkpoints.LATEST))).stopAfterEpoch(0).uiPort(0).build();
+        Path zip = folder.resolve("student.zip");
+        out.printf("%s: %s was trained on other classes; %s on the data first in %s (scheme none, full precision, "
+                + "%d epochs (--pretrain-epochs), lr %s, %s schedule)%n", role, file, Files.isRegularFile(zip)
+                ? "fine-tuned" : "fine-tuning it", folder, first.optimisation().epochs(),
+                first.optimisation().learningRate(), first.optimisation().schedule().flag());
+        if (!Files.isRegularFile(zip)) {
+            new TrainingRun(first, home, out).run();
+        }
+        return zip;
     }
 
     /** Scheme C's full-precision starting point, checked for architecture, classes and input. */
@@ -184,7 +272,7 @@ public final class TrainingRun {
     /** Scheme C's control: the trained full-precision student lowered, then fine-tuned on the labels alone. */
     private Networks loweredWithoutTeacher(DataSource data, Given given, ResNetConfig studentConfig,
                                            Checkpoints.Restored restored) throws IOException {
-        Path initZip = initZip(data, restored);
+        Path initZip = initZip(data, given, restored);
         ComputationGraph student = restored != null ? restored.student()
                 : lowered(given, initZip, data, studentConfig, OutputHead.softmaxCrossEntropy());
         return new Networks(student, studentConfig, null, null, ApprenticeTrainer.withoutTeacher(student),
@@ -195,15 +283,18 @@ public final class TrainingRun {
     private Networks fromTrainedTeacher(DataSource data, Given given, ResNetConfig studentConfig,
                                         ResNetConfig teacherConfig, ApprenticeLoss loss, Checkpoints.Restored restored)
             throws IOException {
-        Path teacherZip = s.distillation().teacherModel() != null ? s.distillation().teacherModel()
-                : storedOrTrained(data, s.distillation().teacherName(), s.distillation().teacherWidth(), "teacher");
+        Path teacherFile = s.distillation().teacherModel();
+        Path teacherZip = teacherFile == null
+                ? storedOrTrained(data, s.distillation().teacherName(), s.distillation().teacherWidth(), "teacher")
+                : given.teacherForOtherClasses() ? fineTunedFirst(teacherFile, s.distillation().teacherName(),
+                s.distillation().teacherWidth(), "teacher") : teacherFile;
         ComputationGraph teacher = given.teacher();
         if (teacher == null) {
             requireArchitecture(teacherZip, s.distillation().teacherName(), s.distillation().teacherWidth(), "--teacher-model", "--teacher");
             teacher = ModelFiles.loadTeacher(teacherZip.toFile(), studentConfig, data.classNames(),
                     data.normalization());
         }
-        Path initZip = s.scheme().lowersTrainedModel() ? initZip(data, restored) : null;
+        Path initZip = s.scheme().lowersTrainedModel() ? initZip(data, given, restored) : null;
         ComputationGraph student;
         if (restored != null) {
             student = restored.student();
@@ -223,9 +314,10 @@ public final class TrainingRun {
      * Scheme C's starting point: the given one, else the model store's (a resumed run no longer needs it, only its
      * name for the provenance), else one trained first.
      */
-    private Path initZip(DataSource data, Checkpoints.Restored restored) throws IOException {
+    private Path initZip(DataSource data, Given given, Checkpoints.Restored restored) throws IOException {
         if (s.student().init() != null) {
-            return s.student().init();
+            return given.initForOtherClasses() ? fineTunedFirst(s.student().init(), s.student().name(),
+                    s.student().width(), "student") : s.student().init();
         }
         return restored != null ? stored(data, s.student().name(), s.student().width())
                 : storedOrTrained(data, s.student().name(), s.student().width(), "full-precision student");
@@ -296,7 +388,7 @@ public final class TrainingRun {
         RunSettings first = s.toBuilder().scheme(Scheme.NONE).student(model).studentWidth(width)
                 .precision(PrecisionSpec.fullPrecision()).teacherModel(null).studentInit(null)
                 .epochs(s.epochsOfPretraining()).pretrainEpochs(0)
-                .learningRate(RunSettings.defaultLearningRate(Scheme.NONE)).cacheTeacherLogits(false).out(folder)
+                .learningRate(RunSettings.FROM_SCRATCH_LEARNING_RATE).freezeEpochs(0).cacheTeacherLogits(false).out(folder)
                 .spark(null) // in this JVM: one Spark context per process, and it is this run's
                 .resume(Files.isRegularFile(folder.resolve(Checkpoints.LATEST))).stopAfterEpoch(0).uiPort(0).build();
         out.printf("%s: no %s x%s for %s in the model store; training it first in %s (scheme none, full precision, "
@@ -401,6 +493,28 @@ public final class TrainingRun {
             }
         }
         return new Trained(epochs, student, teacher, false);
+    }
+
+    /**
+     * In the first {@code --freeze-epochs} epochs only the classifier learns: every other layer's learning rate is 0
+     * in those epochs (and with it the weight decay, which acts through the learning rate), then the run's schedule.
+     * Set in the layers' configuration before the first step, so that it is saved with every checkpoint and a resumed
+     * run is where an uninterrupted one would be.
+     */
+    private void freezeBackbone(ComputationGraph student, ISchedule learningRate) {
+        int frozen = s.optimisation().freezeEpochs();
+        java.util.Map<Integer, Double> rates = new java.util.LinkedHashMap<>();
+        for (int e = 0; e < s.optimisation().epochs(); e++) {
+            rates.put(e, e < frozen ? 0.0 : learningRate.valueAt(0, e));
+        }
+        ISchedule backbone = new org.nd4j.linalg.schedule.MapSchedule(org.nd4j.linalg.schedule.ScheduleType.EPOCH, rates);
+        for (org.deeplearning4j.nn.api.Layer layer : student.getLayers()) {
+            if (!layer.conf().getLayer().getLayerName().equals(ResNetBuilder.LOGITS)
+                    && layer.conf().getLayer() instanceof org.deeplearning4j.nn.conf.layers.BaseLayer base) {
+                base.setIUpdater(new Nesterovs(backbone, 0.9));
+            }
+        }
+        out.printf("epochs 1-%d: only the classifier learns (--freeze-epochs)%n", frozen);
     }
 
     /** Stops a diverged run (NaN or infinite loss or weights) with one line, before it is evaluated or saved. */

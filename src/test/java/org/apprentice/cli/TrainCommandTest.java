@@ -346,7 +346,9 @@ class TrainCommandTest {
         com.beust.jcommander.JCommander jc = com.beust.jcommander.JCommander.newBuilder().addObject(command).build();
         jc.parse(); // the flags are read on the first parse
         java.util.Set<String> flags = new java.util.TreeSet<>();
-        jc.getParameters().forEach(p -> flags.add(p.getLongestName().substring(2)));
+        // every name of a flag (--init is also --student-init) is a setting
+        jc.getParameters().forEach(p -> java.util.Arrays.stream(p.getParameter().names())
+                .forEach(name -> flags.add(name.substring(2))));
         flags.remove("recipe"); // the file of settings, not a setting
         assertEquals(new java.util.TreeSet<>(org.apprentice.train.SettingKeys.keys()), flags);
         for (var p : jc.getParameters()) {

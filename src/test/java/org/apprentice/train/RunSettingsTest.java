@@ -39,6 +39,8 @@ class RunSettingsTest {
         assertEquals("resnet101", c.distillation().teacherName());
         assertEquals(0.01, c.optimisation().learningRate(), "scheme C fine-tunes");
         assertEquals(0.2, RunSettings.builder().scheme(Scheme.C).learningRate(0.2).build().optimisation().learningRate());
+        assertEquals(0.01, RunSettings.builder().studentInit(Path.of("published.safetensors")).build().optimisation()
+                .learningRate(), "a student started from a model file is fine-tuned");
         RunSettings typed = RunSettings.builder().scheme(Scheme.B).student("ResNet20").build();
         assertEquals("resnet20", typed.student().name(), "model names are stored as the registry spells them");
         assertEquals("resnet32", typed.distillation().teacherName());
@@ -107,7 +109,15 @@ class RunSettingsTest {
                 refused("--beta and --gamma are both 0", b -> b.scheme(Scheme.A).beta(0).gamma(0)),
                 refused("--teacher-model is for schemes B and C", b -> b.teacherModel(Path.of("t.zip"))),
                 refused("scheme A trains its teacher from scratch", b -> b.scheme(Scheme.A).teacherModel(Path.of("t.zip"))),
-                refused("--student-init is for scheme C", b -> b.scheme(Scheme.B).studentInit(Path.of("s.zip"))),
+                refused("scheme B trains its student from scratch", b -> b.scheme(Scheme.B).studentInit(Path.of("s.zip"))),
+                refused("is scheme C's control: --scheme C-control", b -> b.studentInit(Path.of("s.zip"))
+                        .precisionFlags(f -> f.withBits(2))),
+                refused("--freeze-epochs trains only the classifier of a full-precision student started from a model "
+                        + "file", b -> b.freezeEpochs(1)),
+                refused("--freeze-epochs 2 leaves no epoch of --epochs 2", b -> b.studentInit(Path.of("s.zip"))
+                        .freezeEpochs(2)),
+                refused("--freeze-epochs is not available with --replicas", b -> b.studentInit(Path.of("s.zip"))
+                        .freezeEpochs(1).epochs(3).replicas(2)),
                 refused("--resume needs --out", b -> b.resume(true)));
     }
 
