@@ -184,6 +184,20 @@ public final class DeployBenchmark {
         return perSecond;
     }
 
+    /**
+     * Images per second of ONNX Runtime running {@code onnx} (which takes pixels of {@code input}) at each of this
+     * benchmark's batch sizes, timed as {@link #run} times a form.
+     */
+    public double[] imagesPerSecond(File onnx, InputShape input) {
+        try (OnnxClassifier session = OnnxClassifier.open(onnx)) {
+            java.util.Map<Integer, float[]> pixels = new java.util.HashMap<>();
+            for (int b : batches) {
+                pixels.put(b, pixels(b, input));
+            }
+            return time(List.of(new Form("", "", onnx.length(), b -> session.run(pixels.get(b), b))))[0];
+        }
+    }
+
     private static void pause() {
         try {
             Thread.sleep(500);

@@ -13,6 +13,7 @@ import org.apprentice.data.DataSource;
 import org.apprentice.data.DataSpec;
 import org.apprentice.data.FashionMnistFiles;
 import org.apprentice.eval.Accuracy;
+import org.apprentice.eval.TeacherGain;
 import org.apprentice.model.ModelFiles;
 import org.apprentice.model.ModelSize;
 import org.apprentice.study.Study;
@@ -146,19 +147,11 @@ final class DefaultJob {
      * student against the goal of coming within 1 point of the full-precision one.
      */
     private void verdict(PrintStream out, Accuracy fp, TrainingRun.Result control, TrainingRun.Result apprentice) {
-        // counted in test images, so that a gain equal to the swing is "within" whatever the float rounding
-        long images = control.student().examples();
-        long gain = hits(apprentice.student().top1(), images) - hits(control.student().top1(), images);
-        long swing = Math.max(lastSwing(control, images), lastSwing(apprentice, images));
+        TeacherGain g = TeacherGain.of(control.student(), apprentice.student(), top1ByEpoch(control),
+                top1ByEpoch(apprentice));
         out.printf("%nScheme C vs its control: %+.2f points of top-1; over its last epoch, either run moved by up to "
-                + "%.2f points.%n", 100.0 * gain / images, 100.0 * swing / images);
-        if (Math.abs(gain) <= swing) {
-            out.println("Within that swing: at this size the teacher made no difference the job can tell from noise.");
-        } else if (gain > 0) {
-            out.println("Beyond that swing: the teacher helped here (one seed; the study's seeds are the test).");
-        } else {
-            out.println("Beyond that swing, the other way: distillation did not help here (one seed).");
-        }
+                + "%.2f points.%n", g.gainPoints(), g.swingPoints());
+        out.println(g.verdict());
         double below = 100 * (fp.top1() - Math.max(apprentice.student().top1(), control.student().top1()));
         out.printf("The better ternary/4-bit student is %.2f points %s the full-precision resnet8 (goal: within 1 "
                 + "below).%n", Math.abs(below), below >= 0 ? "below" : "above");
@@ -166,14 +159,9 @@ final class DefaultJob {
                 + "(resnets/results/fashion-mnist.md) runs them at 20,000 images, 6 epochs.");
     }
 
-    /** The change of a run's test top-1 over its last epoch, in test images. */
-    private static long lastSwing(TrainingRun.Result r, long images) {
-        List<EpochRecord> e = new RunFolder(r.studentZip().toPath().getParent()).readEpochs();
-        return Math.abs(hits(e.get(e.size() - 1).studentTop1(), images) - hits(e.get(e.size() - 2).studentTop1(), images));
-    }
-
-    /** The number of correct test images a top-1 fraction stands for. */
-    private static long hits(double top1, long images) {
-        return Math.round(top1 * images);
+    /** A run's test top-1 after each epoch. */
+    private static List<Double> top1ByEpoch(TrainingRun.Result r) {
+        return new RunFolder(r.studentZip().toPath().getParent()).readEpochs().stream().map(EpochRecord::studentTop1)
+                .toList();
     }
 }

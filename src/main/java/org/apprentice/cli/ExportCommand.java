@@ -9,14 +9,10 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apprentice.export.Exporter;
+import org.apprentice.export.Deployment;
 import org.apprentice.export.IntegerOnnx;
 import org.apprentice.export.OnnxExport;
 import org.apprentice.export.PackedModel;
-import org.apprentice.model.DataRecord;
-import org.apprentice.model.ModelFiles;
-import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.deeplearning4j.util.ModelSerializer;
 
 /**
  * {@code apprentice export}: the deployable DL4J zip, the packed low-bit file, the ONNX file and the integer ONNX file
@@ -31,20 +27,13 @@ final class ExportCommand {
     Path out;
 
     int run(PrintStream stdout) throws IOException {
-        ComputationGraph student = ModelFiles.load(model, "--model");
-        Path folder = out != null ? out : model.getAbsoluteFile().getParentFile().toPath();
-        String base = model.getName().replaceAll("\\.zip$", "");
-        File deployable = folder.resolve(base + "-deploy.zip").toFile();
-        File packed = folder.resolve(base + ".packed").toFile();
-        File onnx = folder.resolve(base + ".onnx").toFile();
-        java.nio.file.Files.createDirectories(folder);
-        ModelSerializer.writeModel(Exporter.deployable(student), deployable, false);
-        ModelFiles.copyRecords(model, deployable);
-        DataRecord data = ModelFiles.recordedData(model);
-        List<PackedModel.Entry> table = PackedModel.write(student, data, packed);
-        OnnxExport.write(student, data, onnx);
-        File integerOnnx = folder.resolve(base + "-int8.onnx").toFile();
-        IntegerOnnx.Plan plan = IntegerOnnx.writeIfInteger(student, data, integerOnnx);
+        Deployment d = Deployment.write(model, out != null ? out : model.getAbsoluteFile().getParentFile().toPath());
+        List<PackedModel.Entry> table = d.table();
+        File packed = d.packed();
+        File deployable = d.deployable();
+        File onnx = d.onnx();
+        File integerOnnx = d.integerOnnx();
+        IntegerOnnx.Plan plan = d.plan();
 
         Map<String, long[]> perLayer = new LinkedHashMap<>();
         Map<String, String> encodings = new LinkedHashMap<>();

@@ -30,6 +30,7 @@ public final class Main {
     private final PredictCommand predict = new PredictCommand();
     private final DefaultJob defaultJob = new DefaultJob();
     private final ReproduceCommand reproduce = new ReproduceCommand();
+    private final CompressCommand compress = new CompressCommand();
 
     /** Runs the command line and returns the exit status (0 ok, 1 failure, 2 usage error). */
     public static int run(String[] args, PrintStream out, PrintStream err) {
@@ -63,6 +64,7 @@ public final class Main {
                 .addCommand("train", train)
                 .addCommand("demo", new DemoCommand())
                 .addCommand("reproduce", reproduce)
+                .addCommand("compress", compress)
                 .addCommand("eval", eval)
                 .addCommand("export", export)
                 .addCommand("predict", predict)
@@ -91,6 +93,7 @@ public final class Main {
             case "train" -> train.run(home, out, java.util.Arrays.asList(args).subList(1, args.length));
             case "demo" -> defaultJob.run(home, out);
             case "reproduce" -> reproduce.run(home, out);
+            case "compress" -> compress.run(home, out);
             case "eval" -> eval.run(home, out);
             case "export" -> export.run(out);
             case "predict" -> predict.run(out, err);
