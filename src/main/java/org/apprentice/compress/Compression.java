@@ -145,7 +145,7 @@ public final class Compression {
         Path zip = folder.resolve("student.zip");
         if (Files.isRegularFile(zip)) {
             RunSettings done = new RunFolder(folder).readSettings();
-            if (!done.identity().equals(s.identity())) {
+            if (done == null || !done.identity().equals(s.identity())) {
                 throw new IllegalArgumentException("compress: step " + name + " in " + folder + " was trained with other "
                         + "settings; continue with the command that started it, or give another --out");
             }

@@ -136,7 +136,8 @@ class MainTest {
     @Test
     void helpListsEveryCommandAndOption() {
         assertEquals(0, run("--help"));
-        for (String word : new String[] {"summary", "bench", "--model", "--classes", "--input", "--width", "--steps"}) {
+        for (String word : new String[] {"summary", "bench", "compress", "--teacher-init", "--model", "--classes", "--input",
+                "--width", "--steps"}) {
             assertTrue(out().contains(word), word);
         }
     }
