@@ -41,6 +41,9 @@ final class CompressCommand {
     @Parameter(names = "--train-subset", description = "Training images to keep (stratified, seeded); 0 keeps all")
     String trainSubset;
 
+    @Parameter(names = "--keep-classes", description = "Only these classes of in-memory data: 5-9 or 0,2,4")
+    String keepClasses;
+
     @Parameter(names = "--image-size", description = "Input height and width")
     String imageSize;
 
@@ -81,6 +84,7 @@ final class CompressCommand {
         Map<String, String> given = new LinkedHashMap<>();
         given.put("data", data);
         given.put("train-subset", trainSubset);
+        given.put("keep-classes", keepClasses);
         given.put("image-size", imageSize);
         given.put("bits", bits);
         given.put("act-bits", actBits);

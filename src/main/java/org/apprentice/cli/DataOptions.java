@@ -16,10 +16,19 @@ final class DataOptions {
             + "centre crop in evaluation; in-memory images are resized")
     Integer imageSize;
 
+    @Parameter(names = "--keep-classes", description = "Only these classes of in-memory data, relabelled 0..k-1 in "
+            + "the order given: a range 5-9 or a list 0,2,4 (train: the training subset is drawn from their images)")
+    String keepClasses;
+
     @Parameter(names = "--workers", description = "Image-decoding threads for image folders")
     int workers = RunSettings.defaults().execution().workers();
 
     DataSpec spec() {
         return DataSpec.parse(data);
+    }
+
+    /** The classes kept, or null: all. */
+    org.apprentice.data.ClassSubset classes() {
+        return keepClasses == null ? null : org.apprentice.data.ClassSubset.parse(keepClasses);
     }
 }

@@ -42,7 +42,7 @@ final class EvalCommand {
         InputShape recorded = recordedData.input();
         List<String> names = recordedData.classNames();
         try (DataSource source = DataSource.open(dataOptions.spec(), home, imageSize(recorded), 0, 42,
-                dataOptions.workers, false)) {
+                dataOptions.workers, false, dataOptions.classes())) {
             source.requireMinibatchFits(batch, dataOptions.imageSize != null ? "--image-size " + dataOptions.imageSize
                     : "the input size " + source.shape() + " that --model " + model + " records");
             int classes = source.classes();
@@ -64,7 +64,7 @@ final class EvalCommand {
     private int runOnnx(Path home, PrintStream out) {
         DataRecord recordedData = ModelFiles.recordedData(model);
         try (DataSource source = DataSource.open(dataOptions.spec(), home, imageSize(recordedData.input()), 0, 42,
-                dataOptions.workers, false);
+                dataOptions.workers, false, dataOptions.classes());
              OnnxClassifier onnx = OnnxClassifier.open(model, source.shape(), source.normalization())) {
             source.requireMinibatchFits(batch, "the input size " + source.shape());
             int classes = source.classes();

@@ -65,6 +65,10 @@ final class ExportCommand {
                 deployable, deployable.length());
         stdout.printf("ONNX %s: %,d bytes (opset %d, input pixels in [0, 1]: quantized weights as float32, k-bit "
                 + "activations as Clip/Mul/Round/Div)%n", onnx, onnx.length(), OnnxExport.OPSET);
+        if (d.safetensors() != null) {
+            stdout.printf("safetensors %s: %,d bytes (the PyTorch state dict under torchvision's names, with class names, "
+                    + "input shape and normalization as metadata)%n", d.safetensors(), d.safetensors().length());
+        }
         if (plan == null) {
             stdout.println("integer ONNX: not written, the student has no quantized convolution that reads quantized "
                     + "activations (the ONNX file above is its deployable form)");

@@ -125,7 +125,7 @@ public final class Compression {
     private boolean trainedOnTheDataClasses(Path file, RunSettings s) {
         ComputationGraph model = ModelFiles.load(file.toFile(), "--teacher-init");
         try (DataSource data = DataSource.open(s.data().source(), home, s.data().imageSize(), 0, s.optimisation().seed(),
-                s.execution().workers(), s.execution().skipBadImages())) {
+                s.execution().workers(), s.execution().skipBadImages(), s.data().classes())) {
             return ModelFiles.hasClasses(model, file.toFile(), data.classNames());
         }
     }

@@ -90,7 +90,7 @@ final class CompressionReport {
         Accuracy accuracy;
         InputShape input;
         try (DataSource data = DataSource.open(c.data().source(), home, c.data().imageSize(), 0,
-                c.optimisation().seed(), c.execution().workers(), c.execution().skipBadImages())) {
+                c.optimisation().seed(), c.execution().workers(), c.execution().skipBadImages(), c.data().classes())) {
             Compression.normalisedFor(data, m.zip());
             accuracy = Accuracy.of(net, data.test(64), data.classes());
             input = data.shape();

@@ -16,11 +16,11 @@ import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
  * folders stream minibatches decoded by background workers, one minibatch ahead.
  */
 public final class DataSource implements AutoCloseable {
-    private final String description;
+    private String description;
     private final InputShape shape;
-    private final List<String> classNames;
+    private List<String> classNames;
     private DataSet trainSet;
-    private final DataSet testSet;
+    private DataSet testSet;
     private final ImageFolder trainFolder;
     private final ImageFolder valFolder;
     private final int workers;
@@ -61,6 +61,43 @@ public final class DataSource implements AutoCloseable {
      */
     public static DataSource open(DataSpec spec, Path home, int imageSize, int trainSubset, long seed, int workers,
                                   boolean skipBadImages) {
+        return open(spec, home, imageSize, trainSubset, seed, workers, skipBadImages, null);
+    }
+
+    /**
+     * As above, with only the classes of {@code classes} (null: all), relabelled 0..k-1; the training subset is then
+     * drawn from their images. In-memory data only: an image folder keeps the classes its folders hold.
+     */
+    public static DataSource open(DataSpec spec, Path home, int imageSize, int trainSubset, long seed, int workers,
+                                  boolean skipBadImages, ClassSubset classes) {
+        if (classes == null) {
+            return openAll(spec, home, imageSize, trainSubset, seed, workers, skipBadImages);
+        }
+        if (!spec.inMemory()) {
+            throw new IllegalArgumentException("--keep-classes is for in-memory data (fashion-mnist, cifar10:DIR, "
+                    + "synthetic); an image folder's classes are its folders: make one with the classes to keep");
+        }
+        DataSource source = openAll(spec, home, imageSize, 0, seed, workers, skipBadImages);
+        source.keep(classes, trainSubset, seed);
+        return source;
+    }
+
+    /** Only the images of {@code classes}, relabelled; then {@code trainSubset} training images of them. */
+    private void keep(ClassSubset classes, int subset, long seed) {
+        List<String> names = classes.names(classNames);
+        DataSet train = classes.keep(trainSet);
+        int[] labels = ClassSubset.labels(train.getLabels());
+        List<Integer> rows = Subsets.stratified(labels, subset, seed, names.size());
+        trainSet = rows.size() == labels.length ? train : new ClassSubset(java.util.stream.IntStream.range(0,
+                names.size()).boxed().toList()).rows(train, rows, labels);
+        testSet = classes.keep(testSet);
+        classNames = names;
+        trainSubset = subset;
+        description = description + ", classes " + classes.flag() + " " + names;
+    }
+
+    private static DataSource openAll(DataSpec spec, Path home, int imageSize, int trainSubset, long seed, int workers,
+                                      boolean skipBadImages) {
         DataSource source = switch (spec.kind()) {
             case FASHION_MNIST -> inMemory("Fashion-MNIST", FashionMnist.SHAPE, FashionMnist.CLASS_NAMES,
                     FashionMnist.train(home, trainSubset, seed), FashionMnist.test(home), imageSize, workers);

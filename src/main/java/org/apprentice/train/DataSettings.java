@@ -2,6 +2,7 @@ package org.apprentice.train;
 
 import java.util.Objects;
 import org.apprentice.data.Augment;
+import org.apprentice.data.ClassSubset;
 import org.apprentice.data.DataSpec;
 
 /**
@@ -11,8 +12,9 @@ import org.apprentice.data.DataSpec;
  * @param trainSubset training images kept (stratified, seeded by the run's seed); 0 keeps all
  * @param imageSize   input height and width
  * @param augment     training-time augmentation (never in evaluation)
+ * @param classes     the classes kept ({@code --keep-classes}); null: all
  */
-public record DataSettings(DataSpec source, int trainSubset, int imageSize, Augment augment) {
+public record DataSettings(DataSpec source, int trainSubset, int imageSize, Augment augment, ClassSubset classes) {
     public DataSettings {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(augment, "augment");
@@ -22,6 +24,7 @@ public record DataSettings(DataSpec source, int trainSubset, int imageSize, Augm
 
     /** The data's label with its subset: "fashion-mnist", "fashion-mnist (20000 images)", ... */
     public String label() {
-        return source.label(trainSubset);
+        return classes == null ? source.label(trainSubset) : source.label(0) + "-classes-" + classes.flag()
+                + (trainSubset > 0 ? "-" + trainSubset : "");
     }
 }

@@ -4,6 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
 import org.apprentice.data.Augment;
+import org.apprentice.data.ClassSubset;
 import org.apprentice.data.DataSpec;
 import org.apprentice.kd.ApprenticeLoss.Target;
 import org.apprentice.kd.ApprenticeLoss;
@@ -192,6 +193,7 @@ public record RunSettings(Scheme scheme, StudentSettings student, Distillation d
         b.trainSubset = data.trainSubset();
         b.imageSize = data.imageSize();
         b.augment = data.augment();
+        b.keepClasses = data.classes();
         b.epochs = optimisation.epochs();
         b.batch = optimisation.batch();
         b.learningRate = optimisation.learningRate();
@@ -238,6 +240,7 @@ public record RunSettings(Scheme scheme, StudentSettings student, Distillation d
         /** null: {@link #defaultImageSize} of the data and networks. */
         private Integer imageSize;
         private Augment augment = Augment.CROP_FLIP;
+        private ClassSubset keepClasses;
         private int epochs = 2;
         private int pretrainEpochs = 0;
         private int batch = 128;
@@ -329,7 +332,7 @@ public record RunSettings(Scheme scheme, StudentSettings student, Distillation d
             return new RunSettings(run, new StudentSettings(studentArchitecture, studentWidth, p, studentInit),
                     new Distillation(teacherArchitecture, tw, teacherModel, pretrainEpochs, alpha, beta, gamma,
                             temperature, target),
-                    new DataSettings(data, trainSubset, size, augment),
+                    new DataSettings(data, trainSubset, size, augment, keepClasses),
                     new Optimisation(epochs, batch, lr, schedule, weightDecay, weightDecayForm, seed, freezeEpochs),
                     new Execution(out, resume, stopAfterEpoch, ui ? uiPort : 0, workers, replicas, spark,
                             skipBadImages, cacheTeacherLogits));
@@ -395,6 +398,12 @@ public record RunSettings(Scheme scheme, StudentSettings student, Distillation d
 
         public Builder data(DataSpec v) {
             data = Objects.requireNonNull(v);
+            return this;
+        }
+
+        /** Only these classes of the data ({@code --keep-classes}); null: all. */
+        public Builder keepClasses(ClassSubset v) {
+            keepClasses = v;
             return this;
         }
 

@@ -67,6 +67,7 @@ public final class SettingKeys {
         flag("no-teacher", RunSettings.Builder::noTeacher);
         text("data", (b, v) -> b.data(DataSpec.parse(v)));
         text("train-subset", (b, v) -> b.trainSubset(integer("train-subset", v)));
+        text("keep-classes", (b, v) -> b.keepClasses(org.apprentice.data.ClassSubset.parse(v)));
         text("image-size", (b, v) -> b.imageSize(integer("image-size", v)));
         text("augment", (b, v) -> b.augment(Augment.parse(v)));
         text("epochs", (b, v) -> b.epochs(integer("epochs", v)));

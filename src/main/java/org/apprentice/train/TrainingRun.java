@@ -89,8 +89,8 @@ public final class TrainingRun {
     }
 
     private Result withData(SparkTraining spark) throws IOException {
-        try (DataSource data = DataSource.open(s.data().source(), home, s.data().imageSize(), s.data().trainSubset(), s.optimisation().seed(), s.execution().workers(),
-                s.execution().skipBadImages())) {
+        try (DataSource data = DataSource.open(s.data().source(), home, s.data().imageSize(), s.data().trainSubset(),
+                s.optimisation().seed(), s.execution().workers(), s.execution().skipBadImages(), s.data().classes())) {
             // the largest minibatch a run makes: its test passes run at max(--batch, 64)
             data.requireMinibatchFits(Math.max(s.optimisation().batch(), 64), "--image-size " + s.data().imageSize());
             adoptNormalization(data);

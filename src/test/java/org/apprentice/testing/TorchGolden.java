@@ -2,16 +2,11 @@ package org.apprentice.testing;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -64,28 +59,6 @@ public final class TorchGolden {
 
     /** Writes float32 tensors (and string metadata) in the safetensors layout, for tests of malformed files. */
     public static void write(Map<String, INDArray> tensors, Map<String, String> metadata, File file) throws IOException {
-        Map<String, Object> header = new LinkedHashMap<>();
-        if (!metadata.isEmpty()) {
-            header.put("__metadata__", metadata);
-        }
-        long offset = 0;
-        for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
-            long bytes = e.getValue().length() * 4;
-            header.put(e.getKey(), Map.of("dtype", "F32", "shape", e.getValue().shape(),
-                    "data_offsets", new long[] {offset, offset + bytes}));
-            offset += bytes;
-        }
-        byte[] json = new ObjectMapper().writeValueAsBytes(header);
-        try (OutputStream out = Files.newOutputStream(file.toPath())) {
-            out.write(ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(json.length).array());
-            out.write(json);
-            for (INDArray value : tensors.values()) {
-                ByteBuffer data = ByteBuffer.allocate((int) value.length() * 4).order(ByteOrder.LITTLE_ENDIAN);
-                for (float f : value.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat()) {
-                    data.putFloat(f);
-                }
-                out.write(data.array());
-            }
-        }
+        Safetensors.write(file, tensors, metadata);
     }
 }

@@ -61,6 +61,29 @@ public final class Pretrained {
         return new Model(TorchNames.network(tensors, shape, buildInput(shape, input), file), shape, input);
     }
 
+    /**
+     * Writes a full-precision Apprentice ResNet as a safetensors state dict under torchvision's names (as a
+     * {@code .pth} converted with {@code safetensors.torch.save_file} would hold it), with what {@code data} records
+     * as metadata (class names, input shape, normalization), which {@link #load} and the model checks read back.
+     */
+    public static void save(ComputationGraph graph, org.apprentice.model.DataRecord data, File file)
+            throws java.io.IOException {
+        Map<String, String> metadata = new java.util.LinkedHashMap<>();
+        metadata.put("format", "pt");
+        if (data.classNames() != null) {
+            metadata.put(CLASSES_METADATA, new org.nd4j.shade.jackson.databind.ObjectMapper()
+                    .writeValueAsString(data.classNames()));
+        }
+        if (data.input() != null) {
+            metadata.put(INPUT_METADATA, data.input().channels() + "," + data.input().height() + ","
+                    + data.input().width());
+        }
+        if (data.normalization() != null) {
+            metadata.put(NORMALIZATION_METADATA, data.normalization().toString());
+        }
+        Safetensors.write(file, TorchNames.stateDict(graph), metadata);
+    }
+
     /** What the file's names and shapes say the network is, reading a safetensors file's header only. */
     public static TorchNames.Shape shape(File file) {
         if (onnx(file)) {

@@ -69,6 +69,53 @@ public final class Safetensors {
         }
     }
 
+    /**
+     * Writes {@code tensors} in their order (float32; int64 for an array of type LONG) with {@code metadata} as a
+     * safetensors file, atomically: an 8-byte little-endian header length, the JSON header (padded with spaces to a
+     * multiple of 8 bytes), then the raw little-endian data.
+     */
+    public static void write(File file, Map<String, INDArray> tensors, Map<String, String> metadata) throws IOException {
+        com.fasterxml.jackson.databind.node.ObjectNode header = JSON.createObjectNode();
+        if (!metadata.isEmpty()) {
+            com.fasterxml.jackson.databind.node.ObjectNode meta = header.putObject("__metadata__");
+            metadata.forEach(meta::put);
+        }
+        java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
+        for (Map.Entry<String, INDArray> e : tensors.entrySet()) {
+            INDArray t = e.getValue();
+            boolean integer = t.dataType() == org.nd4j.linalg.api.buffer.DataType.LONG;
+            ByteBuffer bytes = ByteBuffer.allocate((int) t.length() * (integer ? 8 : 4)).order(ByteOrder.LITTLE_ENDIAN);
+            if (integer) {
+                for (long v : t.dup('c').data().asLong()) {
+                    bytes.putLong(v);
+                }
+            } else {
+                for (float v : t.castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT).dup('c').data().asFloat()) {
+                    bytes.putFloat(v);
+                }
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode entry = header.putObject(e.getKey());
+            entry.put("dtype", integer ? "I64" : "F32");
+            com.fasterxml.jackson.databind.node.ArrayNode shape = entry.putArray("shape");
+            for (long d : t.shape()) {
+                shape.add(d);
+            }
+            entry.putArray("data_offsets").add(data.size()).add(data.size() + bytes.capacity());
+            data.write(bytes.array());
+        }
+        StringBuilder text = new StringBuilder(JSON.writeValueAsString(header));
+        while (text.toString().getBytes(StandardCharsets.UTF_8).length % 8 != 0) {
+            text.append(' ');
+        }
+        byte[] json = text.toString().getBytes(StandardCharsets.UTF_8);
+        ByteBuffer length = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(json.length);
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        all.write(length.array());
+        all.write(json);
+        data.writeTo(all);
+        org.apprentice.io.AtomicFiles.write(file.toPath(), all.toByteArray());
+    }
+
     /** Every tensor of the file as a float32 array, in file order. */
     public static Map<String, INDArray> read(File file) {
         Header header = header(file);

@@ -127,6 +127,28 @@ public final class TorchNames {
         return graph;
     }
 
+    /**
+     * The state dict of a full-precision Apprentice ResNet under torchvision's names, laid out as PyTorch's (the fc
+     * weight transposed, the batch norm's running variance from DL4J's log10 standard deviation), with each batch
+     * norm's {@code num_batches_tracked} (0), so that {@code load_state_dict} takes it strictly; {@link #network}
+     * reads it back.
+     */
+    public static Map<String, INDArray> stateDict(ComputationGraph graph) {
+        Map<String, INDArray> dict = new LinkedHashMap<>();
+        for (Layer layer : graph.getLayers()) {
+            String name = layer.conf().getLayer().getLayerName();
+            for (Map.Entry<String, INDArray> p : layer.paramTable().entrySet()) {
+                TorchKey key = torchKey(layer, name, p.getKey());
+                dict.put(key.name(), key.toTorch(p.getValue()));
+            }
+            if (layer.conf().getLayer() instanceof BatchNormalization) {
+                dict.put(name + ".num_batches_tracked", org.nd4j.linalg.factory.Nd4j.scalar(
+                        org.nd4j.linalg.api.buffer.DataType.LONG, 0L));
+            }
+        }
+        return dict;
+    }
+
     /** How one DL4J parameter is named and laid out in PyTorch. */
     private enum Layout { SAME, TRANSPOSED, LOG10_STD }
 
@@ -136,6 +158,15 @@ public final class TorchNames {
                 case TRANSPOSED -> new long[] {dl4j.size(1), dl4j.size(0)};
                 case SAME -> dl4j.rank() == 2 && dl4j.size(0) == 1 ? new long[] {dl4j.size(1)} : dl4j.shape();
                 case LOG10_STD -> new long[] {dl4j.length()};
+            };
+        }
+
+        INDArray toTorch(INDArray dl4j) {
+            return switch (layout) {
+                case TRANSPOSED -> dl4j.transpose().dup('c');
+                case SAME -> dl4j.reshape(torchShape(dl4j)).dup('c');
+                case LOG10_STD -> Transforms.exp(dl4j.castTo(org.nd4j.linalg.api.buffer.DataType.DOUBLE)
+                        .mul(2 * Math.log(10)), false).reshape(torchShape(dl4j)).dup('c'); // variance = (10^x)^2
             };
         }
 
