@@ -78,7 +78,12 @@ public final class DataSource implements AutoCloseable {
                     + "synthetic); an image folder's classes are its folders: make one with the classes to keep");
         }
         DataSource source = openAll(spec, home, imageSize, 0, seed, workers, skipBadImages);
-        source.keep(classes, trainSubset, seed);
+        try {
+            source.keep(classes, trainSubset, seed);
+        } catch (RuntimeException e) {
+            source.close();
+            throw e;
+        }
         return source;
     }
 
