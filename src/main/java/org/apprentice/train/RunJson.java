@@ -86,6 +86,9 @@ final class RunJson {
         if (format == 1) {
             s = formatTwo(formatOneCompleted(s));
         }
+        if (format <= 2) {
+            s = formatThree(s);
+        }
         s.remove("format"); // written by RunSettings#format, read here only
         return s;
     }
@@ -111,6 +114,15 @@ final class RunJson {
             }
         });
         return s;
+    }
+
+    /**
+     * Format 2 as format 3, which added the epochs that train only the classifier ({@code optimisation.freezeEpochs}:
+     * none before) and the classes kept ({@code data.classes}: absent, all).
+     */
+    private static ObjectNode formatThree(ObjectNode two) {
+        two.with("optimisation").putIfAbsent("freezeEpochs", JSON.getNodeFactory().numberNode(0));
+        return two;
     }
 
     /** Format 1's flat settings as format 2's components; a key format 1 never had is refused. */

@@ -33,9 +33,11 @@ public record RunSettings(Scheme scheme, StudentSettings student, Distillation d
                           Optimisation optimisation, Execution execution) {
     /**
      * The format of the settings' JSON: 1 (no number in the file) held every setting at the top level and scheme C's
-     * control as {@code "noTeacher": true}; 2 holds one object per component and the control as its own scheme.
+     * control as {@code "noTeacher": true}; 2 holds one object per component and the control as its own scheme; 3
+     * adds the epochs that train only the classifier ({@code optimisation.freezeEpochs}) and the classes kept
+     * ({@code data.classes}).
      */
-    public static final int FORMAT = 2;
+    public static final int FORMAT = 3;
 
     public RunSettings {
         Objects.requireNonNull(scheme, "scheme");

@@ -71,9 +71,9 @@ class RunFolderTest {
                 .out(Path.of("/work/study2/runs/reproduce/fashion-mnist/w2a4-lsq-c-control")).build();
         assertEquals(Scheme.C_CONTROL, read.scheme(), "noTeacher: true is scheme C's control");
         assertEquals(expected, read);
-        // written again, it is format 2, and reads back the same
+        // written again, it is the current format, and reads back the same
         new RunFolder(dir).writeSettings(read);
-        assertTrue(Files.readString(file).contains("\"format\" : 2"), Files.readString(file));
+        assertTrue(Files.readString(file).contains("\"format\" : " + RunSettings.FORMAT), Files.readString(file));
         assertEquals(read, new RunFolder(dir).readSettings());
     }
 
@@ -110,12 +110,26 @@ class RunFolderTest {
         assertTrue(Files.isRegularFile(settings));
     }
 
+    /** Format 2 had no epochs that train only the classifier, nor kept classes: it reads as none and all. */
+    @Test
+    void settingsOfFormatTwoReadAsTheSameRun() throws Exception {
+        RunFolder run = new RunFolder(dir);
+        RunSettings settings = RunSettings.builder().scheme(Scheme.C).epochs(3).build();
+        run.writeSettings(settings);
+        Path file = dir.resolve(RunFolder.SETTINGS);
+        String two = Files.readString(file).replace("\"format\" : 3", "\"format\" : 2")
+                .replaceAll(",\\s*\"freezeEpochs\" : 0", "").replaceAll(",\\s*\"classes\" : null", "");
+        assertTrue(!two.contains("freezeEpochs") && !two.contains("\"classes\"") && two.contains("\"format\" : 2"), two);
+        Files.writeString(file, two);
+        assertEquals(settings, run.readSettings());
+    }
+
     @Test
     void settingsOfALaterFormatAreRefusedNamingTheFile() throws Exception {
         RunFolder run = new RunFolder(dir);
         run.writeSettings(RunSettings.defaults());
         Path file = dir.resolve(RunFolder.SETTINGS);
-        Files.writeString(file, Files.readString(file).replace("\"format\" : 2", "\"format\" : 9"));
+        Files.writeString(file, Files.readString(file).replace("\"format\" : " + RunSettings.FORMAT, "\"format\" : 9"));
         IllegalStateException e = assertThrows(IllegalStateException.class, run::readSettings);
         assertTrue(e.getMessage().contains(file.toString()) && e.getMessage().contains("format 9"), e.getMessage());
     }
