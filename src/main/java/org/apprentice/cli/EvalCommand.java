@@ -43,6 +43,7 @@ final class EvalCommand {
         List<String> names = recordedData.classNames();
         try (DataSource source = DataSource.open(dataOptions.spec(), home, imageSize(recorded), 0, 42,
                 dataOptions.workers, false, dataOptions.classes())) {
+            normalisedAsTrained(source, recordedData);
             source.requireMinibatchFits(batch, dataOptions.imageSize != null ? "--image-size " + dataOptions.imageSize
                     : "the input size " + source.shape() + " that --model " + model + " records");
             int classes = source.classes();
@@ -63,8 +64,8 @@ final class EvalCommand {
      */
     private int runOnnx(Path home, PrintStream out) {
         DataRecord recordedData = ModelFiles.recordedData(model);
-        try (DataSource source = DataSource.open(dataOptions.spec(), home, imageSize(recordedData.input()), 0, 42,
-                dataOptions.workers, false, dataOptions.classes());
+        try (DataSource source = normalisedAsTrained(DataSource.open(dataOptions.spec(), home,
+                imageSize(recordedData.input()), 0, 42, dataOptions.workers, false, dataOptions.classes()), recordedData);
              OnnxClassifier onnx = OnnxClassifier.open(model, source.shape(), source.normalization())) {
             source.requireMinibatchFits(batch, "the input size " + source.shape());
             int classes = source.classes();
@@ -102,6 +103,22 @@ final class EvalCommand {
             out.printf("%-20s %9.2f%% %10d%n", names.get(c), total == 0 ? 0.0 : 100.0 * report.correctPerClass()[c]
                     / total, total);
         }
+    }
+
+    /**
+     * {@code source}'s images normalised as the model was trained, where it records a normalization (a model fine-tuned
+     * from a file keeps that file's); refused in one line when its channels are not the images'.
+     */
+    private DataSource normalisedAsTrained(DataSource source, DataRecord recorded) {
+        if (recorded.normalization() != null) {
+            try {
+                source.renormalize(recorded.normalization(), "--model " + model);
+            } catch (RuntimeException e) {
+                source.close();
+                throw e;
+            }
+        }
+        return source;
     }
 
     /** The model's recorded input size; a contradicting --image-size is refused. */

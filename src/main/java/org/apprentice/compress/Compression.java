@@ -61,17 +61,22 @@ public final class Compression {
         this.log = log;
     }
 
-    /** The run's settings as the flags give them, for one step to change. */
+    /** The input size of every step (scheme C's, which the teacher and the student both accept); 0 until known. */
+    private int imageSize;
+
+    /** The run's settings as the flags give them, for one step to change (at the steps' one input size). */
     private RunSettings.Builder flags() {
-        return SettingKeys.apply(RunSettings.builder(), in.changes());
+        RunSettings.Builder b = SettingKeys.apply(RunSettings.builder(), in.changes());
+        return imageSize > 0 ? b.imageSize(imageSize) : b;
     }
 
     /** Runs what is left, then exports and reports; returns the report's path. */
     public Path run() throws IOException {
         ModelFiles.Architecture teacher = architecture(in.teacherInit(), in.teacher(), "--teacher-init", "--teacher");
         ModelFiles.Architecture student = architecture(in.studentInit(), in.student(), "--student-init", "--student");
-        int pretrain = flags().scheme(Scheme.C).student(student.name()).teacher(teacher.name()).build()
-                .epochsOfPretraining();
+        RunSettings probe = flags().scheme(Scheme.C).student(student.name()).teacher(teacher.name()).build();
+        int pretrain = probe.epochsOfPretraining();
+        imageSize = probe.data().imageSize(); // every step at the size both networks accept
         Model teacherModel = fineTuned("teacher", teacher, in.teacherInit(), pretrain, true);
         Model fp = fineTuned("student-fp32", student, in.studentInit(), pretrain, false);
         RunSettings c = step("scheme-c", flags().scheme(Scheme.C).student(student.name()).studentWidth(student.width())

@@ -31,7 +31,7 @@ public record ClassSubset(List<Integer> indices) {
                 String[] range = part.trim().split("-");
                 int from = Integer.parseInt(range[0].trim());
                 int to = range.length == 2 ? Integer.parseInt(range[1].trim()) : from;
-                if (range.length > 2 || to < from) {
+                if (range.length > 2 || to < from || to > 100_000) {
                     throw new NumberFormatException(part);
                 }
                 for (int i = from; i <= to; i++) {

@@ -344,7 +344,9 @@ public final class ModelFiles {
                     + config.input().channels() + "-channel (" + config.input() + ")");
         }
         if (Pretrained.foldedBatchNorm(file)) {
-            requireStartingPoint(source, file, config, null, null); // says why, in its one line
+            throw new IllegalArgumentException("--init " + file + " has its batch norm folded into the convolutions (as "
+                    + "torch.onnx.export does in evaluation mode): fine-tuning needs batch norm's own parameters; give "
+                    + "the state dict as .safetensors, or export with training=torch.onnx.TrainingMode.PRESERVE");
         }
         boolean sameClasses = hasClasses(source, file, classNames);
         ComputationGraph student = ResNetBuilder.build(config);

@@ -108,8 +108,11 @@ public final class TrainingRun {
         Normalization recorded = null;
         for (Path file : java.util.Arrays.asList(s.student().init(), s.scheme().hasFrozenTeacher()
                 ? s.distillation().teacherModel() : null)) {
-            Normalization n = file == null || !Files.isRegularFile(file) ? null
-                    : ModelFiles.recordedNormalization(file.toFile());
+            if (file != null && !Files.isRegularFile(file)) {
+                throw new IllegalArgumentException(file + " does not exist: the run starts from it, and sees its inputs "
+                        + "normalised as it was trained");
+            }
+            Normalization n = file == null ? null : ModelFiles.recordedNormalization(file.toFile());
             if (n != null && recorded != null && !n.equals(recorded)) {
                 throw new IllegalArgumentException(recordedBy + " was trained on inputs normalised with " + recorded
                         + ", " + file + " with " + n + ": the teacher and the student see the same inputs");
@@ -163,7 +166,7 @@ public final class TrainingRun {
                 freezeBackbone(student, learningRate);
             }
             return new Networks(student, studentConfig, null, null, ApprenticeTrainer.withoutTeacher(student), done,
-                    null, null);
+                    null, s.student().init());
         }
         if (s.scheme() == Scheme.C_CONTROL) {
             return loweredWithoutTeacher(data, given, studentConfig, restored);
@@ -217,11 +220,14 @@ public final class TrainingRun {
         if (initFile != null && s.scheme() == Scheme.NONE) {
             requireArchitecture(initFile, s.student().name(), s.student().width(), "--init", "--student");
             init = resumed ? null : ModelFiles.load(initFile.toFile(), "--init model");
+        } else if (initFile != null && resumed) {
+            // a resumed run no longer needs its starting point, only to know whether it was fine-tuned first
+            initForOtherClasses = Files.isRegularFile(fineTunedFolder("student", s.student().name()).resolve("student.zip"));
         } else if (initFile != null) {
             requireArchitecture(initFile, s.student().name(), s.student().width(), "--student-init", "--student");
             ComputationGraph loaded = ModelFiles.load(initFile.toFile(), "full-precision student model");
             initForOtherClasses = !ModelFiles.hasClasses(loaded, initFile.toFile(), data.classNames());
-            if (!initForOtherClasses && !resumed) {
+            if (!initForOtherClasses) {
                 ModelFiles.requireStartingPoint(loaded, initFile.toFile(), studentConfig, data.classNames(),
                         data.normalization());
                 init = loaded;
@@ -244,7 +250,7 @@ public final class TrainingRun {
      * of its own, which a stopped run continues; returns the fine-tuned model's zip.
      */
     private Path fineTunedFirst(Path file, String model, double width, String role) throws IOException {
-        Path folder = s.execution().out().resolve(role + "-" + model + "-fine-tuned");
+        Path folder = fineTunedFolder(role, model);
         RunSettings first = s.toBuilder().scheme(Scheme.NONE).student(model).studentWidth(width)
                 .precision(PrecisionSpec.fullPrecision()).teacherModel(null).studentInit(file)
                 .epochs(s.epochsOfPretraining()).pretrainEpochs(0).learningRate(RunSettings.FINE_TUNING_LEARNING_RATE)
@@ -259,6 +265,11 @@ public final class TrainingRun {
             new TrainingRun(first, home, out).run();
         }
         return zip;
+    }
+
+    /** Where a teacher's or starting point's file of other classes is fine-tuned first. */
+    private Path fineTunedFolder(String role, String model) {
+        return s.execution().out().resolve(role + "-" + model + "-fine-tuned");
     }
 
     /** Scheme C's full-precision starting point, checked for architecture, classes and input. */

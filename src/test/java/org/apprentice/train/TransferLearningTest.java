@@ -168,6 +168,13 @@ class TransferLearningTest {
                 whole.toString()), err.toString());
         assertEquals(ModelFiles.load(whole.resolve("student.zip").toFile(), "student").params(), resumed.params(),
                 "a resumed run ends exactly as an uninterrupted one");
+        // eval sees the test images normalised as the student was trained, not refused for the data's own
+        out.reset();
+        err.reset();
+        assertEquals(0, Main.run(new String[] {"eval", "--model", whole.resolve("student.zip").toString(), "--data",
+                "synthetic"}, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8)), err.toString());
+        assertTrue(out().contains("top-1"), out());
     }
 
     /**
