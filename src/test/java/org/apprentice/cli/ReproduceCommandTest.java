@@ -4,14 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
+import org.apprentice.testing.CommandLine;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,14 +22,11 @@ class ReproduceCommandTest {
     @TempDir
     Path home;
 
-    private String savedHome;
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final CommandLine cli = new CommandLine(() -> home);
 
     @BeforeEach
     void studyInATemporaryHome() throws IOException {
-        savedHome = System.getProperty("apprentice.home");
-        System.setProperty("apprentice.home", home.toString());
         Path recipes = Files.createDirectories(home.resolve("resnets/recipes"));
         String common = "data = synthetic\nbatch = 32\nstudent = resnet8\nteacher = resnet8\nteacher-width = 0.5\n"
                 + "cache-teacher-logits = true\naugment = none\n";
@@ -50,23 +44,11 @@ class ReproduceCommandTest {
                 "repeat = b", "step.b = w2a4-B --teacher-model @t", "step.c = w2a4-C --teacher-model @t --student-init @fp"));
     }
 
-    @AfterEach
-    void restoreHome() {
-        if (savedHome == null) {
-            System.clearProperty("apprentice.home");
-        } else {
-            System.setProperty("apprentice.home", savedHome);
-        }
-    }
-
     private int reproduce(String... args) {
-        out.reset();
-        err.reset();
         String[] all = new String[args.length + 1];
         all[0] = "reproduce";
         System.arraycopy(args, 0, all, 1, args.length);
-        return Main.run(all, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return cli.run(all);
     }
 
     private static boolean zipHas(Path zip, String entry) throws IOException {
@@ -76,7 +58,7 @@ class ReproduceCommandTest {
     }
 
     private String stdout() {
-        return out.toString(StandardCharsets.UTF_8);
+        return cli.out();
     }
 
     /** The results file from its first table to the commands, i.e. without the time it was written. */
@@ -88,7 +70,7 @@ class ReproduceCommandTest {
 
     @Test
     void runsEveryStepSkipsWhatIsDoneResumesWhatWasCutAndRepeatsItsNumbers() throws IOException {
-        assertEquals(0, reproduce("tiny"), err.toString());
+        assertEquals(0, reproduce("tiny"), cli.err());
         Path results = home.resolve("resnets/results/tiny.md");
         Path runs = home.resolve("runs/reproduce/tiny");
         String md = Files.readString(results);
@@ -118,7 +100,7 @@ class ReproduceCommandTest {
         String first = tables(results);
 
         // a finished study: nothing is trained again
-        assertEquals(0, reproduce("tiny"), err.toString());
+        assertEquals(0, reproduce("tiny"), cli.err());
         assertTrue(stdout().contains("[1/7] t: done, skipped") && stdout().contains("[7/7] b-repeat: done, skipped"), stdout());
         assertFalse(stdout().contains("epoch 1/2"), stdout());
 
@@ -129,19 +111,19 @@ class ReproduceCommandTest {
         }
         Files.delete(runs.resolve("c").resolve(org.apprentice.study.StudyRunner.DONE));
         Files.delete(runs.resolve("c").resolve("student.zip"));
-        assertEquals(0, reproduce("tiny"), err.toString());
+        assertEquals(0, reproduce("tiny"), cli.err());
         assertTrue(stdout().contains("[6/7] c: resuming from its last checkpoint"), stdout());
         assertTrue(Files.isRegularFile(runs.resolve("c").resolve("student.zip")));
         assertEquals(first, tables(results));
 
         // the same study from scratch in another folder: the same numbers
         assertEquals(0, reproduce("tiny", "--out", home.resolve("again").toString(), "--results",
-                home.resolve("again.md").toString()), err.toString());
+                home.resolve("again.md").toString()), cli.err());
         assertEquals(first, tables(home.resolve("again.md")));
 
         // --report-only rewrites the results file from the folders without training anything
         Files.delete(results);
-        assertEquals(0, reproduce("tiny", "--report-only"), err.toString());
+        assertEquals(0, reproduce("tiny", "--report-only"), cli.err());
         assertFalse(stdout().contains("epoch 1/"), stdout());
         assertEquals(first, tables(results));
 
@@ -157,13 +139,13 @@ class ReproduceCommandTest {
         }
         // --report-only on a fresh machine reads the kept steps: the same tables, nothing trained
         Files.delete(results);
-        assertEquals(0, reproduce("tiny", "--report-only"), err.toString());
+        assertEquals(0, reproduce("tiny", "--report-only"), cli.err());
         assertFalse(stdout().contains("epoch 1/"), stdout());
         assertEquals(first, tables(results));
         try (var walk = Files.walk(runs)) {
             walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
-        assertEquals(0, reproduce("tiny"), err.toString());
+        assertEquals(0, reproduce("tiny"), cli.err());
         assertTrue(stdout().contains("[1/7] t: restored from resnets/results/tiny/t"), stdout());
         assertTrue(stdout().contains("[7/7] b-repeat: done, skipped"), stdout());
         assertFalse(stdout().contains("epoch 1/"), stdout());
@@ -175,7 +157,7 @@ class ReproduceCommandTest {
         }
         Files.createDirectories(runs.resolve("none"));
         Files.writeString(runs.resolve("none/metrics.csv"), "epoch\n");
-        assertEquals(0, reproduce("tiny"), err.toString());
+        assertEquals(0, reproduce("tiny"), cli.err());
         assertTrue(stdout().contains("[3/7] none: restored from resnets/results/tiny/none (finished there; the "
                 + "unfinished run folder here was moved aside to runs/reproduce/tiny/none.unfinished)"), stdout());
         assertFalse(stdout().contains("epoch 1/"), stdout());
@@ -187,9 +169,9 @@ class ReproduceCommandTest {
         }
         Files.createDirectories(runs.resolve("none"));
         Files.writeString(runs.resolve("none/metrics.csv"), "epoch,again\n");
-        assertEquals(0, reproduce("tiny", "--report-only"), err.toString());
+        assertEquals(0, reproduce("tiny", "--report-only"), cli.err());
         assertEquals("epoch,again\n", Files.readString(runs.resolve("none/metrics.csv")), "--report-only moved nothing");
-        assertEquals(0, reproduce("tiny"), err.toString());
+        assertEquals(0, reproduce("tiny"), cli.err());
         assertEquals("epoch\n", Files.readString(runs.resolve("none.unfinished/metrics.csv")));
         assertEquals("epoch,again\n", Files.readString(runs.resolve("none.unfinished-2/metrics.csv")));
         assertTrue(stdout().contains("moved aside to runs/reproduce/tiny/none.unfinished-2)"), stdout());
@@ -198,8 +180,8 @@ class ReproduceCommandTest {
         // a step folder left by another command is not silently reused
         Files.writeString(runs.resolve("b").resolve(org.apprentice.study.StudyRunner.DONE), "bin/apprentice train --something-else\n");
         assertEquals(Main.USAGE_ERROR, reproduce("tiny"));
-        assertTrue(err.toString().contains("was run by another command") && err.toString().contains("runs/reproduce/tiny/b"),
-                err.toString());
+        assertTrue(cli.err().contains("was run by another command") && cli.err().contains("runs/reproduce/tiny/b"),
+                cli.err());
 
         // kept models have no updater state (smaller); a step finished before steps were kept is kept when skipped
         assertTrue(zipHas(home.resolve("again/t/student.zip"), "updaterState.bin"), "a trained model has its updater");
@@ -209,7 +191,7 @@ class ReproduceCommandTest {
         }
         Files.writeString(runs.resolve("b").resolve(org.apprentice.study.StudyRunner.DONE),
                 Files.readString(kept.resolve("b").resolve(org.apprentice.study.StudyRunner.DONE)));
-        assertEquals(0, reproduce("tiny"), err.toString());
+        assertEquals(0, reproduce("tiny"), cli.err());
         assertTrue(Files.isRegularFile(kept.resolve("none").resolve(org.apprentice.study.StudyRunner.DONE)));
 
         // a kept step finished by another command is refused, naming it, not restored
@@ -218,8 +200,8 @@ class ReproduceCommandTest {
             walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
         assertEquals(Main.USAGE_ERROR, reproduce("tiny"));
-        assertTrue(err.toString().contains("was kept from another command") && err.toString().contains("resnets/results/tiny/fp"),
-                err.toString());
+        assertTrue(cli.err().contains("was kept from another command") && cli.err().contains("resnets/results/tiny/fp"),
+                cli.err());
     }
 
     @Test
@@ -227,20 +209,20 @@ class ReproduceCommandTest {
         Path runs = home.resolve("runs/reproduce/tiny");
         // b needs the teacher t, which has not run: refused in one line, nothing trained
         assertEquals(Main.USAGE_ERROR, reproduce("tiny", "--steps", "b"));
-        assertTrue(err.toString().contains("--steps: study step b uses @t, which has not run yet"), err.toString());
-        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+        assertTrue(cli.err().contains("--steps: study step b uses @t, which has not run yet"), cli.err());
+        assertEquals(1, cli.err().strip().lines().count(), cli.err());
         assertFalse(Files.exists(runs.resolve("b/student.zip")));
         // refused before anything trains, even when an earlier selected step needs nothing
         assertEquals(Main.USAGE_ERROR, reproduce("tiny", "--steps", "none,b"));
-        assertTrue(err.toString().contains("--steps: study step b uses @t, which has not run yet"), err.toString());
+        assertTrue(cli.err().contains("--steps: study step b uses @t, which has not run yet"), cli.err());
         assertFalse(Files.exists(runs.resolve("none")), "none was not trained before the refusal");
         assertEquals(Main.USAGE_ERROR, reproduce("tiny", "--steps", "t", "--report-only"));
-        assertTrue(err.toString().contains("--steps runs steps, --report-only runs none"), err.toString());
+        assertTrue(cli.err().contains("--steps runs steps, --report-only runs none"), cli.err());
         assertEquals(Main.USAGE_ERROR, reproduce("tiny", "--steps", "t,nope"));
-        assertTrue(err.toString().contains("--steps: study tiny has no step 'nope'; its steps: t, fp, none, a, b, c, b-repeat"),
-                err.toString());
+        assertTrue(cli.err().contains("--steps: study tiny has no step 'nope'; its steps: t, fp, none, a, b, c, b-repeat"),
+                cli.err());
 
-        assertEquals(0, reproduce("tiny", "--steps", "t, b"), err.toString());
+        assertEquals(0, reproduce("tiny", "--steps", "t, b"), cli.err());
         assertTrue(Files.isRegularFile(runs.resolve("t/student.zip")) && Files.isRegularFile(runs.resolve("b/student.zip")));
         for (String other : List.of("fp", "none", "a", "c", "b-repeat")) {
             assertFalse(Files.exists(runs.resolve(other)), other + " was not asked for");
@@ -248,14 +230,14 @@ class ReproduceCommandTest {
         String md = Files.readString(home.resolve("resnets/results/tiny.md"));
         assertTrue(md.contains("- Steps complete: 2 of 6 ("), md);
         // the rest of the study, later: what --steps ran is done and skipped
-        assertEquals(0, reproduce("tiny"), err.toString());
+        assertEquals(0, reproduce("tiny"), cli.err());
         assertTrue(stdout().contains("[1/7] t: done, skipped") && stdout().contains("[5/7] b: done, skipped"), stdout());
         assertTrue(Files.readString(home.resolve("resnets/results/tiny.md")).contains("- Steps complete: 6 of 6\n"));
     }
 
     @Test
     void quickUsesItsOwnFlagsFolderAndResultsFile() throws IOException {
-        assertEquals(0, reproduce("tiny", "--quick"), err.toString());
+        assertEquals(0, reproduce("tiny", "--quick"), cli.err());
         String md = Files.readString(home.resolve("resnets/results/tiny-quick.md"));
         assertTrue(md.contains("--train-subset 32 --epochs 1 ") && md.contains("| 1 of 1 |"), md);
         assertTrue(md.contains("resnets/recipes/t.properties --train-subset 32 --epochs 1 --out"), md);
@@ -268,7 +250,7 @@ class ReproduceCommandTest {
         Files.writeString(file, String.join("\n", "flags = --train-subset 64 --epochs 1", "teacher = t",
                 "fp-student = t", "steps = t, x", "step.t = t", "step.x = fp --no-such-flag"));
         assertEquals(Main.USAGE_ERROR, reproduce("typo"));
-        assertTrue(err.toString().contains("study " + file + ": step x: 'no-such-flag' is not a setting"), err.toString());
+        assertTrue(cli.err().contains("study " + file + ": step x: 'no-such-flag' is not a setting"), cli.err());
         assertFalse(Files.exists(home.resolve("runs/reproduce/typo")));
     }
 
@@ -278,9 +260,9 @@ class ReproduceCommandTest {
                 "flags = --train-subset 64 --epochs 1", "teacher = t", "fp-student = t", "steps = t, x",
                 "step.t = t", "step.x = fp --batch 100 --replicas 3"));
         assertEquals(Main.USAGE_ERROR, reproduce("bad"));
-        assertTrue(err.toString().contains("study step x: --batch 100 does not split into --replicas 3"),
-                err.toString());
-        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+        assertTrue(cli.err().contains("study step x: --batch 100 does not split into --replicas 3"),
+                cli.err());
+        assertEquals(1, cli.err().strip().lines().count(), cli.err());
         assertTrue(Files.isRegularFile(home.resolve("runs/reproduce/bad/t/student.zip")));
         assertTrue(Files.readString(home.resolve("resnets/results/bad.md")).contains("- Steps complete: 1 of 2"));
     }
@@ -290,16 +272,16 @@ class ReproduceCommandTest {
         Files.writeString(home.resolve("resnets/studies/gone.properties"), String.join("\n",
                 "teacher = t", "fp-student = t", "steps = t", "step.t = no-such-recipe"));
         assertEquals(Main.USAGE_ERROR, reproduce("gone"));
-        assertTrue(err.toString().contains("step t names recipe") && err.toString().contains("no-such-recipe.properties"),
-                err.toString());
+        assertTrue(cli.err().contains("step t names recipe") && cli.err().contains("no-such-recipe.properties"),
+                cli.err());
         assertFalse(Files.exists(home.resolve("runs/reproduce/gone")));
     }
 
     @Test
     void anUnknownStudyNamesTheKnownOnes() {
         assertEquals(Main.USAGE_ERROR, reproduce("nope"));
-        assertTrue(err.toString().contains("no study 'nope'") && err.toString().contains("studies: ") && err.toString().contains("tiny"), err.toString());
+        assertTrue(cli.err().contains("no study 'nope'") && cli.err().contains("studies: ") && cli.err().contains("tiny"), cli.err());
         assertEquals(Main.USAGE_ERROR, reproduce());
-        assertTrue(err.toString().contains("reproduce needs one study name; studies: "), err.toString());
+        assertTrue(cli.err().contains("reproduce needs one study name; studies: "), cli.err());
     }
 }

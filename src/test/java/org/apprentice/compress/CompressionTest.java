@@ -3,13 +3,9 @@ package org.apprentice.compress;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.File;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.apprentice.cli.Main;
 import org.apprentice.data.SyntheticImages;
@@ -17,8 +13,7 @@ import org.apprentice.model.ModelFiles;
 import org.apprentice.model.Normalization;
 import org.apprentice.model.ResNetBuilder;
 import org.apprentice.model.ResNetConfig;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.apprentice.testing.CommandLine;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,24 +26,8 @@ class CompressionTest {
     @TempDir
     Path dir;
 
-    private String savedHome;
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-
-    @BeforeEach
-    void temporaryHome() {
-        savedHome = System.getProperty("apprentice.home");
-        System.setProperty("apprentice.home", dir.resolve("home").toString());
-    }
-
-    @AfterEach
-    void restoreHome() {
-        if (savedHome == null) {
-            System.clearProperty("apprentice.home");
-        } else {
-            System.setProperty("apprentice.home", savedHome);
-        }
-    }
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final CommandLine cli = new CommandLine(() -> dir.resolve("home"));
 
     private File published(double width, List<String> classes) throws Exception {
         ResNetConfig config = ResNetConfig.of("resnet8", classes.size(), SyntheticImages.SHAPE).withWidthMultiplier(width)
@@ -60,17 +39,13 @@ class CompressionTest {
     }
 
     private int compress(File teacher, File student, Path folder, String epochs) {
-        out.reset();
-        err.reset();
-        List<String> args = new ArrayList<>(List.of("compress", "--teacher-init", teacher.toString(), "--student-init",
-                student.toString(), "--data", "synthetic", "--train-subset", "64", "--batch", "32", "--epochs", epochs,
-                "--pretrain-epochs", "1", "--bits", "2", "--act-bits", "4", "--out", folder.toString()));
-        return Main.run(args.toArray(new String[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return cli.run("compress", "--teacher-init", teacher.toString(), "--student-init", student.toString(), "--data",
+                "synthetic", "--train-subset", "64", "--batch", "32", "--epochs", epochs, "--pretrain-epochs", "1",
+                "--bits", "2", "--act-bits", "4", "--out", folder.toString());
     }
 
     private String out() {
-        return out.toString(StandardCharsets.UTF_8);
+        return cli.out();
     }
 
     @Test
@@ -78,7 +53,7 @@ class CompressionTest {
         File teacher = published(0.5, List.of("cat", "dog", "bird"));
         File student = published(0.25, List.of("cat", "dog", "bird"));
         Path folder = dir.resolve("compressed");
-        assertEquals(0, compress(teacher, student, folder, "2"), err.toString());
+        assertEquals(0, compress(teacher, student, folder, "2"), cli.err());
         for (String step : new String[] {"teacher", "student-fp32", "scheme-c", "scheme-c-control"}) {
             assertTrue(Files.isRegularFile(folder.resolve(step).resolve("student.zip")), step);
             assertEquals(SyntheticImages.CLASS_NAMES, ModelFiles.recordedClasses(folder.resolve(step)
@@ -104,13 +79,13 @@ class CompressionTest {
                 folder.resolve("report").resolve(chosen).resolve("student.packed")), "the export is " + chosen + "'s");
 
         // the same command continues: every step is done, nothing trains
-        assertEquals(0, compress(teacher, student, folder, "2"), err.toString());
+        assertEquals(0, compress(teacher, student, folder, "2"), cli.err());
         assertEquals(4, out().lines().filter(l -> l.matches("\\[[a-z0-9-]+\\] done: .*")).count(), out());
         assertTrue(!out().contains("epoch 1/"), out());
         // other settings in the same folder: refused in one line, nothing lost
         assertEquals(Main.USAGE_ERROR, compress(teacher, student, folder, "3"));
-        assertTrue(err.toString().contains("step scheme-c in " + folder.resolve("scheme-c") + " was trained with other "
-                + "settings"), err.toString());
+        assertTrue(cli.err().contains("step scheme-c in " + folder.resolve("scheme-c") + " was trained with other "
+                + "settings"), cli.err());
         assertTrue(Files.isRegularFile(folder.resolve("scheme-c/student.zip")));
     }
 
@@ -119,7 +94,7 @@ class CompressionTest {
         File teacher = published(0.5, SyntheticImages.CLASS_NAMES);
         File student = published(0.25, List.of("cat", "dog", "bird"));
         Path folder = dir.resolve("given-teacher");
-        assertEquals(0, compress(teacher, student, folder, "2"), err.toString());
+        assertEquals(0, compress(teacher, student, folder, "2"), cli.err());
         assertTrue(out().contains("[teacher] skipped: " + teacher + " was trained on the data's classes"), out());
         assertTrue(!Files.exists(folder.resolve("teacher")));
         assertTrue(Files.readString(folder.resolve("report.md")).contains("| resnet8 x0.5 fp32, the teacher as given |"));

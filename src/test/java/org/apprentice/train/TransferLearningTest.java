@@ -6,10 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
 import java.io.File;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,9 +20,8 @@ import org.apprentice.model.Normalization;
 import org.apprentice.model.PrecisionSpec;
 import org.apprentice.model.ResNetBuilder;
 import org.apprentice.model.ResNetConfig;
+import org.apprentice.testing.CommandLine;
 import org.deeplearning4j.nn.graph.ComputationGraph;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -39,41 +35,22 @@ class TransferLearningTest {
     @TempDir
     Path dir;
 
-    private String savedHome;
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    @org.junit.jupiter.api.extension.RegisterExtension
+    final CommandLine cli = new CommandLine(() -> dir.resolve("home"));
 
     /** A "published" model's normalization, not the synthetic data's (none). */
     private static final Normalization PUBLISHED = new Normalization(new double[] {0.5}, new double[] {0.25});
 
-    @BeforeEach
-    void temporaryHome() {
-        savedHome = System.getProperty("apprentice.home");
-        System.setProperty("apprentice.home", dir.resolve("home").toString());
-    }
-
-    @AfterEach
-    void restoreHome() {
-        if (savedHome == null) {
-            System.clearProperty("apprentice.home");
-        } else {
-            System.setProperty("apprentice.home", savedHome);
-        }
-    }
-
     /** Runs train on 64 synthetic images (4 classes, 1x16x16), batch 32; the given flags are added. */
     private int train(String... args) {
-        out.reset();
-        err.reset();
         List<String> all = new ArrayList<>(List.of("train", "--data", "synthetic", "--train-subset", "64", "--batch",
                 "32", "--student", "resnet8", "--width", "0.25"));
         all.addAll(List.of(args));
-        return Main.run(all.toArray(new String[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return cli.run(all.toArray(new String[0]));
     }
 
     private String out() {
-        return out.toString(StandardCharsets.UTF_8);
+        return cli.out();
     }
 
     /** A full-precision resnet8 x0.25 for 3 other classes, its weights drawn by {@code seed}, saved as a zip. */
@@ -135,7 +112,7 @@ class TransferLearningTest {
         Map<String, INDArray> from = ModelFiles.load(file, "model").paramTable();
         Path stopped = dir.resolve("stopped");
         assertEquals(0, train("--init", file.toString(), "--epochs", "2", "--freeze-epochs", "1",
-                "--stop-after-epoch", "1", "--out", stopped.toString()), err.toString());
+                "--stop-after-epoch", "1", "--out", stopped.toString()), cli.err());
         assertTrue(out().contains("its classifier is replaced by a freshly initialised one for the data's classes"),
                 out());
         assertTrue(out().contains("inputs normalised as " + file + " was trained: " + PUBLISHED), out());
@@ -158,22 +135,19 @@ class TransferLearningTest {
         assertTrue(kept > 20, kept + " frozen parameters");
 
         assertEquals(0, train("--init", file.toString(), "--epochs", "2", "--freeze-epochs", "1", "--resume", "--out",
-                stopped.toString()), err.toString());
+                stopped.toString()), cli.err());
         ComputationGraph resumed = ModelFiles.load(stopped.resolve("student.zip").toFile(), "student");
         assertNotEquals(from.get("conv1_W"), resumed.paramTable().get("conv1_W"), "epoch 2 trains the whole network");
         assertEquals(PUBLISHED, ModelFiles.recordedNormalization(stopped.resolve("student.zip").toFile()));
 
         Path whole = dir.resolve("whole");
         assertEquals(0, train("--init", file.toString(), "--epochs", "2", "--freeze-epochs", "1", "--out",
-                whole.toString()), err.toString());
+                whole.toString()), cli.err());
         assertEquals(ModelFiles.load(whole.resolve("student.zip").toFile(), "student").params(), resumed.params(),
                 "a resumed run ends exactly as an uninterrupted one");
         // eval sees the test images normalised as the student was trained, not refused for the data's own
-        out.reset();
-        err.reset();
-        assertEquals(0, Main.run(new String[] {"eval", "--model", whole.resolve("student.zip").toString(), "--data",
-                "synthetic"}, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8)), err.toString());
+        assertEquals(0, cli.run("eval", "--model", whole.resolve("student.zip").toString(), "--data", "synthetic"),
+                cli.err());
         assertTrue(out().contains("top-1"), out());
     }
 
@@ -187,7 +161,7 @@ class TransferLearningTest {
         Path c = dir.resolve("c");
         assertEquals(0, train("--scheme", "C", "--bits", "2", "--act-bits", "4", "--teacher", "resnet8",
                 "--teacher-width", "0.25", "--teacher-model", file.toString(), "--student-init", file.toString(),
-                "--epochs", "1", "--pretrain-epochs", "1", "--out", c.toString()), err.toString());
+                "--epochs", "1", "--pretrain-epochs", "1", "--out", c.toString()), cli.err());
         assertTrue(out().contains("teacher: " + file + " was trained on other classes; fine-tuning it on the data "
                 + "first in " + c.resolve("teacher-resnet8-fine-tuned")), out());
         assertTrue(out().contains("student: " + file + " was trained on other classes; fine-tuning it on the data "
@@ -203,7 +177,7 @@ class TransferLearningTest {
 
         // the same command again (a new run folder) refuses nothing and the settings hold the files given
         assertEquals(Path.of(file.getPath()), new RunFolder(c).readSettings().student().init());
-        assertFalse(err.toString().contains("Exception"), err.toString());
+        assertFalse(cli.err().contains("Exception"), cli.err());
     }
 
     @Test
@@ -212,9 +186,9 @@ class TransferLearningTest {
         assertEquals(Main.USAGE_ERROR, train("--init", rgb.toString(), "--epochs", "1", "--out",
                 dir.resolve("rgb").toString()));
         assertEquals("apprentice: --init " + rgb + " takes 3-channel images, the data are 1-channel (1x16x16)",
-                err.toString().trim());
+                cli.err().trim());
         assertEquals(Main.USAGE_ERROR, train("--init", rgb.toString(), "--bits", "2", "--epochs", "1"));
-        assertTrue(err.toString().contains("--scheme C-control"), err.toString());
-        assertEquals(1, err.toString().trim().lines().count(), err.toString());
+        assertTrue(cli.err().contains("--scheme C-control"), cli.err());
+        assertEquals(1, cli.err().trim().lines().count(), cli.err());
     }
 }
