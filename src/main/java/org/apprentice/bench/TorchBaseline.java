@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apprentice.model.InputShape;
 import org.nd4j.shade.jackson.databind.JsonNode;
@@ -26,9 +27,11 @@ public final class TorchBaseline {
     }
 
     private final Path script;
+    private final Path layerScript;
 
     public TorchBaseline(Path home) {
         this.script = home.resolve("bin").resolve("torch-resnet-bench.py");
+        this.layerScript = home.resolve("bin").resolve("torch-layer-bench.py");
     }
 
     /** Null when PyTorch can be run here, else why not (one line). */
@@ -60,6 +63,36 @@ public final class TorchBaseline {
                     r.get("parameters").asLong());
         } catch (IOException | NullPointerException e) {
             throw new IllegalStateException("PyTorch benchmark printed what is not its result: " + last);
+        }
+    }
+
+    /**
+     * Median seconds of one forward + backward of each layer ({@code bin/torch-layer-bench.py}), in the order
+     * given; NaN for a kind the script does not know.
+     */
+    public double[] runLayers(List<Map<String, Object>> cases, int warmup, int steps, int threads) {
+        Path spec = null;
+        try {
+            spec = Files.createTempFile("apprentice-layers", ".json");
+            new ObjectMapper().writeValue(spec.toFile(), Map.of("threads", threads, "warmup", warmup, "steps", steps,
+                    "cases", cases));
+            Outcome outcome = exec(List.of(PYTHON, layerScript.toString(), spec.toString()), 3600);
+            String last = outcome.output.strip().lines().reduce((a, b) -> b).orElse("");
+            if (outcome.status != 0 || !last.startsWith("{")) {
+                throw new IllegalStateException("PyTorch layer benchmark failed: " + last);
+            }
+            JsonNode seconds = new ObjectMapper().readTree(last).get("seconds");
+            double[] out = new double[cases.size()];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = seconds.get(i).isNull() ? Double.NaN : seconds.get(i).asDouble();
+            }
+            return out;
+        } catch (IOException | NullPointerException e) {
+            throw new IllegalStateException("PyTorch layer benchmark printed what is not its result: " + e.getMessage());
+        } finally {
+            if (spec != null) {
+                spec.toFile().delete();
+            }
         }
     }
 

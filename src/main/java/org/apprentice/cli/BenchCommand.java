@@ -6,6 +6,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import org.apprentice.bench.DeployBenchmark;
+import org.apprentice.bench.LayerBenchmark;
 import org.apprentice.bench.StepProfile;
 import org.apprentice.bench.TorchBaseline;
 import org.apprentice.bench.TrainingStepBenchmark;
@@ -65,6 +66,10 @@ final class BenchCommand {
             + "resnet18 (3x224x224); with --model, that network only (at --input)")
     boolean deploy;
 
+    @Parameter(names = "--layers", description = "Instead: forward + backward of each kind of layer at the networks' "
+            + "shapes, DL4J's stock layers against this project's and PyTorch's (bin/torch-layer-bench.py)")
+    boolean layers;
+
     @Parameter(names = "--no-torch", description = "Do not time PyTorch side by side (bin/torch-resnet-bench.py with "
             + "Debian's python3-torch, when installed)")
     boolean noTorch;
@@ -90,15 +95,20 @@ final class BenchCommand {
         TorchBaseline torch = noTorch ? null : new TorchBaseline(home);
         String why = torch == null ? "--no-torch" : torch.unavailable();
         out.println("PyTorch side by side: " + (why == null ? "yes, " + TorchBaseline.PYTHON + " "
-                + "bin/torch-resnet-bench.py, " + threads() + " threads" : "no (" + why + ")"));
-        out.printf("%-46s %6s %14s %12s %9s %10s %12s %10s%n", "configuration", "batch", "median s/step", "images/s",
-                "x fp32", "oneDNN", "PyTorch im/s", "x PyTorch");
+                + (layers ? "bin/torch-layer-bench.py, " : "bin/torch-resnet-bench.py, ") + threads() + " threads"
+                : "no (" + why + ")"));
         List<Preset> presets = model != null
                 ? List.of(new Preset(model, InputShape.parse(input), 10, batch))
                 : List.of(new Preset("resnet20", new InputShape(3, 32, 32), 10, 128),
                         new Preset("resnet18", new InputShape(3, 224, 224), 1000, 16));
         PrecisionSpec low = model != null ? (bits != 32 || actBits != 32 ? PrecisionSpec.of(bits, actBits) : null)
                 : PrecisionSpec.of(2, 4);
+        if (layers) {
+            presets.forEach(p -> layers(out, p, low, why == null ? torch : null));
+            return 0;
+        }
+        out.printf("%-46s %6s %14s %12s %9s %10s %12s %10s%n", "configuration", "batch", "median s/step", "images/s",
+                "x fp32", "oneDNN", "PyTorch im/s", "x PyTorch");
         for (Preset p : presets) {
             ResNetConfig config = ResNetConfig.of(p.model(), p.classes(), p.input());
             Result fp = TrainingStepBenchmark.run(p.label() + " fp32", config, p.batch(), warmup, steps);
@@ -131,6 +141,47 @@ final class BenchCommand {
             }
         }
         return 0;
+    }
+
+    /**
+     * {@code --layers}: each distinct layer of the preset's fp32 network, and the quantized layers of its low-precision
+     * networks (fixed and LSQ), timed one at a time ({@link LayerBenchmark}); the fp32 network's sum, each layer
+     * weighted by how often the network has it.
+     */
+    private void layers(PrintStream out, Preset p, PrecisionSpec low, TorchBaseline torch) {
+        ResNetConfig config = ResNetConfig.of(p.model(), p.classes(), p.input());
+        var type = org.deeplearning4j.nn.conf.inputs.InputType.convolutional(p.input().height(), p.input().width(),
+                p.input().channels());
+        List<LayerBenchmark.LayerCase> cases = new java.util.ArrayList<>(
+                LayerBenchmark.cases(org.apprentice.model.ResNetBuilder.configuration(config), type));
+        int fullPrecision = cases.size();
+        for (PrecisionSpec spec : low == null ? List.<PrecisionSpec>of()
+                : List.of(low, low.withMethods(WeightMethod.LSQ, ActivationMethod.LSQ))) {
+            LayerBenchmark.cases(org.apprentice.model.ResNetBuilder.configuration(config.withPrecision(spec)), type)
+                    .stream().filter(c -> c.kind().contains(" ")).forEach(cases::add);
+        }
+        double[] reference = torch == null ? new double[cases.size()]
+                : torch.runLayers(cases.stream().map(c -> c.torchSpec(p.batch())).toList(), warmup, steps, threads());
+        out.printf("%n%s, batch %d: forward + backward of one layer, median ms%n", p.label(), p.batch());
+        out.printf("%-44s %5s %9s %9s %8s %10s %11s%n", "layer", "count", "DL4J", "ours", "x DL4J", "PyTorch",
+                "x PyTorch");
+        double[] sums = new double[3];
+        for (int i = 0; i < cases.size(); i++) {
+            LayerBenchmark.Timing t = LayerBenchmark.time(cases.get(i), p.batch(), warmup, steps);
+            double torchSeconds = torch == null ? Double.NaN : reference[i];
+            out.printf("%-44s %5d %9.2f %9.2f %7.2fx %10.2f %10.2fx%n", t.layerCase().label(), t.layerCase().count(),
+                    t.dl4jSeconds() * 1e3, t.fastSeconds() * 1e3, t.dl4jSeconds() / t.fastSeconds(),
+                    torchSeconds * 1e3, torchSeconds / t.fastSeconds());
+            out.flush();
+            if (i < fullPrecision) {
+                int n = t.layerCase().count();
+                sums[0] += n * (Double.isNaN(t.dl4jSeconds()) ? t.fastSeconds() : t.dl4jSeconds());
+                sums[1] += n * t.fastSeconds();
+                sums[2] += n * torchSeconds;
+            }
+        }
+        out.printf("%-44s %5s %9.1f %9.1f %7.2fx %10.1f %10.2fx%n", "fp32 network, sum over its layers", "",
+                sums[0] * 1e3, sums[1] * 1e3, sums[0] / sums[1], sums[2] * 1e3, sums[2] / sums[1]);
     }
 
     /** LSQ weights and activations; TTQ weights (ternary only) with PACT activations. */

@@ -13,6 +13,7 @@ import org.apprentice.quant.LearnedWeights;
 import org.apprentice.quant.QuantizedActivation;
 import org.apprentice.quant.WeightMethod;
 import org.apprentice.quant.QuantizedWeights;
+import org.apprentice.nn.LayerKernels;
 import org.apprentice.runtime.Backend;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
@@ -23,7 +24,6 @@ import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
-import org.deeplearning4j.nn.conf.layers.BatchNormalization;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
@@ -52,12 +52,14 @@ public final class ResNetBuilder {
     public static final String OUTPUT = "output";
 
     private final ResNetConfig config;
+    private final LayerKernels kernels;
     private final GraphBuilder graph;
     private final java.util.LinkedHashSet<String> weightedLayers = new java.util.LinkedHashSet<>();
 
-    private ResNetBuilder(ResNetConfig config) {
+    private ResNetBuilder(ResNetConfig config, LayerKernels kernels) {
         config.validate();
         this.config = config;
+        this.kernels = kernels;
         this.graph = training(config)
                 .weightInit(WeightInit.RELU)
                 .convolutionMode(ConvolutionMode.Truncate)
@@ -104,7 +106,12 @@ public final class ResNetBuilder {
     }
 
     public static ComputationGraphConfiguration configuration(ResNetConfig config) {
-        return withInsertionOrder(graphBuilder(config).build());
+        return configuration(config, LayerKernels.FAST);
+    }
+
+    /** The network with its convolutions, batch norms and ReLUs computed by {@code kernels}. */
+    public static ComputationGraphConfiguration configuration(ResNetConfig config, LayerKernels kernels) {
+        return withInsertionOrder(graphBuilder(config, kernels).build());
     }
 
     public static ComputationGraphConfiguration configuration(ResNetConfig config, OutputHead head) {
@@ -149,7 +156,11 @@ public final class ResNetBuilder {
 
     /** The graph before {@code build()}, for inspection or for adding heads. */
     public static GraphBuilder graphBuilder(ResNetConfig config) {
-        ResNetBuilder builder = new ResNetBuilder(config);
+        return graphBuilder(config, LayerKernels.FAST);
+    }
+
+    private static GraphBuilder graphBuilder(ResNetConfig config, LayerKernels kernels) {
+        ResNetBuilder builder = new ResNetBuilder(config, kernels);
         builder.assemble();
         return builder.graph;
     }
@@ -259,12 +270,12 @@ public final class ResNetBuilder {
         if (!precision.fullPrecisionWeights()) {
             conv.weightNoise(weightQuantizer(precision));
         }
-        graph.addLayer(name, conv.build(), in);
+        graph.addLayer(name, kernels.convolution(conv), in);
         return name;
     }
 
     private String batchNorm(String name, String in) {
-        graph.addLayer(name, new BatchNormalization.Builder().eps(1e-5).decay(0.9).build(), in);
+        graph.addLayer(name, kernels.batchNorm(1e-5, 0.9), in);
         return name;
     }
 
@@ -279,13 +290,9 @@ public final class ResNetBuilder {
                     config.precision().roundingEnabled()), in);
             return name;
         }
-        ActivationLayer.Builder layer = new ActivationLayer.Builder();
-        if (precision.fullPrecisionActivations()) {
-            layer.activation(Activation.RELU);
-        } else {
-            layer.activation(new QuantizedActivation(precision.activationBits(), config.precision().roundingEnabled()));
-        }
-        graph.addLayer(name, layer.build(), in);
+        graph.addLayer(name, precision.fullPrecisionActivations() ? kernels.relu()
+                : new ActivationLayer.Builder().activation(new QuantizedActivation(precision.activationBits(),
+                        config.precision().roundingEnabled())).build(), in);
         return name;
     }
 

@@ -52,7 +52,7 @@ public class LearnedActivation extends BaseLayer implements ActivationQuantizati
     public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners,
                                                        int layerIndex, INDArray layerParamsView, boolean initializeParams,
                                                        DataType networkDataType) {
-        return LearnedParameters.attach(new LearnedActivationLayer(conf, networkDataType), conf, listeners, layerIndex, layerParamsView,
+        return org.apprentice.nn.Layers.attach(new LearnedActivationLayer(conf, networkDataType), conf, listeners, layerIndex, layerParamsView,
                 initializeParams);
     }
 

@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.api.ParamInitializer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.apprentice.nn.FastConvolution;
+import org.apprentice.nn.Layers;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.Layer;
 import org.deeplearning4j.nn.params.ConvolutionParamInitializer;
@@ -20,7 +22,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * parameter vector, so they are trained, saved and restored with the network. The convolution itself is DL4J's
  * (oneDNN on CPU); {@link LearnedConvolutionLayer} adds the quantizer's gradients.
  */
-public class LearnedConvolution extends ConvolutionLayer {
+public class LearnedConvolution extends FastConvolution {
     private static final long serialVersionUID = 1L;
 
     /** For Jackson. */
@@ -40,7 +42,7 @@ public class LearnedConvolution extends ConvolutionLayer {
     public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners,
                                                        int layerIndex, INDArray layerParamsView, boolean initializeParams,
                                                        DataType networkDataType) {
-        return LearnedParameters.attach(new LearnedConvolutionLayer(conf, networkDataType), conf, listeners, layerIndex, layerParamsView,
+        return Layers.attach(new LearnedConvolutionLayer(conf, networkDataType), conf, listeners, layerIndex, layerParamsView,
                 initializeParams);
     }
 

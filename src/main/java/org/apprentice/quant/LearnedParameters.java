@@ -23,19 +23,6 @@ final class LearnedParameters {
                 : view.get(NDArrayIndex.interval(0, 0, true), NDArrayIndex.interval(from, to));
     }
 
-    /** A new layer of a learned configuration, wired as DL4J's own layers are: listeners, index, parameter views. */
-    static org.deeplearning4j.nn.api.Layer attach(org.deeplearning4j.nn.api.Layer layer,
-                                                  org.deeplearning4j.nn.conf.NeuralNetConfiguration conf,
-                                                  java.util.Collection<org.deeplearning4j.optimize.api.TrainingListener> listeners,
-                                                  int index, INDArray view, boolean initialize) {
-        layer.setListeners(listeners);
-        layer.setIndex(index);
-        layer.setParamsViewArray(view);
-        layer.setParamTable(conf.getLayer().initializer().init(conf, view, initialize));
-        layer.setConf(conf);
-        return layer;
-    }
-
     /** Number of values each parameter holds. */
     static long size(LearnedQuantizer quantizer, long channels) {
         return quantizer.perChannel() ? channels : 1;
