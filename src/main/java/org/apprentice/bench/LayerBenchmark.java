@@ -45,7 +45,7 @@ public final class LayerBenchmark {
 
     /** One layer of a network: what it computes, at which input shape, and how often the network has it. */
     public record LayerCase(String kind, Layer layer, int channels, int height, int width, int count) {
-        /** The same layer without its quantizer: what DL4J's stock layers and PyTorch compare with. */
+        /** What it is and at which shape, e.g. {@code conv 3x3 16->16 /1 at 32x32}. */
         public String label() {
             String shape = channels + "x" + height + "x" + width;
             if (layer instanceof ConvolutionLayer conv) {
@@ -86,9 +86,9 @@ public final class LayerBenchmark {
     }
 
     /**
-     * The distinct layers of {@code conf} (by kind and shape, counted), in network order. Convolutions, batch
-     * norms, ReLUs, residual additions and pooling; {@code quantized} adds the quantized convolutions and
-     * activation quantizers as their own kinds.
+     * The distinct layers of {@code conf} (by kind and shape, counted), in network order: convolutions, batch
+     * norms, ReLUs, residual additions, pooling, and in a low-precision network its quantized convolutions
+     * ({@code conv} and the weight quantizer's class) and activation quantizers ({@code act} and its class).
      */
     public static List<LayerCase> cases(ComputationGraphConfiguration conf, InputType input) {
         Map<String, InputType> types = conf.getLayerActivationTypes(input);

@@ -1,0 +1,53 @@
+package org.apprentice.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.apprentice.model.InputShape;
+import org.apprentice.model.PrecisionSpec;
+import org.apprentice.model.ResNetBuilder;
+import org.apprentice.model.ResNetConfig;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.junit.jupiter.api.Test;
+
+/** The per-layer benchmark finds every layer of a network once per shape, counted, and times one. */
+class LayerBenchmarkTest {
+    private static final InputType INPUT = InputType.convolutional(32, 32, 3);
+
+    @Test
+    void resnet20CasesCountEveryLayerOfTheNetwork() {
+        ResNetConfig config = ResNetConfig.of("resnet20", 10, new InputShape(3, 32, 32));
+        List<LayerBenchmark.LayerCase> cases = LayerBenchmark.cases(ResNetBuilder.configuration(config), INPUT);
+        Map<String, Integer> byKind = cases.stream().collect(Collectors.groupingBy(LayerBenchmark.LayerCase::kind,
+                Collectors.summingInt(LayerBenchmark.LayerCase::count)));
+        // 19 3x3 convolutions and 2 projections, a batch norm after each, 19 ReLUs, 9 residual additions
+        assertEquals(21, byKind.get("conv"));
+        assertEquals(21, byKind.get("batchnorm"));
+        assertEquals(19, byKind.get("relu"));
+        assertEquals(9, byKind.get("add"));
+        assertEquals(1, byKind.get("avgpool"));
+        assertTrue(cases.stream().anyMatch(c -> c.label().equals("conv 3x3 16->16 /1 at 32x32") && c.count() == 6));
+        assertEquals(3, cases.stream().filter(c -> c.kind().equals("batchnorm")).count(), "one per stage's shape");
+    }
+
+    @Test
+    void lowPrecisionNetworkHasQuantizerCasesAndOneTimes() {
+        ResNetConfig config = ResNetConfig.of("resnet8", 10, new InputShape(3, 32, 32))
+                .withPrecision(PrecisionSpec.of(2, 4));
+        List<LayerBenchmark.LayerCase> cases = LayerBenchmark.cases(ResNetBuilder.configuration(config), INPUT);
+        assertTrue(cases.stream().anyMatch(c -> c.kind().equals("conv QuantizedWeights")));
+        assertTrue(cases.stream().anyMatch(c -> c.kind().equals("act QuantizedActivation")));
+        LayerBenchmark.LayerCase bn = cases.stream().filter(c -> c.kind().equals("batchnorm")).findFirst().orElseThrow();
+        LayerBenchmark.Timing t = LayerBenchmark.time(bn, 4, 1, 1);
+        assertTrue(t.fastSeconds() > 0 && t.dl4jSeconds() > 0);
+        LayerBenchmark.Timing add = LayerBenchmark.time(cases.stream().filter(c -> c.kind().equals("add"))
+                .findFirst().orElseThrow(), 4, 1, 1);
+        assertTrue(add.fastSeconds() > 0);
+        assertFalse(add.dl4jSeconds() > 0, "DL4J's addition has no twin to time");
+        assertEquals(4, bn.torchSpec(4).get("n"));
+    }
+}
