@@ -5,8 +5,9 @@ Reads a JSON file {"threads": T, "warmup": W, "steps": S, "cases": [{"kind": ...
 ...}, ...]} written by the bench, and prints one JSON line {"torch": version, "seconds": [median per case]}.
 Kinds: conv (out, k, stride, pad; no bias), batchnorm (training mode), relu, add, maxpool (k, stride, pad),
 avgpool (global); and the quantizers as a PyTorch user writes them with a straight-through estimator:
-"conv QuantizedWeights" (ternary weights, TWN's 0.7·mean|w| threshold and scale), "conv LearnedWeights" (LSQ
-weights, 2 bits), "act QuantizedActivation" (clip to [0, 1], round to 4 bits), "act LearnedActivation" (LSQ, 4 bits).
+"conv fixed" (ternary weights, TWN's 0.7·mean|w| threshold and scale), "conv lsq" (LSQ weights, 2 bits),
+"conv ttq" (TTQ: learned positive and negative scales), "act fixed" (clip to [0, 1], round to 4 bits),
+"act lsq" (LSQ, 4 bits), "act pact" (PACT: learned clip, 4 bits).
 Run by `bin/apprentice bench --layers` with Debian's python3-torch; not a dependency of the tool.
 """
 import json
@@ -35,6 +36,17 @@ def lsq(x, step, low, high):
     return ste(v, torch.round(v)) * step
 
 
+def ttq(w, scales):
+    t = 0.05 * w.abs().max()
+    positive, negative = (w > t).to(w.dtype), (w < -t).to(w.dtype)
+    return ste(w, torch.zeros_like(w)) + scales[0] * positive - scales[1] * negative
+
+
+def pact(x, alpha):
+    y = torch.minimum(F.relu(x), alpha)
+    return ste(y, torch.round(y * 15 / alpha) * alpha / 15)
+
+
 def layer(case):
     kind, c = case["kind"], case["c"]
     if kind.startswith("conv"):
@@ -42,7 +54,9 @@ def layer(case):
         if kind == "conv":
             return conv
         step = nn.Parameter(torch.tensor(0.05))
-        quantize = ternary if kind == "conv QuantizedWeights" else (lambda w: lsq(w, step, -2, 1))
+        scales = nn.Parameter(torch.tensor([0.1, 0.1]))
+        quantize = {"conv fixed": ternary, "conv lsq": lambda w: lsq(w, step, -2, 1),
+                    "conv ttq": lambda w: ttq(w, scales)}[kind]
         return lambda x: F.conv2d(x, quantize(conv.weight), None, case["stride"], case["pad"])
     if kind == "batchnorm":
         return nn.BatchNorm2d(c).train()
@@ -52,11 +66,14 @@ def layer(case):
         return nn.MaxPool2d(case["k"], case["stride"], case["pad"])
     if kind == "avgpool":
         return lambda x: x.mean((2, 3))
-    if kind == "act QuantizedActivation":
+    if kind == "act fixed":
         return lambda x: ste(torch.clamp(x, 0, 1), torch.round(torch.clamp(x, 0, 1) * 15) / 15)
-    if kind == "act LearnedActivation":
+    if kind == "act lsq":
         step = nn.Parameter(torch.tensor(0.1))
         return lambda x: lsq(x, step, 0, 15)
+    if kind == "act pact":
+        alpha = nn.Parameter(torch.tensor(6.0))
+        return lambda x: pact(x, alpha)
     return None
 
 

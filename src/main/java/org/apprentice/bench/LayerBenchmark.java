@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apprentice.nn.LayerKernels;
+import org.apprentice.quant.ActivationQuantization;
+import org.apprentice.quant.WeightQuantization;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
 import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -113,6 +115,10 @@ public final class LayerBenchmark {
         return new ArrayList<>(found.values());
     }
 
+    /**
+     * conv, batchnorm, relu, add, maxpool, avgpool; a quantized layer as "conv " or "act " and its method as the
+     * quantization protocol names it (e.g. {@code conv fixed}, {@code act lsq}); null for the rest.
+     */
     private static String kindOf(GraphVertex vertex) {
         if (vertex instanceof ElementWiseVertex) {
             return "add";
@@ -121,24 +127,24 @@ public final class LayerBenchmark {
             return null;
         }
         Layer layer = lv.getLayerConf().getLayer();
-        if (layer instanceof ConvolutionLayer conv) {
-            return conv.getWeightNoise() == null ? "conv" : "conv " + conv.getWeightNoise().getClass().getSimpleName();
+        WeightQuantization weights = WeightQuantization.of(layer);
+        ActivationQuantization activations = ActivationQuantization.of(layer);
+        if (layer instanceof ConvolutionLayer) {
+            return weights == null ? "conv" : "conv " + weights.method().flag();
+        }
+        if (activations != null) {
+            return "act " + activations.method().flag();
         }
         if (layer instanceof BatchNormalization) {
             return "batchnorm";
         }
-        if (layer instanceof ActivationLayer act) {
-            return act.getActivationFn() instanceof ActivationReLU ? "relu"
-                    : "act " + act.getActivationFn().getClass().getSimpleName();
+        if (layer instanceof ActivationLayer act && act.getActivationFn() instanceof ActivationReLU) {
+            return "relu";
         }
         if (layer instanceof SubsamplingLayer) {
             return "maxpool";
         }
-        if (layer instanceof GlobalPoolingLayer) {
-            return "avgpool";
-        }
-        return layer.getClass().getSimpleName().startsWith("Learned") ? "act " + layer.getClass().getSimpleName()
-                : null;
+        return layer instanceof GlobalPoolingLayer ? "avgpool" : null;
     }
 
     /**

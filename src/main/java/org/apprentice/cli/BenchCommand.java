@@ -145,7 +145,7 @@ final class BenchCommand {
 
     /**
      * {@code --layers}: each distinct layer of the preset's fp32 network, and the quantized layers of its low-precision
-     * networks (fixed and LSQ), timed one at a time ({@link LayerBenchmark}); the fp32 network's sum, each layer
+     * networks (fixed, LSQ, and TTQ/PACT for ternary weights), timed one at a time ({@link LayerBenchmark}); the fp32 network's sum, each layer
      * weighted by how often the network has it.
      */
     private void layers(PrintStream out, Preset p, PrecisionSpec low, TorchBaseline torch) {
@@ -155,8 +155,12 @@ final class BenchCommand {
         List<LayerBenchmark.LayerCase> cases = new java.util.ArrayList<>(
                 LayerBenchmark.cases(org.apprentice.model.ResNetBuilder.configuration(config), type));
         int fullPrecision = cases.size();
-        for (PrecisionSpec spec : low == null ? List.<PrecisionSpec>of()
-                : List.of(low, low.withMethods(WeightMethod.LSQ, ActivationMethod.LSQ))) {
+        List<PrecisionSpec> lowPrecision = new java.util.ArrayList<>();
+        if (low != null) {
+            lowPrecision.add(low);
+            lowPrecision.addAll(learnedVariants(low));
+        }
+        for (PrecisionSpec spec : lowPrecision) {
             LayerBenchmark.cases(org.apprentice.model.ResNetBuilder.configuration(config.withPrecision(spec)), type)
                     .stream().filter(c -> c.kind().contains(" ")).forEach(cases::add);
         }

@@ -23,6 +23,11 @@ public final class ArrayOps implements TensorOps<INDArray> {
         this.inPlace = inPlace;
     }
 
+    @Override
+    public ArrayOps inPlace() {
+        return IN_PLACE;
+    }
+
     private INDArray target(INDArray x) {
         return inPlace ? x : x.dup();
     }

@@ -29,8 +29,11 @@ public class LearnedActivationLayer extends BaseLayer<LearnedActivation> {
         LearnedQuantizer q = quantizer();
         LearnedParameters.initialiseIfUnset(q, paramTable(), input);
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, input.dataType(), input.shape(), 'c');
-        out.assign(q.quantize(ArrayOps.COPYING, input, LearnedParameters.values(q, paramTable(), input.rank())));
-        return out;
+        List<INDArray> p = LearnedParameters.values(q, paramTable(), input.rank());
+        if (q.inPlaceSafe()) {
+            return q.quantize(ArrayOps.IN_PLACE, out.assign(input), p);
+        }
+        return out.assign(q.quantize(ArrayOps.COPYING, input, p));
     }
 
     @Override

@@ -31,6 +31,11 @@ public interface LearnedQuantizer {
     /** q(x; p). */
     <T> T quantize(TensorOps<T> ops, T x, List<T> p);
 
+    /** Whether {@link #quantize} reads its input once, so that it can overwrite it (IN_PLACE ops). */
+    default boolean inPlaceSafe() {
+        return false;
+    }
+
     /** ∂q/∂x, element-wise: the straight-through estimator. */
     <T> T inputDerivative(TensorOps<T> ops, T x, List<T> p);
 

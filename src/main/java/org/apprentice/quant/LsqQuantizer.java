@@ -82,15 +82,30 @@ public record LsqQuantizer(int bits, boolean signed, boolean perChannel, boolean
         return ops.sub(exact ? level : ops.round(level), ops.mul(v, inside));
     }
 
-    /** dL/dx and dL/ds sharing v = x/s and the inside mask (the activation layer's backward pass, every step). */
+    /** x/s is computed once, then clipped, rounded and scaled: each step can overwrite the last. */
+    @Override
+    public boolean inPlaceSafe() {
+        return true;
+    }
+
+    /**
+     * dL/dx and dL/ds sharing v = x/s and the inside mask (the activation layer's backward pass, every step), with
+     * dL/ds = (Σ g·round(clip(v)) − Σ g·v·[inside]) · scale, the sum of g·∂q/∂s split in two so that the tensors
+     * this method makes can be overwritten ({@link TensorOps#inPlace()}) instead of allocated again.
+     */
     @Override
     public <T> List<T> gradients(TensorOps<T> ops, T x, List<T> p, T g, long[] shape) {
+        TensorOps<T> own = ops.inPlace();
         T v = ops.div(x, p.get(0));
-        T inside = inside(ops, v);
-        T level = ops.clip(v, -negativeLevels(), positiveLevels());
-        T derivative = ops.sub(exact ? level : ops.round(level), ops.mul(v, inside));
-        T local = ops.mul(ops.mul(g, derivative), gradientScale(shape));
-        return List.of(ops.mul(g, inside), perChannel ? ops.sumPerChannel(local) : ops.sum(local));
+        T dx = own.mul(own.inRange(ops.div(v, positiveLevels()), signed ? -1.0 : 0.0, 1.0), g);
+        T movedInside = channelSums(ops, ops.mul(dx, v));
+        T clipped = own.clip(v, -negativeLevels(), positiveLevels());
+        T levels = channelSums(ops, own.mul(exact ? clipped : own.round(clipped), g));
+        return List.of(dx, ops.mul(ops.sub(levels, movedInside), gradientScale(shape)));
+    }
+
+    private <T> T channelSums(TensorOps<T> ops, T x) {
+        return perChannel ? ops.sumPerChannel(x) : ops.sum(x);
     }
 
     @Override

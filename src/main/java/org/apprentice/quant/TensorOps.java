@@ -70,4 +70,12 @@ public interface TensorOps<T> {
 
     /** max(x, 1) for a scalar count. */
     T atLeastOne(T x);
+
+    /**
+     * The same operations overwriting their first argument where the backend can (ND4J arrays); the same
+     * operations otherwise (SameDiff's are values). For tensors a quantizer made itself and no longer needs.
+     */
+    default TensorOps<T> inPlace() {
+        return this;
+    }
 }

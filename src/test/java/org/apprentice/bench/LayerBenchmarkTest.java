@@ -39,8 +39,8 @@ class LayerBenchmarkTest {
         ResNetConfig config = ResNetConfig.of("resnet8", 10, new InputShape(3, 32, 32))
                 .withPrecision(PrecisionSpec.of(2, 4));
         List<LayerBenchmark.LayerCase> cases = LayerBenchmark.cases(ResNetBuilder.configuration(config), INPUT);
-        assertTrue(cases.stream().anyMatch(c -> c.kind().equals("conv QuantizedWeights")));
-        assertTrue(cases.stream().anyMatch(c -> c.kind().equals("act QuantizedActivation")));
+        assertTrue(cases.stream().anyMatch(c -> c.kind().equals("conv fixed")));
+        assertTrue(cases.stream().anyMatch(c -> c.kind().equals("act fixed")));
         LayerBenchmark.LayerCase bn = cases.stream().filter(c -> c.kind().equals("batchnorm")).findFirst().orElseThrow();
         LayerBenchmark.Timing t = LayerBenchmark.time(bn, 4, 1, 1);
         assertTrue(t.fastSeconds() > 0 && t.dl4jSeconds() > 0);
