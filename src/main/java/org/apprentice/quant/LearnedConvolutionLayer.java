@@ -7,6 +7,7 @@ import org.apprentice.nn.FastConvolutionLayer;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -28,7 +29,9 @@ public class LearnedConvolutionLayer extends FastConvolutionLayer {
         INDArray w = getParam("W");
         List<INDArray> p = LearnedParameters.values(q, paramTable(), w.rank());
         INDArray g = gradientViews.get("W");
-        g.assign(LearnedParameters.gradients(q, w, p, g, gradientViews));
+        try (MemoryWorkspace ws = ScratchWorkspace.open()) {
+            g.assign(LearnedParameters.gradients(q, w, p, g, gradientViews));
+        }
         for (String name : q.parameters()) {
             out.getFirst().setGradientFor(name, gradientViews.get(name));
         }

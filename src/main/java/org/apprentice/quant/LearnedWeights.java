@@ -1,10 +1,12 @@
 package org.apprentice.quant;
 
+import java.util.List;
 import java.util.Objects;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.weightnoise.IWeightNoise;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -83,7 +85,16 @@ public final class LearnedWeights implements IWeightNoise, WeightQuantization {
             return param;
         }
         INDArray out = workspaceMgr.createUninitialized(ArrayType.INPUT, param.dataType(), param.shape(), param.ordering());
-        out.assign(effectiveWeights(layer));
+        try (MemoryWorkspace ws = ScratchWorkspace.open()) {
+            LearnedQuantizer q = quantizer();
+            LearnedParameters.initialiseIfUnset(q, layer.paramTable(), param);
+            List<INDArray> p = LearnedParameters.values(q, layer.paramTable(), param.rank());
+            if (q.inPlaceSafe()) {
+                q.quantize(ArrayOps.IN_PLACE, out.assign(param), p);
+            } else {
+                out.assign(q.quantize(ArrayOps.COPYING, param, p));
+            }
+        }
         return out;
     }
 

@@ -7,13 +7,7 @@ import org.deeplearning4j.nn.conf.weightnoise.IWeightNoise;
 import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
-import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
-import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
-import org.nd4j.linalg.api.memory.enums.LearningPolicy;
-import org.nd4j.linalg.api.memory.enums.ResetPolicy;
-import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Puts a {@link WeightQuantizer} into a standard DL4J {@code ConvolutionLayer} or {@code DenseLayer}
@@ -25,11 +19,6 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class QuantizedWeights implements IWeightNoise, WeightQuantization {
     private static final long serialVersionUID = 1L;
-    private static final String SCRATCH_ID = "APPRENTICE_WEIGHT_QUANTIZER";
-    private static final WorkspaceConfiguration SCRATCH = WorkspaceConfiguration.builder()
-            .initialSize(0).policyAllocation(AllocationPolicy.OVERALLOCATE).overallocationLimit(0.2)
-            .policyLearning(LearningPolicy.FIRST_LOOP).policyReset(ResetPolicy.BLOCK_LEFT)
-            .policySpill(SpillPolicy.REALLOCATE).build();
 
     private int bits;
     private KBitWeights.Scaling scaling = KBitWeights.Scaling.PER_LAYER;
@@ -66,9 +55,7 @@ public final class QuantizedWeights implements IWeightNoise, WeightQuantization 
         }
         INDArray out = workspaceMgr.createUninitialized(ArrayType.INPUT, param.dataType(), param.shape(),
                 param.ordering());
-        // the quantizer's temporaries come from a reused workspace arena: allocating and zeroing a fresh
-        // array per intermediate result cost more than the arithmetic on large layers
-        try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(SCRATCH, SCRATCH_ID)) {
+        try (MemoryWorkspace ws = ScratchWorkspace.open()) {
             out.assign(quantizer().quantize(ArrayOps.COPYING, param));
         }
         return out;
