@@ -48,6 +48,19 @@ public record PactActivations(int bits, boolean exact) implements LearnedQuantiz
         return above(ops, x, p.get(0));
     }
 
+    /**
+     * dL/dx = g·[0 < x ≤ α] and dL/dα = Σ g·[x > α], sharing g·[x > α] and overwriting the tensors made here
+     * ({@link TensorOps#inPlace()}) instead of allocating one per step (the activation layer's backward pass).
+     */
+    @Override
+    public <T> List<T> gradients(TensorOps<T> ops, T x, List<T> p, T g, long[] shape) {
+        TensorOps<T> own = ops.inPlace();
+        T clippedAbove = own.mul(above(ops, x, p.get(0)), g);
+        T alphaGradient = ops.sum(clippedAbove);
+        T dx = own.sub(own.mul(ops.greaterThan(x, ops.constant(x, 0.0)), g), clippedAbove);
+        return List.of(dx, alphaGradient);
+    }
+
     @Override
     public <T> List<T> initialValues(TensorOps<T> ops, T x) {
         return List.of(ops.constant(x, INITIAL_ALPHA));
