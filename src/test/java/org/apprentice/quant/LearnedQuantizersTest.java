@@ -169,8 +169,15 @@ class LearnedQuantizersTest {
             INDArray forward = sd.output(new HashMap<>(), "q").get("q");
             String what = k.q().describe();
             assertTrue(forward.equalsWithEps(k.q().quantize(ArrayOps.COPYING, k.x(), k.p()), 1e-12), what + ": forward");
+            if (k.q().inPlaceSafe()) {
+                assertTrue(forward.equalsWithEps(k.q().quantize(ArrayOps.IN_PLACE, k.x().dup(), k.p()), 1e-12),
+                        what + ": forward in place");
+            }
             assertTrue(grads.get("x").equalsWithEps(k.q().inputGradient(ArrayOps.COPYING, k.x(), k.p(), c), 1e-12), what + ": dL/dx");
+            INDArray xBefore = k.x().dup();
+            INDArray cBefore = c.dup();
             List<INDArray> together = k.q().gradients(ArrayOps.COPYING, k.x(), k.p(), c, k.x().shape());
+            assertTrue(k.x().equals(xBefore) && c.equals(cBefore), what + ": gradients overwrote their inputs");
             assertTrue(together.get(0).equalsWithEps(grads.get("x"), 1e-12), what + ": dL/dx, shared");
             for (int i = 0; i < k.p().size(); i++) {
                 INDArray route = k.q().parameterGradient(ArrayOps.COPYING, k.x(), k.p(), c, i, k.x().shape());
