@@ -47,6 +47,11 @@ public final class LayerBenchmark {
 
     /** One layer of a network: what it computes, at which input shape, and how often the network has it. */
     public record LayerCase(String kind, Layer layer, int channels, int height, int width, int count) {
+        /** A quantized convolution ({@code conv METHOD}) or an activation quantizer ({@code act METHOD}). */
+        public boolean quantized() {
+            return kind.startsWith("conv ") || kind.startsWith("act ");
+        }
+
         /** What it is and at which shape, e.g. {@code conv 3x3 16->16 /1 at 32x32}. */
         public String label() {
             String shape = channels + "x" + height + "x" + width;

@@ -144,9 +144,9 @@ final class BenchCommand {
     }
 
     /**
-     * {@code --layers}: each distinct layer of the preset's fp32 network, and the quantized layers of its low-precision
-     * networks (fixed, LSQ, and TTQ/PACT for ternary weights), timed one at a time ({@link LayerBenchmark}); the fp32 network's sum, each layer
-     * weighted by how often the network has it.
+     * {@code --layers}: each distinct layer of the preset's fp32 network, and the quantized layers of its
+     * low-precision networks (fixed, LSQ, and TTQ/PACT for ternary weights), timed one at a time
+     * ({@link LayerBenchmark}); then the fp32 network's sum, each layer weighted by how often the network has it.
      */
     private void layers(PrintStream out, Preset p, PrecisionSpec low, TorchBaseline torch) {
         ResNetConfig config = ResNetConfig.of(p.model(), p.classes(), p.input());
@@ -162,20 +162,20 @@ final class BenchCommand {
         }
         for (PrecisionSpec spec : lowPrecision) {
             LayerBenchmark.cases(org.apprentice.model.ResNetBuilder.configuration(config.withPrecision(spec)), type)
-                    .stream().filter(c -> c.kind().contains(" ")).forEach(cases::add);
+                    .stream().filter(LayerBenchmark.LayerCase::quantized).forEach(cases::add);
         }
-        double[] reference = torch == null ? new double[cases.size()]
-                : torch.runLayers(cases.stream().map(c -> c.torchSpec(p.batch())).toList(), warmup, steps, threads());
+        double[] reference = torch == null ? null : torch.runLayers(cases.stream().map(c -> c.torchSpec(p.batch())).toList(), warmup, steps, threads());
         out.printf("%n%s, batch %d: forward + backward of one layer, median ms%n", p.label(), p.batch());
         out.printf("%-44s %5s %9s %9s %8s %10s %11s%n", "layer", "count", "DL4J", "ours", "x DL4J", "PyTorch",
                 "x PyTorch");
         double[] sums = new double[3];
         for (int i = 0; i < cases.size(); i++) {
             LayerBenchmark.Timing t = LayerBenchmark.time(cases.get(i), p.batch(), warmup, steps);
-            double torchSeconds = torch == null ? Double.NaN : reference[i];
-            out.printf("%-44s %5d %9.2f %9.2f %7.2fx %10.2f %10.2fx%n", t.layerCase().label(), t.layerCase().count(),
-                    t.dl4jSeconds() * 1e3, t.fastSeconds() * 1e3, t.dl4jSeconds() / t.fastSeconds(),
-                    torchSeconds * 1e3, torchSeconds / t.fastSeconds());
+            double torchSeconds = reference == null ? Double.NaN : reference[i];
+            out.printf("%-44s %5d %9s %9.2f %8s %10s %11s%n", t.layerCase().label(), t.layerCase().count(),
+                    orDash("%.2f", t.dl4jSeconds() * 1e3), t.fastSeconds() * 1e3,
+                    orDash("%.2fx", t.dl4jSeconds() / t.fastSeconds()), orDash("%.2f", torchSeconds * 1e3),
+                    orDash("%.2fx", torchSeconds / t.fastSeconds()));
             out.flush();
             if (i < fullPrecision) {
                 int n = t.layerCase().count();
@@ -184,8 +184,14 @@ final class BenchCommand {
                 sums[2] += n * torchSeconds;
             }
         }
-        out.printf("%-44s %5s %9.1f %9.1f %7.2fx %10.1f %10.2fx%n", "fp32 network, sum over its layers", "",
-                sums[0] * 1e3, sums[1] * 1e3, sums[0] / sums[1], sums[2] * 1e3, sums[2] / sums[1]);
+        out.printf("%-44s %5s %9.1f %9.1f %7.2fx %10s %11s%n", "fp32 network, sum over its layers", "",
+                sums[0] * 1e3, sums[1] * 1e3, sums[0] / sums[1], orDash("%.1f", sums[2] * 1e3),
+                orDash("%.2fx", sums[2] / sums[1]));
+    }
+
+    /** The value formatted, or "-" where there is none (no stock twin, no PyTorch). */
+    private static String orDash(String format, double value) {
+        return Double.isNaN(value) ? "-" : String.format(format, value);
     }
 
     /** LSQ weights and activations; TTQ weights (ternary only) with PACT activations. */

@@ -24,8 +24,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * derivative, one whole forward convolution per backward pass; with the identity activation (every convolution
  * here: batch norm follows) that derivative is 1 and the recomputed output is thrown away. This layer hands the
  * incoming gradient straight to oneDNN's backward pass (libnd4j's {@code conv2d_bp}, the op DL4J's own helper
- * calls), with the same weights, weight noise included. Where that does not apply (another activation, no oneDNN
- * helper, DOUBLE precision) it is DL4J's layer unchanged.
+ * calls), with the same weights, weight noise included; for stride-1 convolutions of the shapes where it measured
+ * faster, through libnd4j's transposed convolution instead (see {@code transposedBackward}). Where none of this
+ * applies (another activation, no oneDNN helper, DOUBLE precision) it is DL4J's layer unchanged.
  */
 public class FastConvolutionLayer extends ConvolutionLayer {
 
@@ -45,7 +46,7 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         INDArray biasGrad = hasBias() ? gradientViews.get(ConvolutionParamInitializer.BIAS_KEY) : null;
         INDArray weightGrad = gradientViews.get(ConvolutionParamInitializer.WEIGHT_KEY);
         if (bias == null && transposedBackward(conf, input.size(1), input.size(2), input.size(3))) {
-            return transposedBackward(weights, epsilon, weightGrad, workspaceMgr);
+            return backwardThroughTransposed(weights, epsilon, weightGrad, workspaceMgr);
         }
         Pair<Gradient, INDArray> out = helper.backpropGradient(input, weights, bias, epsilon, conf.getKernelSize(),
                 conf.getStride(), conf.getPadding(), biasGrad, weightGrad, conf.getActivationFn(),
@@ -75,8 +76,8 @@ public class FastConvolutionLayer extends ConvolutionLayer {
     }
 
     /** dL/dx as the transposed convolution of dL/dy; dL/dW from the transposed convolution's backward pass. */
-    private Pair<Gradient, INDArray> transposedBackward(INDArray weights, INDArray epsilon, INDArray weightGrad,
-                                                        LayerWorkspaceMgr workspaceMgr) {
+    private Pair<Gradient, INDArray> backwardThroughTransposed(INDArray weights, INDArray epsilon, INDArray weightGrad,
+                                                               LayerWorkspaceMgr workspaceMgr) {
         int[] k = layerConf().getKernelSize();
         int[] p = layerConf().getPadding();
         int[] args = {k[0], k[1], 1, 1, p[0], p[1], 1, 1, 0, 0, 1}; // NCHW, weights [out, in, kH, kW]
