@@ -98,7 +98,8 @@ public final class StepProfile {
             if (part != null) {
                 // DL4J recomputes a convolution's forward inside its backward pass: charged to the backward
                 boolean inBackprop = frames.stream().anyMatch(f -> f.endsWith(".backpropGradient")
-                        && (f.contains(".ConvolutionLayer.") || f.contains(".BatchNormalization.")));
+                        && (f.contains("ConvolutionLayer.") || f.contains(".BatchNormalization.")
+                        || f.contains(".FastBatchNormLayer.")));
                 return inBackprop ? part.replace(" forward", " backward") : part;
             }
         }
@@ -107,19 +108,22 @@ public final class StepProfile {
 
     private static String partOf(String frame) {
         boolean backward = frame.endsWith(".backpropGradient");
-        if (frame.contains(".QuantizedWeights.")) {
+        if (frame.contains(".QuantizedWeights.") || frame.contains(".LearnedWeights.")
+                || frame.contains(".LearnedConvolutionLayer.")) {
             return "weight quantizer";
         }
-        if (frame.contains(".QuantizedActivation.")) {
+        if (frame.contains(".QuantizedActivation.") || frame.contains(".LearnedActivationLayer.")) {
             return "activation quantizer";
         }
-        if (frame.contains(".MKLDNNConvHelper.") || frame.contains(".layers.convolution.ConvolutionLayer.")) {
+        if (frame.contains(".MKLDNNConvHelper.") || frame.contains(".layers.convolution.ConvolutionLayer.")
+                || frame.contains(".nn.FastConvolutionLayer.")) {
             return backward ? "convolution backward" : "convolution forward";
         }
-        if (frame.contains(".MKLDNNBatchNormHelper.") || frame.contains(".layers.normalization.BatchNormalization.")) {
+        if (frame.contains(".MKLDNNBatchNormHelper.") || frame.contains(".layers.normalization.BatchNormalization.")
+                || frame.contains(".nn.FastBatchNormLayer.")) {
             return backward ? "batch norm backward" : "batch norm forward";
         }
-        if (frame.contains(".layers.ActivationLayer.")) {
+        if (frame.contains(".layers.ActivationLayer.") || frame.contains(".nn.FastReluLayer.")) {
             return "ReLU (forward and backward)";
         }
         if (frame.contains(".graph.vertex.impl.ElementWiseVertex.")) {

@@ -37,6 +37,27 @@ class StepProfileTest {
     }
 
     @Test
+    void theProjectsOwnLayersAreChargedAsTheLayersTheyReplace() {
+        String fit = "org.deeplearning4j.nn.graph.ComputationGraph.fit";
+        String fastConvBackprop = "org.apprentice.nn.FastConvolutionLayer.backpropGradient";
+        assertEquals("convolution backward", StepProfile.part(List.of("org.nd4j.linalg.factory.Nd4j.exec",
+                fastConvBackprop, fit)));
+        assertEquals("batch norm backward", StepProfile.part(List.of("org.nd4j.linalg.factory.Nd4j.exec",
+                "org.apprentice.nn.FastBatchNormLayer.backpropGradient", fit)));
+        assertEquals("batch norm forward", StepProfile.part(List.of(
+                "org.apprentice.nn.FastBatchNormLayer.preOutput", fit)));
+        assertEquals("ReLU (forward and backward)", StepProfile.part(List.of(
+                "org.apprentice.nn.FastReluLayer.activate", fit)));
+        assertEquals("weight quantizer", StepProfile.part(List.of("org.apprentice.quant.LsqQuantizer.gradients",
+                "org.apprentice.quant.LearnedParameters.gradients",
+                "org.apprentice.quant.LearnedConvolutionLayer.backpropGradient", fit)));
+        assertEquals("convolution backward", StepProfile.part(List.of("org.nd4j.linalg.factory.Nd4j.exec",
+                fastConvBackprop, "org.apprentice.quant.LearnedConvolutionLayer.backpropGradient", fit)));
+        assertEquals("activation quantizer", StepProfile.part(List.of("org.apprentice.quant.LsqQuantizer.gradients",
+                "org.apprentice.quant.LearnedActivationLayer.backpropGradient", fit)));
+    }
+
+    @Test
     void aProfileAccountsForTheWholeStep() {
         ResNetConfig config = ResNetConfig.of("resnet8", 4, new InputShape(1, 16, 16)).withWidthMultiplier(0.5)
                 .withPrecision(PrecisionSpec.of(2, 4));
