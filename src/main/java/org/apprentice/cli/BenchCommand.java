@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import org.apprentice.bench.DeployBenchmark;
 import org.apprentice.bench.LayerBenchmark;
+import org.apprentice.bench.OpBenchmark;
 import org.apprentice.bench.StepProfile;
 import org.apprentice.bench.TorchBaseline;
 import org.apprentice.bench.TrainingStepBenchmark;
@@ -70,6 +71,10 @@ final class BenchCommand {
             + "shapes, DL4J's stock layers against this project's and PyTorch's (bin/torch-layer-bench.py)")
     boolean layers;
 
+    @Parameter(names = "--ops", description = "Instead: the libnd4j ops the project's layers choose between, timed "
+            + "alone (convolution backward routes, batch norm and ReLU passes)")
+    boolean ops;
+
     @Parameter(names = "--no-torch", description = "Do not time PyTorch side by side (bin/torch-resnet-bench.py with "
             + "Debian's python3-torch, when installed)")
     boolean noTorch;
@@ -91,6 +96,12 @@ final class BenchCommand {
         }
         if (deploy) {
             return deploy(out);
+        }
+        if (ops) {
+            out.printf("%-44s %-30s %10s%n", "op", "shape", "median ms");
+            OpBenchmark.run(warmup, steps).forEach(r -> out.printf("%-44s %-30s %10.2f%n", r.op(), r.shape(),
+                    r.milliseconds()));
+            return 0;
         }
         TorchBaseline torch = noTorch ? null : new TorchBaseline(home);
         String why = torch == null ? "--no-torch" : torch.unavailable();

@@ -29,7 +29,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *   <li>backward: Σdy and Σdy·x per row in two contiguous reductions, then dL/dx = a·dy + b·x + c with
  *   a = γσ⁻¹, b = −a σ⁻¹ dγ/M, c = −a dβ/M − b μ: two per-channel affine maps and a sum.</li>
  *   <li>everything per channel (statistics, coefficients, running averages) in Java, in double precision: a
- *   few hundred numbers, where each ND4J op would cost about 50 µs of dispatch.</li>
+ *   few hundred numbers, where each ND4J op would cost a native dispatch.</li>
  * </ul>
  * The running statistics are updated exactly as DL4J's layer updates them (through their "gradients", with the
  * same decay and the same log10 standard deviation form). Inference, and any input this does not cover (not 4-d

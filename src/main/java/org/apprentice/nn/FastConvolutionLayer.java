@@ -61,10 +61,10 @@ public class FastConvolutionLayer extends ConvolutionLayer {
      * {@code conv2d_bp}: stride 1, no dilation, Truncate mode, and a shape where that measured faster. For
      * {@code conv2d_bp} oneDNN picks Winograd kernels for both backward passes; the transposed convolution runs
      * direct kernels (its forward is the input gradient; its weight gradient, with input and output swapped, is
-     * the convolution's). Measured on a 2-core AVX-512 Xeon (libnd4j 1.0.0-M2.1, median ms,
-     * conv2d_bp against the two transposed ops): 3→16 at 32x32 batch 128, 23.5 against 5.7; 16→16 at 32x32, 23.3
-     * against 19.6; 512→512 at 7x7 batch 16, 62.0 against 42.3; but 32→32 at 16x16, 6.5 against 7.9, and 64→64
-     * at 56x56 batch 16, 21.1 against 57.6. Hence: at most 16 input channels, or at most 7x7 input. The rule is
+     * the convolution's). Measured with {@code bin/apprentice bench --ops} on a 2-core AVX-512 Xeon (median ms,
+     * conv2d_bp against the two transposed ops): 3→16 at 32x32 batch 128, 18.2 against 5.9; 16→16 at 32x32, 20.4
+     * against 12.6; 512→512 at 7x7 batch 16, 53.0 against 31.3; but 32→32 at 16x16, 5.5 against 6.6, and 64→64 at
+     * 56x56 batch 16, 22.8 against 42.1. Hence: at most 16 input channels, or at most 7x7 input. The rule is
      * fixed, not timed at run time, so that a run computes the same numbers every time (the two routes differ
      * by float rounding).
      */
