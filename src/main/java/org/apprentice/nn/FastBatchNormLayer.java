@@ -1,5 +1,7 @@
 package org.apprentice.nn;
 
+import java.util.Arrays;
+import java.util.List;
 import org.deeplearning4j.nn.conf.CNN2DFormat;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
@@ -10,6 +12,7 @@ import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
@@ -41,6 +44,9 @@ public class FastBatchNormLayer extends BatchNormalization {
     /** The last training forward pass's statistics, per channel; null after inference. */
     private double[] batchMean;
     private double[] batchVar;
+    /** Zeros and ones, one per channel, made once: the mean and variance arguments of the affine passes. */
+    private INDArray zeros;
+    private INDArray ones;
 
     public FastBatchNormLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -54,13 +60,13 @@ public class FastBatchNormLayer extends BatchNormalization {
         }
         INDArray in = contiguous(x.castTo(dataType));
         statistics(in);
-        double[] gamma = channelVector(BatchNormalizationParamInitializer.GAMMA).toDoubleVector();
-        double[] beta = channelVector(BatchNormalizationParamInitializer.BETA).toDoubleVector();
-        double[] scale = new double[gamma.length];
-        double[] shift = new double[gamma.length];
-        for (int k = 0; k < gamma.length; k++) {
-            scale[k] = gamma[k] / Math.sqrt(batchVar[k] + layerConf().getEps());
-            shift[k] = beta[k] - batchMean[k] * scale[k];
+        double[][] p = parameters();
+        int c = batchMean.length;
+        double[] scale = new double[c];
+        double[] shift = new double[c];
+        for (int k = 0; k < c; k++) {
+            scale[k] = p[0][k] / Math.sqrt(batchVar[k] + layerConf().getEps());
+            shift[k] = p[1][k] - batchMean[k] * scale[k];
         }
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, in.shape(), 'c');
         return affine(in, scale, shift, out);
@@ -79,9 +85,9 @@ public class FastBatchNormLayer extends BatchNormalization {
         long hw = x.length() / (n * c);
         INDArray x3 = x.reshape('c', n, c, hw);
         INDArray dy3 = dy.reshape('c', n, c, hw);
-        double[] sumDy = channelSums(dy3.sum(2), c);
-        double[] sumDyX = channelSums(Nd4j.getExecutioner().exec(new Dot(dy3, x3, 2)), c);
-        double[] gamma = channelVector(BatchNormalizationParamInitializer.GAMMA).toDoubleVector();
+        double[] sumDy = channelSums(dy3.sum(2), c, false);
+        double[] sumDyX = channelSums(Nd4j.getExecutioner().exec(new Dot(dy3, x3, 2)), c, false);
+        double[][] p = parameters();
         double m = n * hw;
         double[] dGamma = new double[c];
         double[] a = new double[c];
@@ -90,25 +96,35 @@ public class FastBatchNormLayer extends BatchNormalization {
         for (int k = 0; k < c; k++) {
             double invStd = 1 / Math.sqrt(batchVar[k] + layerConf().getEps());
             dGamma[k] = (sumDyX[k] - batchMean[k] * sumDy[k]) * invStd;
-            a[k] = gamma[k] * invStd;
+            a[k] = p[0][k] * invStd;
             b[k] = -a[k] * invStd * dGamma[k] / m;
             shift[k] = -a[k] * sumDy[k] / m - b[k] * batchMean[k];
         }
         INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c');
         INDArray linear = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, x.shape(), 'c');
         affine(dy, a, null, dx).addi(affine(x, b, shift, linear));
-        Gradient gradient = new DefaultGradient();
-        setGradient(gradient, BatchNormalizationParamInitializer.GAMMA, dGamma);
-        setGradient(gradient, BatchNormalizationParamInitializer.BETA, sumDy);
-        runningStatistics(gradient);
+        Gradient gradient = gradients(dGamma, sumDy, runningStatistics(p));
         batchMean = null;
         return new Pair<>(gradient, backpropDropOutIfPresent(dx));
     }
 
-    /** 4-d NCHW input with trained γ and β: the case this layer computes itself. */
+    /**
+     * 4-d NCHW input with trained γ and β, whose parameters lie as DL4J lays them out: γ, β, running mean, running
+     * variance (or its log10 standard deviation), C values each, in one flattened view. The case this layer
+     * computes itself.
+     */
     private boolean covers(INDArray x) {
         return x.rank() == 4 && layerConf().getCnn2DFormat() == CNN2DFormat.NCHW && !layerConf().isLockGammaBeta()
-                && (x.dataType() == DataType.FLOAT || x.dataType() == DataType.DOUBLE);
+                && (x.dataType() == DataType.FLOAT || x.dataType() == DataType.DOUBLE)
+                && paramsFlattened != null && paramsFlattened.length() == 4 * x.size(1)
+                && paramTable().keySet().stream().toList().equals(List.of(BatchNormalizationParamInitializer.GAMMA,
+                BatchNormalizationParamInitializer.BETA, BatchNormalizationParamInitializer.GLOBAL_MEAN,
+                runningVarianceKey()));
+    }
+
+    private String runningVarianceKey() {
+        return layerConf().isUseLogStd() ? BatchNormalizationParamInitializer.GLOBAL_LOG_STD
+                : BatchNormalizationParamInitializer.GLOBAL_VAR;
     }
 
     /**
@@ -121,9 +137,8 @@ public class FastBatchNormLayer extends BatchNormalization {
         long n = x.size(0);
         long hw = x.length() / (n * c);
         INDArray x3 = x.reshape('c', n, c, hw);
-        double[] sum = channelSums(x3.sum(2), c);
-        INDArray norms = x3.norm2(2);
-        double[] squares = channelSums(norms.muli(norms), c);
+        double[] sum = channelSums(x3.sum(2), c, false);
+        double[] squares = channelSums(x3.norm2(2), c, true);
         double m = n * hw;
         batchMean = new double[c];
         batchVar = new double[c];
@@ -133,12 +148,12 @@ public class FastBatchNormLayer extends BatchNormalization {
         }
     }
 
-    /** Σ over images of an [images, channels] array, per channel, in double precision. */
-    private static double[] channelSums(INDArray perRow, int channels) {
-        double[] rows = perRow.castTo(DataType.DOUBLE).ravel().toDoubleVector();
+    /** Σ over images of an [images, channels] array (of its squares when asked), per channel, in double precision. */
+    private static double[] channelSums(INDArray perRow, int channels, boolean squared) {
+        double[] rows = perRow.reshape(perRow.length()).toDoubleVector();
         double[] out = new double[channels];
         for (int i = 0; i < rows.length; i++) {
-            out[i % channels] += rows[i];
+            out[i % channels] += squared ? rows[i] * rows[i] : rows[i];
         }
         return out;
     }
@@ -149,54 +164,76 @@ public class FastBatchNormLayer extends BatchNormalization {
      * axis, and than a copy followed by in-place column operations on the [N·C, H·W] view.
      */
     private INDArray affine(INDArray x, double[] scale, double[] shift, INDArray out) {
-        int c = scale.length;
-        INDArray zero = Nd4j.zeros(dataType, c);
+        if (zeros == null || zeros.length() != scale.length) {
+            try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
+                zeros = Nd4j.zeros(dataType, scale.length);
+                ones = Nd4j.ones(dataType, scale.length);
+            }
+        }
         Nd4j.exec(DynamicCustomOp.builder("batchnorm")
-                .addInputs(x, zero, Nd4j.ones(dataType, c), vector(scale), shift == null ? zero : vector(shift))
+                .addInputs(x, zeros, ones, array(scale), shift == null ? zeros : array(shift))
                 .addOutputs(out).addIntegerArguments(1, 1, 1).addFloatingPointArguments(0.0).build());
+        return out;
+    }
+
+    /** γ, β, the running mean and the running variance (or log10 standard deviation), per channel, read at once. */
+    private double[][] parameters() {
+        double[] all = paramsFlattened.reshape(paramsFlattened.length()).toDoubleVector();
+        int c = all.length / 4;
+        double[][] out = new double[4][];
+        for (int i = 0; i < 4; i++) {
+            out[i] = Arrays.copyOfRange(all, i * c, (i + 1) * c);
+        }
         return out;
     }
 
     /**
      * The running mean and variance move towards the batch's as DL4J's layer moves them: through their
      * "gradients", which DL4J's updater for these parameters subtracts. mean ← mean − (1 − d)(mean − μ);
-     * the variance, or its log10 standard deviation, the same way.
+     * the variance, or its log10 standard deviation, the same way. Returns the two "gradients".
      */
-    private void runningStatistics(Gradient gradient) {
+    private double[][] runningStatistics(double[][] p) {
         double decay = layerConf().getDecay();
-        boolean logStd = layerConf().isUseLogStd();
-        double[] mean = channelVector(BatchNormalizationParamInitializer.GLOBAL_MEAN).toDoubleVector();
-        double[] var = channelVector(logStd ? BatchNormalizationParamInitializer.GLOBAL_LOG_STD
-                : BatchNormalizationParamInitializer.GLOBAL_VAR).toDoubleVector();
-        double[] dMean = new double[mean.length];
-        double[] dVar = new double[mean.length];
-        for (int k = 0; k < mean.length; k++) {
-            dMean[k] = (mean[k] - batchMean[k]) * (1 - decay);
-            if (logStd) {
-                double before = Math.pow(Math.pow(10, var[k]), 2);
-                dVar[k] = Math.log(before / (before * decay + batchVar[k] * (1 - decay))) * ONE_ON_2LOGE_10;
+        int c = batchMean.length;
+        double[][] out = new double[2][c];
+        for (int k = 0; k < c; k++) {
+            out[0][k] = (p[2][k] - batchMean[k]) * (1 - decay);
+            if (layerConf().isUseLogStd()) {
+                double before = Math.pow(Math.pow(10, p[3][k]), 2);
+                out[1][k] = Math.log(before / (before * decay + batchVar[k] * (1 - decay))) * ONE_ON_2LOGE_10;
             } else {
-                dVar[k] = (var[k] - batchVar[k]) * (1 - decay);
+                out[1][k] = (p[3][k] - batchVar[k]) * (1 - decay);
             }
         }
-        setGradient(gradient, BatchNormalizationParamInitializer.GLOBAL_MEAN, dMean);
-        setGradient(gradient, logStd ? BatchNormalizationParamInitializer.GLOBAL_LOG_STD
-                : BatchNormalizationParamInitializer.GLOBAL_VAR, dVar);
+        return out;
     }
 
-    private void setGradient(Gradient gradient, String key, double[] value) {
-        INDArray view = gradientViews.get(key);
-        view.assign(vector(value).reshape(view.shape()));
-        gradient.setGradientFor(key, view);
+    /** All four gradients written into the layer's flattened gradient view at once, then named. */
+    private Gradient gradients(double[] dGamma, double[] dBeta, double[][] running) {
+        int c = dGamma.length;
+        double[] all = new double[4 * c];
+        System.arraycopy(dGamma, 0, all, 0, c);
+        System.arraycopy(dBeta, 0, all, c, c);
+        System.arraycopy(running[0], 0, all, 2 * c, c);
+        System.arraycopy(running[1], 0, all, 3 * c, c);
+        gradientsFlattened.assign(array(all).reshape(gradientsFlattened.shape()));
+        Gradient gradient = new DefaultGradient();
+        for (String key : paramTable().keySet()) {
+            gradient.setGradientFor(key, gradientViews.get(key));
+        }
+        return gradient;
     }
 
-    private INDArray vector(double[] values) {
-        return Nd4j.createFromArray(values).castTo(dataType);
-    }
-
-    private INDArray channelVector(String key) {
-        INDArray p = getParam(key);
-        return p.reshape(p.length());
+    /** The values as an array of the layer's data type, made directly in it. */
+    private INDArray array(double[] values) {
+        if (dataType == DataType.DOUBLE) {
+            return Nd4j.createFromArray(values);
+        }
+        float[] floats = new float[values.length];
+        for (int i = 0; i < values.length; i++) {
+            floats[i] = (float) values[i];
+        }
+        return Nd4j.createFromArray(floats);
     }
 
     private static INDArray contiguous(INDArray a) {
