@@ -33,6 +33,7 @@ import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.shade.jackson.annotation.JsonInclude;
 
 /**
  * Forward + backward of each kind of layer a network has, at the shapes it has them, one layer at a time: with
@@ -62,27 +63,27 @@ public final class LayerBenchmark {
             return kind + " " + shape;
         }
 
-        /** The spec {@code bin/torch-layer-bench.py} reads for the same layer. */
-        public Map<String, Object> torchSpec(int batch) {
-            Map<String, Object> spec = new LinkedHashMap<>();
-            spec.put("kind", kind);
-            spec.put("n", batch);
-            spec.put("c", channels);
-            spec.put("h", height);
-            spec.put("w", width);
+        /** The same layer as {@code bin/torch-layer-bench.py} reads it. */
+        public TorchLayer torchSpec(int batch) {
             if (layer instanceof ConvolutionLayer conv) {
-                spec.put("out", conv.getNOut());
-                spec.put("k", conv.getKernelSize()[0]);
-                spec.put("stride", conv.getStride()[0]);
-                spec.put("pad", conv.getPadding()[0]);
+                return new TorchLayer(kind, batch, channels, height, width, (int) conv.getNOut(), conv.getKernelSize()[0],
+                        conv.getStride()[0], conv.getPadding()[0]);
             }
             if (layer instanceof SubsamplingLayer pool) {
-                spec.put("k", pool.getKernelSize()[0]);
-                spec.put("stride", pool.getStride()[0]);
-                spec.put("pad", pool.getPadding()[0]);
+                return new TorchLayer(kind, batch, channels, height, width, null, pool.getKernelSize()[0],
+                        pool.getStride()[0], pool.getPadding()[0]);
             }
-            return spec;
+            return new TorchLayer(kind, batch, channels, height, width, null, null, null, null);
         }
+    }
+
+    /**
+     * One layer for {@code bin/torch-layer-bench.py}: its kind, the input's batch, channels, height and width, and for
+     * convolutions and pooling their output channels, kernel, stride and padding (absent otherwise).
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record TorchLayer(String kind, int n, int c, int h, int w, Integer out, Integer k, Integer stride,
+                             Integer pad) {
     }
 
     /** Median seconds of one forward + backward. */

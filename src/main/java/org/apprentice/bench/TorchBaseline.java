@@ -6,9 +6,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apprentice.model.InputShape;
+import org.nd4j.shade.jackson.annotation.JsonIgnoreProperties;
 import org.nd4j.shade.jackson.databind.JsonNode;
 import org.nd4j.shade.jackson.databind.ObjectMapper;
 
@@ -66,28 +66,37 @@ public final class TorchBaseline {
         }
     }
 
+    /** What {@code bin/torch-layer-bench.py} reads: its threads, warm-up and timed steps, and the layers. */
+    record LayerRequest(int threads, int warmup, int steps, List<LayerBenchmark.TorchLayer> cases) {
+    }
+
+    /** What it prints: PyTorch's version and each layer's median seconds (null for a kind it does not know). */
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    record LayerTimes(String torch, List<Double> seconds) {
+    }
+
     /**
      * Median seconds of one forward + backward of each layer ({@code bin/torch-layer-bench.py}), in the order
      * given; NaN for a kind the script does not know.
      */
-    public double[] runLayers(List<Map<String, Object>> cases, int warmup, int steps, int threads) {
+    public double[] runLayers(List<LayerBenchmark.TorchLayer> cases, int warmup, int steps, int threads) {
         Path spec = null;
         try {
             spec = Files.createTempFile("apprentice-layers", ".json");
-            new ObjectMapper().writeValue(spec.toFile(), Map.of("threads", threads, "warmup", warmup, "steps", steps,
-                    "cases", cases));
+            ObjectMapper json = new ObjectMapper();
+            json.writeValue(spec.toFile(), new LayerRequest(threads, warmup, steps, cases));
             Outcome outcome = exec(List.of(PYTHON, layerScript.toString(), spec.toString()), 3600);
             String last = outcome.output.strip().lines().reduce((a, b) -> b).orElse("");
             if (outcome.status != 0 || !last.startsWith("{")) {
                 throw new IllegalStateException("PyTorch layer benchmark failed: " + last);
             }
-            JsonNode seconds = new ObjectMapper().readTree(last).get("seconds");
-            double[] out = new double[cases.size()];
-            for (int i = 0; i < out.length; i++) {
-                out[i] = seconds.get(i).isNull() ? Double.NaN : seconds.get(i).asDouble();
+            LayerTimes times = json.readValue(last, LayerTimes.class);
+            if (times.seconds() == null || times.seconds().size() != cases.size()) {
+                throw new IllegalStateException("PyTorch layer benchmark timed " + (times.seconds() == null ? 0
+                        : times.seconds().size()) + " layers of " + cases.size() + ": " + last);
             }
-            return out;
-        } catch (IOException | NullPointerException e) {
+            return times.seconds().stream().mapToDouble(t -> t == null ? Double.NaN : t).toArray();
+        } catch (IOException e) {
             throw new IllegalStateException("PyTorch layer benchmark printed what is not its result: " + e.getMessage());
         } finally {
             if (spec != null) {

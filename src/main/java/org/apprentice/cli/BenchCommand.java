@@ -4,6 +4,7 @@ import com.beust.jcommander.Parameter;
 import com.beust.jcommander.Parameters;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.apprentice.bench.DeployBenchmark;
 import org.apprentice.bench.LayerBenchmark;
@@ -16,9 +17,10 @@ import org.apprentice.data.ImageFolder;
 import org.apprentice.data.ImageFolderIterator;
 import org.apprentice.model.InputShape;
 import org.apprentice.model.PrecisionSpec;
+import org.apprentice.model.ResNetBuilder;
+import org.apprentice.model.ResNetConfig;
 import org.apprentice.quant.ActivationMethod;
 import org.apprentice.quant.WeightMethod;
-import org.apprentice.model.ResNetConfig;
 import org.apprentice.runtime.MachineInfo;
 
 /** {@code apprentice bench}: seconds per training step and images per second, on random data. */
@@ -90,6 +92,7 @@ final class BenchCommand {
         if (warmup < 0 || steps < 1) {
             throw new IllegalArgumentException("--warmup must be >= 0 and --steps >= 1, got " + warmup + " and " + steps);
         }
+        requireOneMode();
         out.println("machine: " + MachineInfo.describe());
         if (data != null) {
             return pipeline(out);
@@ -98,10 +101,7 @@ final class BenchCommand {
             return deploy(out);
         }
         if (ops) {
-            out.printf("%-44s %-30s %10s%n", "op", "shape", "median ms");
-            OpBenchmark.run(warmup, steps).forEach(r -> out.printf("%-44s %-30s %10.2f%n", r.op(), r.shape(),
-                    r.milliseconds()));
-            return 0;
+            return ops(out);
         }
         TorchBaseline torch = noTorch ? null : new TorchBaseline(home);
         String why = torch == null ? "--no-torch" : torch.unavailable();
@@ -114,31 +114,12 @@ final class BenchCommand {
                         new Preset("resnet18", new InputShape(3, 224, 224), 1000, 16));
         PrecisionSpec low = model != null ? (bits != 32 || actBits != 32 ? PrecisionSpec.of(bits, actBits) : null)
                 : PrecisionSpec.of(2, 4);
+        TorchBaseline reference = why == null ? torch : null;
         if (layers) {
-            presets.forEach(p -> layers(out, p, low, why == null ? torch : null));
+            presets.forEach(p -> layers(out, p, low, reference));
             return 0;
         }
-        out.printf("%-46s %6s %14s %12s %9s %10s %12s %10s%n", "configuration", "batch", "median s/step", "images/s",
-                "x fp32", "oneDNN", "PyTorch im/s", "x PyTorch");
-        for (Preset p : presets) {
-            ResNetConfig config = ResNetConfig.of(p.model(), p.classes(), p.input());
-            Result fp = TrainingStepBenchmark.run(p.label() + " fp32", config, p.batch(), warmup, steps);
-            TorchBaseline.Result reference = why == null
-                    ? torch.run(p.model(), p.batch(), p.input(), p.classes(), warmup, steps, threads()) : null;
-            report(out, fp, fp, reference);
-            if (low != null) {
-                report(out, TrainingStepBenchmark.run(p.label() + " " + low.body().label(), config.withPrecision(low),
-                        p.batch(), warmup, steps), fp, null);
-            }
-            for (PrecisionSpec spec : learned && low != null ? learnedVariants(low) : List.<PrecisionSpec>of()) {
-                report(out, TrainingStepBenchmark.run(p.label() + " " + spec.label(), config.withPrecision(spec), p.batch(), warmup, steps), fp, null);
-            }
-            long ours = org.apprentice.model.Parameters.trainable(org.apprentice.model.ResNetBuilder.build(config));
-            if (reference != null && reference.parameters() != ours) {
-                out.printf("  (PyTorch's %s has %,d parameters, ours %,d: not the same network)%n", p.model(),
-                        reference.parameters(), ours);
-            }
-        }
+        trainingSteps(out, presets, low, reference);
         if (replicas > 0) {
             replicas(out, presets, low);
         }
@@ -154,6 +135,64 @@ final class BenchCommand {
         return 0;
     }
 
+    /** --data, --deploy, --layers and --ops each replace the training-step benchmark: at most one of them. */
+    private void requireOneMode() {
+        List<String> modes = new ArrayList<>();
+        if (data != null) {
+            modes.add("--data");
+        }
+        if (deploy) {
+            modes.add("--deploy");
+        }
+        if (layers) {
+            modes.add("--layers");
+        }
+        if (ops) {
+            modes.add("--ops");
+        }
+        if (modes.size() > 1) {
+            throw new IllegalArgumentException("bench takes one of " + String.join(", ", modes) + " at a time");
+        }
+        if (!modes.isEmpty() && (profile || replicas > 0 || learned)) {
+            throw new IllegalArgumentException("--profile, --replicas and --learned go with the training-step "
+                    + "benchmark, not with " + modes.get(0));
+        }
+    }
+
+    /** The training-step table: fp32, low precision and its learned variants, beside PyTorch when it runs. */
+    private void trainingSteps(PrintStream out, List<Preset> presets, PrecisionSpec low, TorchBaseline torch) {
+        out.printf("%-46s %6s %14s %12s %9s %10s %12s %10s%n", "configuration", "batch", "median s/step", "images/s",
+                "x fp32", "oneDNN", "PyTorch im/s", "x PyTorch");
+        for (Preset p : presets) {
+            ResNetConfig config = ResNetConfig.of(p.model(), p.classes(), p.input());
+            Result fp = TrainingStepBenchmark.run(p.label() + " fp32", config, p.batch(), warmup, steps);
+            TorchBaseline.Result reference = torch == null ? null
+                    : torch.run(p.model(), p.batch(), p.input(), p.classes(), warmup, steps, threads());
+            report(out, fp, fp, reference);
+            if (low != null) {
+                report(out, TrainingStepBenchmark.run(p.label() + " " + low.body().label(), config.withPrecision(low),
+                        p.batch(), warmup, steps), fp, null);
+            }
+            for (PrecisionSpec spec : learned && low != null ? learnedVariants(low) : List.<PrecisionSpec>of()) {
+                report(out, TrainingStepBenchmark.run(p.label() + " " + spec.label(), config.withPrecision(spec),
+                        p.batch(), warmup, steps), fp, null);
+            }
+            long ours = org.apprentice.model.Parameters.trainable(ResNetBuilder.build(config));
+            if (reference != null && reference.parameters() != ours) {
+                out.printf("  (PyTorch's %s has %,d parameters, ours %,d: not the same network)%n", p.model(),
+                        reference.parameters(), ours);
+            }
+        }
+    }
+
+    /** {@code --ops}: the libnd4j ops the layers choose between ({@link OpBenchmark}). */
+    private int ops(PrintStream out) {
+        out.printf("%-44s %-30s %10s%n", "op", "shape", "median ms");
+        OpBenchmark.run(warmup, steps).forEach(r -> out.printf("%-44s %-30s %10.2f%n", r.op(), r.shape(),
+                r.milliseconds()));
+        return 0;
+    }
+
     /**
      * {@code --layers}: each distinct layer of the preset's fp32 network, and the quantized layers of its
      * low-precision networks (fixed, LSQ, and TTQ/PACT for ternary weights), timed one at a time
@@ -163,16 +202,16 @@ final class BenchCommand {
         ResNetConfig config = ResNetConfig.of(p.model(), p.classes(), p.input());
         var type = org.deeplearning4j.nn.conf.inputs.InputType.convolutional(p.input().height(), p.input().width(),
                 p.input().channels());
-        List<LayerBenchmark.LayerCase> cases = new java.util.ArrayList<>(
-                LayerBenchmark.cases(org.apprentice.model.ResNetBuilder.configuration(config), type));
+        List<LayerBenchmark.LayerCase> cases = new ArrayList<>(
+                LayerBenchmark.cases(ResNetBuilder.configuration(config), type));
         int fullPrecision = cases.size();
-        List<PrecisionSpec> lowPrecision = new java.util.ArrayList<>();
+        List<PrecisionSpec> lowPrecision = new ArrayList<>();
         if (low != null) {
             lowPrecision.add(low);
             lowPrecision.addAll(learnedVariants(low));
         }
         for (PrecisionSpec spec : lowPrecision) {
-            LayerBenchmark.cases(org.apprentice.model.ResNetBuilder.configuration(config.withPrecision(spec)), type)
+            LayerBenchmark.cases(ResNetBuilder.configuration(config.withPrecision(spec)), type)
                     .stream().filter(LayerBenchmark.LayerCase::quantized).forEach(cases::add);
         }
         double[] reference = torch == null ? null : torch.runLayers(cases.stream().map(c -> c.torchSpec(p.batch())).toList(), warmup, steps, threads());
@@ -207,7 +246,7 @@ final class BenchCommand {
 
     /** LSQ weights and activations; TTQ weights (ternary only) with PACT activations. */
     private static List<PrecisionSpec> learnedVariants(PrecisionSpec low) {
-        List<PrecisionSpec> out = new java.util.ArrayList<>();
+        List<PrecisionSpec> out = new ArrayList<>();
         out.add(low.withMethods(WeightMethod.LSQ, ActivationMethod.LSQ));
         if (low.body().weightBits() == 2) {
             out.add(low.withMethods(WeightMethod.TTQ, ActivationMethod.PACT));

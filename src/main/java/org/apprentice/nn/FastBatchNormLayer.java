@@ -16,7 +16,6 @@ import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
-import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -58,7 +57,7 @@ public class FastBatchNormLayer extends BatchNormalization {
         if (training != TrainingMode.TRAIN || !covers(x)) {
             return super.preOutput(x, training, workspaceMgr);
         }
-        INDArray in = contiguous(x.castTo(dataType));
+        INDArray in = Layers.contiguous(x.castTo(dataType));
         statistics(in);
         double[][] p = parameters();
         int c = batchMean.length;
@@ -78,8 +77,8 @@ public class FastBatchNormLayer extends BatchNormalization {
             return super.backpropGradient(epsilon, workspaceMgr);
         }
         assertInputSet(true);
-        INDArray x = contiguous(input.castTo(dataType));
-        INDArray dy = contiguous(epsilon.castTo(dataType));
+        INDArray x = Layers.contiguous(input.castTo(dataType));
+        INDArray dy = Layers.contiguous(epsilon.castTo(dataType));
         int c = batchMean.length;
         long n = x.size(0);
         long hw = x.length() / (n * c);
@@ -234,9 +233,5 @@ public class FastBatchNormLayer extends BatchNormalization {
             floats[i] = (float) values[i];
         }
         return Nd4j.createFromArray(floats);
-    }
-
-    private static INDArray contiguous(INDArray a) {
-        return a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a) ? a : a.dup('c');
     }
 }

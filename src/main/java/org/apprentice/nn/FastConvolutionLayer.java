@@ -15,7 +15,6 @@ import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
-import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -81,8 +80,7 @@ public class FastConvolutionLayer extends ConvolutionLayer {
         int[] k = layerConf().getKernelSize();
         int[] p = layerConf().getPadding();
         int[] args = {k[0], k[1], 1, 1, p[0], p[1], 1, 1, 0, 0, 1}; // NCHW, weights [out, in, kH, kW]
-        INDArray dy = epsilon.ordering() == 'c' && Shape.hasDefaultStridesForShape(epsilon) ? epsilon
-                : epsilon.dup('c');
+        INDArray dy = Layers.contiguous(epsilon);
         INDArray gradInput = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, input.shape(), 'c');
         Nd4j.exec(DynamicCustomOp.builder("deconv2d").addInputs(dy, weights).addOutputs(gradInput)
                 .addIntegerArguments(args).build());

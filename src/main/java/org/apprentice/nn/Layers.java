@@ -5,8 +5,9 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.optimize.api.TrainingListener;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.shape.Shape;
 
-/** What every layer configuration's {@code instantiate} does once its layer object exists. */
+/** What the project's layers share: wiring a new layer object, and the array layout libnd4j's ops expect. */
 public final class Layers {
     private Layers() {
     }
@@ -20,5 +21,10 @@ public final class Layers {
         layer.setParamTable(conf.getLayer().initializer().init(conf, view, initialize));
         layer.setConf(conf);
         return layer;
+    }
+
+    /** {@code a} itself when it is a plain C-order array, else a C-order copy: what libnd4j's ops here expect. */
+    static INDArray contiguous(INDArray a) {
+        return a.ordering() == 'c' && Shape.hasDefaultStridesForShape(a) ? a : a.dup('c');
     }
 }

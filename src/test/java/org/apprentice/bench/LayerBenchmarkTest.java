@@ -48,6 +48,37 @@ class LayerBenchmarkTest {
                 .findFirst().orElseThrow(), 4, 1, 1);
         assertTrue(add.fastSeconds() > 0);
         assertFalse(add.dl4jSeconds() > 0, "DL4J's addition has no twin to time");
-        assertEquals(4, bn.torchSpec(4).get("n"));
+        assertEquals(new LayerBenchmark.TorchLayer("batchnorm", 4, bn.channels(), bn.height(), bn.width(), null, null,
+                null, null), bn.torchSpec(4));
+    }
+
+    /**
+     * The PyTorch side (bin/torch-layer-bench.py, run where Debian's PyTorch is installed, as CI installs it) times
+     * every kind of layer the Java side sends it, at a small network's shapes: a kind it cannot build would come
+     * back as NaN, a script error as a named failure.
+     */
+    @Test
+    void pytorchTimesEveryKindOfLayerSentToIt() {
+        TorchBaseline torch = new TorchBaseline(java.nio.file.Path.of("."));
+        org.junit.jupiter.api.Assumptions.assumeTrue(torch.unavailable() == null, "PyTorch is not installed here");
+        ResNetConfig config = ResNetConfig.of("resnet8", 10, new InputShape(3, 16, 16)).withWidthMultiplier(0.25);
+        InputType input = InputType.convolutional(16, 16, 3);
+        List<LayerBenchmark.LayerCase> cases = new java.util.ArrayList<>(
+                LayerBenchmark.cases(ResNetBuilder.configuration(config), input));
+        for (PrecisionSpec spec : List.of(PrecisionSpec.of(2, 4), PrecisionSpec.of(2, 4).withMethods(
+                org.apprentice.quant.WeightMethod.LSQ, org.apprentice.quant.ActivationMethod.LSQ),
+                PrecisionSpec.of(2, 4).withMethods(org.apprentice.quant.WeightMethod.TTQ,
+                        org.apprentice.quant.ActivationMethod.PACT))) {
+            LayerBenchmark.cases(ResNetBuilder.configuration(config.withPrecision(spec)), input).stream()
+                    .filter(LayerBenchmark.LayerCase::quantized).forEach(cases::add);
+        }
+        double[] seconds = torch.runLayers(cases.stream().map(c -> c.torchSpec(2)).toList(), 0, 1, 1);
+        assertEquals(cases.size(), seconds.length);
+        for (int i = 0; i < seconds.length; i++) {
+            assertTrue(seconds[i] > 0, cases.get(i).label() + ": " + seconds[i]);
+        }
+        assertEquals(java.util.Set.of("conv", "batchnorm", "relu", "add", "avgpool", "conv fixed", "act fixed",
+                "conv lsq", "act lsq", "conv ttq", "act pact"),
+                cases.stream().map(LayerBenchmark.LayerCase::kind).collect(Collectors.toSet()));
     }
 }

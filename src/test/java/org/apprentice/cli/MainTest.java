@@ -111,6 +111,24 @@ class MainTest {
         assertEquals(Main.USAGE_ERROR, run("summary", "--model", "resnet20", "--input", "3,32"));
         assertTrue(err().contains("'3,32'"), err());
         assertEquals(Main.USAGE_ERROR, run("bench", "--steps", "0"));
+        assertEquals(Main.USAGE_ERROR, run("bench", "--layers", "--ops"));
+        assertTrue(err().contains("--layers, --ops at a time"), err());
+        assertEquals(Main.USAGE_ERROR, run("bench", "--layers", "--profile"));
+        assertTrue(err().contains("not with --layers"), err());
+    }
+
+    /** {@code bench --layers} times each layer of the network it is given and sums the fp32 network's. */
+    @Test
+    void benchLayersTimesEachLayerOfTheNetwork() {
+        assertEquals(0, run("bench", "--layers", "--no-torch", "--model", "resnet8", "--input", "1,16,16", "--batch",
+                "4", "--warmup", "0", "--steps", "1"), err());
+        for (String row : new String[] {"conv 3x3 1->16 /1 at 16x16", "batchnorm 16x16x16", "relu 16x16x16",
+                "add 16x16x16", "fp32 network, sum over its layers"}) {
+            assertTrue(out().contains(row), row + " in:\n" + out());
+        }
+        java.util.regex.Matcher add = java.util.regex.Pattern.compile("add 16x16x16 +1 +- +[0-9.]+ +- +- +-")
+                .matcher(out());
+        assertTrue(add.find(), "DL4J's addition has no twin and PyTorch did not run:\n" + out());
     }
 
     /**
