@@ -161,7 +161,7 @@ final class DefaultJob {
 
     /** A run's test top-1 after each epoch. */
     private static List<Double> top1ByEpoch(TrainingRun.Result r) {
-        return new RunFolder(r.studentZip().toPath().getParent()).readEpochs().stream().map(EpochRecord::studentTop1)
+        return new RunFolder(r.studentZip().toPath().getParent()).readEpochs().stream().filter(EpochRecord::evaluated).map(EpochRecord::studentTop1)
                 .toList();
     }
 }

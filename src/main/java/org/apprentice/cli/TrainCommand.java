@@ -64,8 +64,12 @@ final class TrainCommand {
     @ParametersDelegate
     DataOptions dataOptions = new DataOptions();
 
-    @Parameter(names = "--train-subset", description = "Training images to keep (stratified, seeded); 0 keeps all")
+    @Parameter(names = "--train-subset", description = "Training images to keep (stratified, drawn with --subset-seed); 0 keeps all")
     int trainSubset = DEFAULTS.data().trainSubset();
+
+    @Parameter(names = "--subset-seed", description = "The seed that draws --train-subset (default: --seed), apart from "
+            + "the one of the initial weights, minibatch order and augmentation")
+    Long subsetSeed;
 
     @Parameter(names = "--skip-bad-images", description = "Leave out (with one warning line each, counted) image files "
             + "that do not decode, instead of stopping")
@@ -93,7 +97,7 @@ final class TrainCommand {
     @Parameter(names = "--lr", description = "Learning rate, SGD with Nesterov momentum 0.9 (default 0.1; 0.01 where a trained model is fine-tuned: scheme C, and --init)")
     Double lr;
 
-    @Parameter(names = "--schedule", description = "Learning-rate schedule by epoch: constant, step (x0.1 at 1/2 and 3/4 of the epochs), cosine")
+    @Parameter(names = "--schedule", description = "Learning-rate schedule: constant, step (x0.1 at 1/2 and 3/4 of the epochs), cosine (by epoch), cosine-steps (by optimizer step)")
     String schedule = DEFAULTS.optimisation().schedule().flag();
 
     @Parameter(names = "--resume", description = "Continue the run in --out from its last epoch-end checkpoint (same settings)")
@@ -142,7 +146,10 @@ final class TrainCommand {
     @Parameter(names = "--cache-teacher-logits", description = "Schemes B/C with in-memory data: compute the frozen teacher's logits once for the training set and reuse them every epoch (inputs repeat exactly: no augmentation)")
     boolean cacheTeacherLogits;
 
-    @Parameter(names = "--seed", description = "Random seed")
+    @Parameter(names = "--eval-every", description = "Evaluate on the test split every N epochs (and after the last); 1: every epoch")
+    int evalEvery = DEFAULTS.execution().evalEvery();
+
+    @Parameter(names = "--seed", description = "Random seed: initial weights, minibatch order, augmentation (and the subset, unless --subset-seed)")
     long seed = DEFAULTS.optimisation().seed();
 
     @Parameter(names = "--out", description = "Run folder (default runs/<scheme>-<student>-<precision>-<time>)")

@@ -162,14 +162,16 @@ public final class Compression {
         return new Model(label, name, zip);
     }
 
-    /** The models' test top-1 by epoch, as their run folders recorded it (an empty list for a file used as it is). */
+    /** The models' test top-1 by evaluated epoch, as their run folders recorded it (an empty list for a file used as it is). */
     static List<Double> top1ByEpoch(Model m) {
         if (m.step() == null) {
             return List.of();
         }
         List<Double> top1 = new ArrayList<>();
         for (EpochRecord r : new RunFolder(m.zip().getParent()).readEpochs()) {
-            top1.add(r.studentTop1());
+            if (r.evaluated()) {
+                top1.add(r.studentTop1());
+            }
         }
         return top1;
     }

@@ -111,9 +111,13 @@ public record StepResult(String step, RunSettings settings, List<EpochRecord> ep
         return epochs.get(epochs.size() - 1).studentTop1();
     }
 
-    /** How much the last epoch moved test top-1 (absolute, in [0, 1]); 0 for a single epoch. */
+    /**
+     * How much test top-1 moved between the last two evaluations (the last epoch, when every epoch is evaluated;
+     * absolute, in [0, 1]); 0 with a single evaluation.
+     */
     public double lastEpochChange() {
-        return epochs.size() < 2 ? 0 : Math.abs(finalTop1() - epochs.get(epochs.size() - 2).studentTop1());
+        double[] evaluated = epochs.stream().filter(EpochRecord::evaluated).mapToDouble(EpochRecord::studentTop1).toArray();
+        return evaluated.length < 2 ? 0 : Math.abs(evaluated[evaluated.length - 1] - evaluated[evaluated.length - 2]);
     }
 
     /** Whether the student is full precision in every layer (per-layer overrides included), as its spec says. */

@@ -16,21 +16,29 @@ import java.nio.file.Path;
  * @param spark              a Spark master (local[N], or a cluster's URL) to train through, or null
  * @param skipBadImages      leave out image files that do not decode, with a warning each
  * @param cacheTeacherLogits schemes B/C on in-memory data: the frozen teacher's logits computed once
+ * @param evalEvery          evaluate on the test split after every this many epochs, and always after the last
+ *                           ({@code --eval-every}; 1: every epoch); other epochs record no test accuracy
  */
 public record Execution(Path out, boolean resume, int stopAfterEpoch, int uiPort, int workers, int replicas,
-                        String spark, boolean skipBadImages, boolean cacheTeacherLogits) {
+                        String spark, boolean skipBadImages, boolean cacheTeacherLogits, int evalEvery) {
     /** The defaults: what the identity of every run holds. */
-    public static final Execution DEFAULT = new Execution(null, false, 0, 0, 2, 1, null, false, false);
+    public static final Execution DEFAULT = new Execution(null, false, 0, 0, 2, 1, null, false, false, 1);
 
     public Execution {
         Checks.atLeast("--stop-after-epoch", stopAfterEpoch, 0);
         Checks.atLeast("--workers", workers, 1);
         Checks.atLeast("--replicas", replicas, 1);
+        Checks.atLeast("--eval-every", evalEvery, 1);
         if (uiPort < 0 || uiPort > 65535) {
             throw new IllegalArgumentException("--ui-port " + uiPort + " is not a port (1..65535)");
         }
         if (resume && out == null) {
             throw new IllegalArgumentException("--resume needs --out DIR, the folder of the run to continue");
         }
+    }
+
+    /** Whether epoch {@code epoch} of {@code epochs} is evaluated on the test split. */
+    public boolean evaluates(int epoch, int epochs) {
+        return epoch % evalEvery == 0 || epoch == epochs || epoch == stopAfterEpoch;
     }
 }

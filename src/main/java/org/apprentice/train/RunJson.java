@@ -89,6 +89,9 @@ final class RunJson {
         if (format <= 2) {
             s = formatThree(s);
         }
+        if (format <= 3) {
+            s = formatFour(s);
+        }
         s.remove("format"); // written by RunSettings#format, read here only
         return s;
     }
@@ -123,6 +126,17 @@ final class RunJson {
     private static ObjectNode formatThree(ObjectNode two) {
         two.with("optimisation").putIfAbsent("freezeEpochs", JSON.getNodeFactory().numberNode(0));
         return two;
+    }
+
+    /**
+     * Format 3 as format 4, which added the seed of the training subset (before, the run's seed drew it) and how often
+     * the test split is evaluated (every epoch before).
+     */
+    private static ObjectNode formatFour(ObjectNode three) {
+        JsonNode seed = three.path("optimisation").path("seed");
+        three.with("data").putIfAbsent("subsetSeed", seed.isMissingNode() ? JSON.getNodeFactory().numberNode(42L) : seed);
+        three.with("execution").putIfAbsent("evalEvery", JSON.getNodeFactory().numberNode(1));
+        return three;
     }
 
     /** Format 1's flat settings as format 2's components; a key format 1 never had is refused. */

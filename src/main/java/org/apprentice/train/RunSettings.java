@@ -35,9 +35,10 @@ public record RunSettings(Scheme scheme, StudentSettings student, Distillation d
      * The format of the settings' JSON: 1 (no number in the file) held every setting at the top level and scheme C's
      * control as {@code "noTeacher": true}; 2 holds one object per component and the control as its own scheme; 3
      * adds the epochs that train only the classifier ({@code optimisation.freezeEpochs}) and the classes kept
-     * ({@code data.classes}).
+     * ({@code data.classes}); 4 the seed of the training subset apart from the run's ({@code data.subsetSeed}) and how
+     * often the test split is evaluated ({@code execution.evalEvery}).
      */
-    public static final int FORMAT = 3;
+    public static final int FORMAT = 4;
 
     public RunSettings {
         Objects.requireNonNull(scheme, "scheme");
@@ -77,6 +78,12 @@ public record RunSettings(Scheme scheme, StudentSettings student, Distillation d
             throw new IllegalArgumentException("--freeze-epochs is not available with --replicas or --spark");
         }
         requireParallel(scheme, optimisation.batch(), execution.replicas(), execution.spark());
+        if (optimisation.schedule().bySteps() && (execution.replicas() > 1 || execution.spark() != null
+                || optimisation.freezeEpochs() > 0)) {
+            throw new IllegalArgumentException("--schedule " + optimisation.schedule().flag() + " counts the steps of "
+                    + "one network trained in this JVM: not available with --replicas, --spark or --freeze-epochs; use "
+                    + "--schedule cosine");
+        }
         if (execution.cacheTeacherLogits() && data.augment() != Augment.NONE && data.source().inMemory()
                 && scheme.hasFrozenTeacher()) {
             throw new IllegalArgumentException("--cache-teacher-logits needs --augment none: with augmentation the "
@@ -193,6 +200,7 @@ public record RunSettings(Scheme scheme, StudentSettings student, Distillation d
         b.target = distillation.target();
         b.data = data.source();
         b.trainSubset = data.trainSubset();
+        b.subsetSeed = data.subsetSeed() == optimisation.seed() ? null : data.subsetSeed(); // follows --seed unless apart
         b.imageSize = data.imageSize();
         b.augment = data.augment();
         b.keepClasses = data.classes();
@@ -214,6 +222,7 @@ public record RunSettings(Scheme scheme, StudentSettings student, Distillation d
         b.spark = execution.spark();
         b.skipBadImages = execution.skipBadImages();
         b.cacheTeacherLogits = execution.cacheTeacherLogits();
+        b.evalEvery = execution.evalEvery();
         return b;
     }
 
@@ -239,6 +248,8 @@ public record RunSettings(Scheme scheme, StudentSettings student, Distillation d
         private Path studentInit;
         private DataSpec data = DataSpec.FASHION_MNIST;
         private int trainSubset = 0;
+        /** null: the run's {@link #seed}. */
+        private Long subsetSeed;
         /** null: {@link #defaultImageSize} of the data and networks. */
         private Integer imageSize;
         private Augment augment = Augment.CROP_FLIP;
@@ -268,6 +279,7 @@ public record RunSettings(Scheme scheme, StudentSettings student, Distillation d
         private String spark;
         private boolean skipBadImages = false;
         private boolean cacheTeacherLogits = false;
+        private int evalEvery = 1;
 
         private Builder() {
         }
@@ -319,6 +331,10 @@ public record RunSettings(Scheme scheme, StudentSettings student, Distillation d
 
         private RunSettings make() {
             Scheme run = scheme();
+            if (subsetSeed != null && trainSubset == 0) {
+                throw new IllegalArgumentException("--subset-seed " + subsetSeed + " draws the training subset, and "
+                        + "there is none: give --train-subset N too");
+            }
             ResNetArchitecture studentArchitecture = ModelRegistry.get(student);
             PrecisionSpec p = precision != null ? precision : precisionFlags.spec(defaultWeightBits(run));
             ModelFiles.Architecture recorded = teacherModel != null && Files.isRegularFile(teacherModel)
@@ -334,10 +350,10 @@ public record RunSettings(Scheme scheme, StudentSettings student, Distillation d
             return new RunSettings(run, new StudentSettings(studentArchitecture, studentWidth, p, studentInit),
                     new Distillation(teacherArchitecture, tw, teacherModel, pretrainEpochs, alpha, beta, gamma,
                             temperature, target),
-                    new DataSettings(data, trainSubset, size, augment, keepClasses),
+                    new DataSettings(data, trainSubset, subsetSeed != null ? subsetSeed : seed, size, augment, keepClasses),
                     new Optimisation(epochs, batch, lr, schedule, weightDecay, weightDecayForm, seed, freezeEpochs),
                     new Execution(out, resume, stopAfterEpoch, ui ? uiPort : 0, workers, replicas, spark,
-                            skipBadImages, cacheTeacherLogits));
+                            skipBadImages, cacheTeacherLogits, evalEvery));
         }
 
         /** none, A, B, C or C's control. */
@@ -411,6 +427,12 @@ public record RunSettings(Scheme scheme, StudentSettings student, Distillation d
 
         public Builder trainSubset(int v) {
             trainSubset = v;
+            return this;
+        }
+
+        /** The seed that draws the training subset; null: the run's seed. */
+        public Builder subsetSeed(Long v) {
+            subsetSeed = v;
             return this;
         }
 
@@ -546,6 +568,12 @@ public record RunSettings(Scheme scheme, StudentSettings student, Distillation d
 
         public Builder cacheTeacherLogits(boolean v) {
             cacheTeacherLogits = v;
+            return this;
+        }
+
+        /** Evaluate on the test split every {@code v} epochs (and after the last). */
+        public Builder evalEvery(int v) {
+            evalEvery = v;
             return this;
         }
     }

@@ -67,6 +67,7 @@ public final class SettingKeys {
         flag("no-teacher", RunSettings.Builder::noTeacher);
         text("data", (b, v) -> b.data(DataSpec.parse(v)));
         text("train-subset", (b, v) -> b.trainSubset(integer("train-subset", v)));
+        text("subset-seed", (b, v) -> b.subsetSeed(parsed("subset-seed", v, Long::parseLong, "an integer")));
         text("keep-classes", (b, v) -> b.keepClasses(org.apprentice.data.ClassSubset.parse(v)));
         text("image-size", (b, v) -> b.imageSize(integer("image-size", v)));
         text("augment", (b, v) -> b.augment(Augment.parse(v)));
@@ -94,6 +95,7 @@ public final class SettingKeys {
         text("spark", RunSettings.Builder::spark);
         flag("skip-bad-images", RunSettings.Builder::skipBadImages);
         flag("cache-teacher-logits", RunSettings.Builder::cacheTeacherLogits);
+        text("eval-every", (b, v) -> b.evalEvery(integer("eval-every", v)));
     }
 
     private SettingKeys() {

@@ -90,7 +90,7 @@ public final class TrainingRun {
 
     private Result withData(SparkTraining spark) throws IOException {
         try (DataSource data = DataSource.open(s.data().source(), home, s.data().imageSize(), s.data().trainSubset(),
-                s.optimisation().seed(), s.execution().workers(), s.execution().skipBadImages(), s.data().classes())) {
+                s.data().subsetSeed(), s.execution().workers(), s.execution().skipBadImages(), s.data().classes())) {
             // the largest minibatch a run makes: its test passes run at max(--batch, 64)
             data.requireMinibatchFits(Math.max(s.optimisation().batch(), 64), "--image-size " + s.data().imageSize());
             adoptNormalization(data);
@@ -132,7 +132,8 @@ public final class TrainingRun {
     /** Trains in this JVM (with --replicas), or through {@code spark} when not null. */
     private Result train(DataSource data, SparkTraining spark) throws IOException {
         String dataFingerprint = data.fingerprint();
-        ISchedule learningRate = s.optimisation().schedule().of(s.optimisation().learningRate(), s.optimisation().epochs());
+        ISchedule learningRate = s.optimisation().schedule().of(s.optimisation().learningRate(), s.optimisation().epochs(),
+                stepsPerEpoch(data));
         Networks nets = networks(data, learningRate);
         begin(nets, data);
         int parts = s.execution().replicas();
@@ -377,7 +378,7 @@ public final class TrainingRun {
                     + "%d classes)%n", 100 * accuracy.top1(), 100.0 / classes, classes);
             return;
         }
-        Path stored = new ModelStore(home).publish(studentZip, data.key(s.optimisation().seed()), s.data().label(),
+        Path stored = new ModelStore(home).publish(studentZip, data.key(s.data().subsetSeed()), s.data().label(),
                 s.student().name(), s.student().width());
         out.printf("published to the model store as %s%n", stored);
     }
@@ -419,7 +420,7 @@ public final class TrainingRun {
 
     /** The model store's full-precision {@code model} for this run's data, or null. */
     private Path stored(DataSource data, String model, double width) throws IOException {
-        File found = new ModelStore(home).find(data.key(s.optimisation().seed()), model, width);
+        File found = new ModelStore(home).find(data.key(s.data().subsetSeed()), model, width);
         return found == null ? null : found.toPath();
     }
 
@@ -476,13 +477,18 @@ public final class TrainingRun {
         }
     }
 
+    /** The optimizer steps of one epoch: one per minibatch of --batch, the last one possibly smaller. */
+    private long stepsPerEpoch(DataSource data) {
+        return (data.trainExamples() + s.optimisation().batch() - 1) / s.optimisation().batch();
+    }
+
     /** The epochs from the last checkpoint on; each minibatch of --batch comes as {@code parts} equal shares. */
     private Trained trainEpochs(Networks nets, DataSource data, ISchedule learningRate, int parts) throws IOException {
         List<EpochMetrics> epochs = new ArrayList<>();
         Accuracy student = nets.epochsDone() >= s.optimisation().epochs() ? testAccuracy(nets.student(), data) : null;
         Accuracy teacher = null;
         for (int epoch = nets.epochsDone() + 1; epoch <= s.optimisation().epochs(); epoch++) {
-            double lr = learningRate.valueAt(0, epoch - 1);
+            double lr = learningRate.valueAt((int) ((epoch - 1) * stepsPerEpoch(data)), epoch - 1); // at its first step
             EpochMetrics m;
             try (EpochProgress progress = new EpochProgress("epoch " + epoch + "/" + s.optimisation().epochs(), data.trainExamples(),
                     out, EpochProgress.isTerminal())) {
@@ -491,8 +497,9 @@ public final class TrainingRun {
             }
             epochs.add(m);
             requireFinite(epoch, m, nets);
-            student = testAccuracy(nets.student(), data);
-            teacher = nets.trainedTeacher() == null ? null : testAccuracy(nets.trainedTeacher(), data);
+            boolean evaluated = s.execution().evaluates(epoch, s.optimisation().epochs());
+            student = evaluated ? testAccuracy(nets.student(), data) : null;
+            teacher = !evaluated || nets.trainedTeacher() == null ? null : testAccuracy(nets.trainedTeacher(), data);
             printEpoch(epoch, lr, m, student, teacher);
             folder.appendEpoch(EpochRecord.of(m, lr, student, teacher));
             Curves.plot(s.execution().out(), folder.readEpochs());
@@ -544,12 +551,13 @@ public final class TrainingRun {
     }
 
     private void printEpoch(int epoch, double lr, EpochMetrics m, Accuracy student, Accuracy teacher) {
-        out.printf("epoch %d/%d  lr %.4g  loss %.4f%s%s%s  test top-1 %.2f%% top-5 %.2f%%%s  %.1f s (%.0f img/s)%n",
+        out.printf("epoch %d/%d  lr %.4g  loss %.4f%s%s%s  %s%s  %.1f s (%.0f img/s)%n",
                 epoch, s.optimisation().epochs(), lr, m.loss(),
                 Double.isNaN(m.studentCrossEntropy()) ? "" : String.format("  student CE %.4f", m.studentCrossEntropy()),
                 Double.isNaN(m.distillation()) ? "" : String.format("  distillation %.4f", m.distillation()),
                 Double.isNaN(m.teacherCrossEntropy()) ? "" : String.format("  teacher CE %.4f", m.teacherCrossEntropy()),
-                100 * student.top1(), 100 * student.top5(),
+                student == null ? "(test split every " + s.execution().evalEvery() + " epochs)"
+                        : String.format("test top-1 %.2f%% top-5 %.2f%%", 100 * student.top1(), 100 * student.top5()),
                 teacher == null ? "" : String.format("  (teacher %.2f%%)", 100 * teacher.top1()),
                 m.seconds(), m.imagesPerSecond());
     }

@@ -117,11 +117,32 @@ class RunFolderTest {
         RunSettings settings = RunSettings.builder().scheme(Scheme.C).epochs(3).build();
         run.writeSettings(settings);
         Path file = dir.resolve(RunFolder.SETTINGS);
-        String two = Files.readString(file).replace("\"format\" : 3", "\"format\" : 2")
+        String two = formatThree(Files.readString(file)).replace("\"format\" : 3", "\"format\" : 2")
                 .replaceAll(",\\s*\"freezeEpochs\" : 0", "").replaceAll(",\\s*\"classes\" : null", "");
         assertTrue(!two.contains("freezeEpochs") && !two.contains("\"classes\"") && two.contains("\"format\" : 2"), two);
         Files.writeString(file, two);
         assertEquals(settings, run.readSettings());
+    }
+
+    /** Settings of the current format as format 3 wrote them: no subset seed of its own, every epoch evaluated. */
+    private static String formatThree(String current) {
+        return current.replace("\"format\" : " + RunSettings.FORMAT, "\"format\" : 3")
+                .replaceAll("\\s*\"subsetSeed\" : [0-9]+,", "").replaceAll(",\\s*\"evalEvery\" : [0-9]+", "");
+    }
+
+    /** Format 3 drew the training subset with the run's seed, and evaluated every epoch: it reads as that. */
+    @Test
+    void settingsOfFormatThreeReadAsTheSameRun() throws Exception {
+        RunFolder run = new RunFolder(dir);
+        RunSettings settings = RunSettings.builder().trainSubset(500).seed(43).epochs(3).build();
+        run.writeSettings(settings);
+        Path file = dir.resolve(RunFolder.SETTINGS);
+        String three = formatThree(Files.readString(file));
+        assertTrue(!three.contains("subsetSeed") && !three.contains("evalEvery") && three.contains("\"format\" : 3"), three);
+        Files.writeString(file, three);
+        RunSettings read = run.readSettings();
+        assertEquals(settings, read);
+        assertEquals(List.of(43L, 1L), List.of(read.data().subsetSeed(), (long) read.execution().evalEvery()));
     }
 
     @Test
