@@ -1,6 +1,7 @@
 package org.apprentice.study;
 
 import java.util.Arrays;
+import org.apache.commons.math3.distribution.TDistribution;
 import org.apache.commons.math3.stat.descriptive.moment.Variance;
 import org.apache.commons.math3.stat.inference.TTest;
 
@@ -60,5 +61,52 @@ final class SeedStatistics {
         double p = Double.isNaN(t) ? 1.0 : Double.isInfinite(t) ? 0.0
                 : paired ? test.pairedTTest(cell, control) : test.tTest(cell, control);
         return new Test(difference, t, p, paired);
+    }
+
+    /**
+     * A paired gain with its interval: the mean of the per-pair differences, its two-sided 95% confidence interval from
+     * Student's t with n - 1 degrees of freedom, and the paired t-test's two-sided p-value; NaN interval and p with
+     * fewer than two pairs.
+     */
+    record Interval(int n, double mean, double low, double high, double p) {
+        boolean untested() {
+            return Double.isNaN(p);
+        }
+    }
+
+    /**
+     * The paired gain of the differences {@code d} (cell minus control, one per pair). Every pair giving the same
+     * difference leaves no spread: the interval is that one value, and p is 1 for no difference, 0 for one.
+     */
+    static Interval paired(double[] d) {
+        double mean = mean(d);
+        if (d.length < 2) {
+            return new Interval(d.length, mean, Double.NaN, Double.NaN, Double.NaN);
+        }
+        double se = sd(d) / Math.sqrt(d.length);
+        if (se == 0) {
+            return new Interval(d.length, mean, mean, mean, mean == 0 ? 1.0 : 0.0);
+        }
+        TDistribution t = new TDistribution(d.length - 1);
+        double half = t.inverseCumulativeProbability(1 - ALPHA / 2) * se;
+        double p = 2 * t.cumulativeProbability(-Math.abs(mean / se));
+        return new Interval(d.length, mean, mean - half, mean + half, p);
+    }
+
+    /**
+     * Holm's step-down correction of {@code p} for their number of comparisons (NaN entries, the untested ones, are
+     * neither counted nor changed): the k-th smallest of m p-values is multiplied by m - k + 1, kept at least as large
+     * as the one before it, and capped at 1. It holds the chance of any false finding among them at {@link #ALPHA}.
+     */
+    static double[] holm(double[] p) {
+        Integer[] order = java.util.stream.IntStream.range(0, p.length).filter(i -> !Double.isNaN(p[i])).boxed()
+                .sorted(java.util.Comparator.comparingDouble(i -> p[i])).toArray(Integer[]::new);
+        double[] adjusted = p.clone();
+        double running = 0;
+        for (int k = 0; k < order.length; k++) {
+            running = Math.max(running, Math.min(1, (order.length - k) * p[order[k]]));
+            adjusted[order[k]] = running;
+        }
+        return adjusted;
     }
 }

@@ -101,6 +101,14 @@ final class StepArchive {
         return last;
     }
 
+    /**
+     * Drops the kept model of a step whose users have all finished: a later session no longer needs it to continue,
+     * and the kept step still holds its settings, metrics and size. True when a model was dropped.
+     */
+    static boolean dropModel(Path kept) throws IOException {
+        return Files.deleteIfExists(kept.resolve(MODEL));
+    }
+
     static boolean kept(Path kept) {
         return Files.isRegularFile(kept.resolve(StudyRunner.DONE));
     }

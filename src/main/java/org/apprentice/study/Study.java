@@ -37,13 +37,18 @@ import org.apprentice.train.SettingKeys;
  * reference.tried = ...                                        # what was tried where a step falls short
  * reference.trial.b-lr0.01 = w2a4-b   # step b-lr0.01 tries to bring w2a4-b to its reference figure; trials
  *                                    # are reported with the reference, never as seeds of a cell
+ * keep-models = teacher, fp   # optional: models kept (committed) for good; the others only while a step that uses
+ *                              # them has not finished
+ * report = map       # optional: the results as a map of the teacher's gain (MapReport); paper (the default) lays
+ *                    # them out as the paper's tables (StudyReport)
  * </pre>
  *
  * {@code @NAME} in a step's flags stands for the model that step NAME trained ({@code NAME/student.zip}
  * in the study's folder), so steps name their teacher and starting point exactly.
  */
 public record Study(String name, String title, List<Step> steps, List<String> flags, List<String> quickFlags,
-                    String teacherStep, String fpStudentStep, String repeatStep, Reference reference) {
+                    String teacherStep, String fpStudentStep, String repeatStep, Reference reference,
+                    StudyResults.Kind report, List<String> keepModels) {
 
     /**
      * Figures from elsewhere (another implementation on the same protocol) that the study's steps should
@@ -271,7 +276,20 @@ public record Study(String name, String title, List<Step> steps, List<String> fl
         Reference reference = reference(p, file, seen);
         checkTrials(reference, steps, List.of(teacher, fp), file);
         return new Study(name, p.getProperty("title", name).trim(), List.copyOf(steps), flags, quickFlags, teacher, fp,
-                repeat.isEmpty() ? null : repeat, reference);
+                repeat.isEmpty() ? null : repeat, reference, StudyResults.Kind.parse(p.getProperty("report", ""), file),
+                keepModels(p, file, seen));
+    }
+
+    /** {@code keep-models}: steps whose models are kept for good (e.g. what the main job starts from). */
+    private static List<String> keepModels(Properties p, Path file, Set<String> steps) {
+        List<String> keep = split(p.getProperty("keep-models", ""), ",");
+        for (String step : keep) {
+            if (!steps.contains(step)) {
+                throw new IllegalArgumentException("study " + file + ": keep-models names '" + step
+                        + "', which is not one of its steps");
+            }
+        }
+        return keep;
     }
 
     /** Every step's options, with the study's flags and quick flags, give each option once. */

@@ -22,7 +22,7 @@ import org.apprentice.study.Comparisons.Variant;
  * each scheme over the no-distillation student, model sizes, epochs to come within 0.5 points of the final
  * accuracy, the variants and teacher sweeps, the paper's claims ({@link StudyFindings}), and the exact commands.
  */
-public final class StudyReport {
+public final class StudyReport implements StudyResults {
     private final Comparisons c;
     private final Study study;
 
@@ -43,6 +43,7 @@ public final class StudyReport {
      * @param header   lines describing the run (command, commit, machine, date), printed as a list
      * @param commands each step's exact train command, by step name
      */
+    @Override
     public String render(List<String> header, Map<String, String> commands) {
         StringBuilder md = new StringBuilder();
         title(md, header);

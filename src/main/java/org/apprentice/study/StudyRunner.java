@@ -170,6 +170,7 @@ public final class StudyRunner {
         AtomicFiles.writeString(done, command + "\n");
         if (kept != null) {
             StepArchive.keep(dir, kept.resolve(name), usedLater(name));
+            dropModelsNoLongerNeeded(name, out);
         }
         return true;
     }
@@ -205,13 +206,34 @@ public final class StudyRunner {
                 .flatMap(s -> s.uses().stream()).toList();
     }
 
+    /**
+     * The kept models that {@code finished} used and that no unfinished step uses any more are dropped from where the
+     * study keeps them (committed), so that a long study carries only the models its remaining steps need; the models
+     * the study names in {@code keep-models} stay.
+     */
+    private void dropModelsNoLongerNeeded(String finished, PrintStream out) throws IOException {
+        for (String used : usedBy(finished)) {
+            if (study.keepModels().contains(used)) {
+                continue;
+            }
+            boolean needed = study.steps().stream().filter(s -> s.uses().contains(used))
+                    .anyMatch(s -> !Files.isRegularFile(folder.resolve(s.name()).resolve(DONE)) && !StepArchive.kept(kept.resolve(s.name())));
+            if (!needed && StepArchive.dropModel(kept.resolve(used))) {
+                out.printf("%s: every step that uses its model has finished; its model is no longer kept in %s%n",
+                        used, shown(kept.resolve(used).toString()));
+            }
+        }
+    }
+
     /** Whether a step's model is used by another step ({@code @NAME}): then it is kept with the step. */
     private boolean usedLater(String name) {
         return study.steps().stream().anyMatch(s -> s.uses().contains(name));
     }
 
     private String writeReport(String commit, Map<String, String> commands) throws IOException {
-        String report = StudyReport.of(study, folder).render(header(commit), commands);
+        StudyResults results = study.report().of(study, folder);
+        String report = results.render(header(commit), commands);
+        results.writeBeside(resultsFile);
         AtomicFiles.writeString(resultsFile, report);
         return report;
     }
@@ -235,7 +257,10 @@ public final class StudyRunner {
         h.add("Machine: " + MachineInfo.describe() + ".");
         h.add("Written " + ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z"))
                 + "; run folders under `" + shown(folder.toString()) + "/`.");
-        h.add("Test accuracy is on the whole test split after every epoch; the models, metrics and curves of each "
+        boolean everyEpoch = study.steps().stream().noneMatch(st -> st.options(flags()).containsKey("--eval-every"));
+        h.add("Test accuracy is on the whole test split " + (everyEpoch ? "after every epoch"
+                : "after the last epoch of each step, and every --eval-every epochs before it") + "; the models, "
+                + "metrics and curves of each "
                 + "step are in its run folder.");
         return h;
     }

@@ -39,7 +39,7 @@ class ReproduceCommandTest {
         Path studies = Files.createDirectories(home.resolve("resnets/studies"));
         Files.writeString(studies.resolve("tiny.properties"), String.join("\n",
                 "title = Tiny study", "flags = --train-subset 64 --epochs 2", "quick.flags = --train-subset 32 --epochs 1",
-                "teacher = t", "fp-student = fp", "steps = t, fp, none, a, b, c",
+                "teacher = t", "fp-student = fp", "keep-models = t", "steps = t, fp, none, a, b, c",
                 "step.t = t --epochs 3", "quick.step.t = t", "step.fp = fp", "step.none = w2a4-none", "step.a = w2a4-A",
                 "repeat = b", "step.b = w2a4-B --teacher-model @t", "step.c = w2a4-C --teacher-model @t --student-init @fp"));
     }
@@ -130,9 +130,10 @@ class ReproduceCommandTest {
         // a fresh machine: only what the study kept for later sessions (resnets/results/tiny/, committed) is
         // there; every step is restored, nothing is trained again, the same numbers
         Path kept = home.resolve("resnets/results/tiny");
-        assertTrue(Files.isRegularFile(kept.resolve("t/student.zip")) && Files.isRegularFile(kept.resolve("fp/student.zip")),
-                "the models later steps use are kept");
-        assertFalse(Files.exists(kept.resolve("none/student.zip")), "the others are not");
+        assertTrue(Files.isRegularFile(kept.resolve("t/student.zip")), "keep-models: kept for good");
+        assertFalse(Files.exists(kept.resolve("fp/student.zip")), "a model used by later steps is kept only until the "
+                + "last of them has finished");
+        assertFalse(Files.exists(kept.resolve("none/student.zip")), "the others are never kept");
         assertTrue(Files.isRegularFile(kept.resolve("none/metrics.csv")) && Files.isRegularFile(kept.resolve("none/size.json")));
         try (var walk = Files.walk(runs)) {
             walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
@@ -222,15 +223,20 @@ class ReproduceCommandTest {
         assertTrue(cli.err().contains("--steps: study tiny has no step 'nope'; its steps: t, fp, none, a, b, c, b-repeat"),
                 cli.err());
 
-        assertEquals(0, reproduce("tiny", "--steps", "t, b"), cli.err());
+        assertEquals(0, reproduce("tiny", "--steps", "t, fp, b"), cli.err());
         assertTrue(Files.isRegularFile(runs.resolve("t/student.zip")) && Files.isRegularFile(runs.resolve("b/student.zip")));
-        for (String other : List.of("fp", "none", "a", "c", "b-repeat")) {
+        Path keptFp = home.resolve("resnets/results/tiny/fp/student.zip");
+        assertTrue(Files.isRegularFile(keptFp), "kept while c, which starts from it, has not run");
+        for (String other : List.of("none", "a", "c", "b-repeat")) {
             assertFalse(Files.exists(runs.resolve(other)), other + " was not asked for");
         }
         String md = Files.readString(home.resolve("resnets/results/tiny.md"));
-        assertTrue(md.contains("- Steps complete: 2 of 6 ("), md);
+        assertTrue(md.contains("- Steps complete: 3 of 6 ("), md);
         // the rest of the study, later: what --steps ran is done and skipped
         assertEquals(0, reproduce("tiny"), cli.err());
+        assertFalse(Files.exists(keptFp), "dropped once c has finished");
+        assertTrue(stdout().contains("fp: every step that uses its model has finished; its model is no longer kept in "
+                + "resnets/results/tiny/fp"), stdout());
         assertTrue(stdout().contains("[1/7] t: done, skipped") && stdout().contains("[5/7] b: done, skipped"), stdout());
         assertTrue(Files.readString(home.resolve("resnets/results/tiny.md")).contains("- Steps complete: 6 of 6\n"));
     }

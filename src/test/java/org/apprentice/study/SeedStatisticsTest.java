@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The study's statistics on plain numbers, against values worked out by hand (closed forms of Student's t). */
@@ -62,5 +63,33 @@ class SeedStatisticsTest {
         assertEquals(0.09, t.difference(), 1e-12);
         assertThrows(IllegalArgumentException.class,
                 () -> SeedStatistics.compare(new double[] {1, 2, 3}, new double[] {1, 2}, true));
+    }
+
+    @Test
+    void aPairedGainHasStudentsIntervalAndItsP() {
+        // differences 0.01, 0.02, 0.01: mean 1/75, standard error 0.01/3; with 2 degrees of freedom F(t) = 1/2 +
+        // t / (2 sqrt(2 + t^2)), so the 97.5% quantile solves t^2 = 0.9025 (2 + t^2): t = sqrt(1.805 / 0.0975)
+        SeedStatistics.Interval g = SeedStatistics.paired(new double[] {0.01, 0.02, 0.01});
+        double half = Math.sqrt(1.805 / 0.0975) * 0.01 / 3;
+        assertEquals(3, g.n());
+        assertEquals(1.0 / 75, g.mean(), 1e-12);
+        assertEquals(1.0 / 75 - half, g.low(), 1e-9);
+        assertEquals(1.0 / 75 + half, g.high(), 1e-9);
+        assertEquals(1 - 4 / Math.sqrt(18), g.p(), 1e-9, "the paired t-test's p, as compare gives it");
+        assertTrue(SeedStatistics.paired(new double[] {0.01}).untested(), "one pair is not tested");
+        SeedStatistics.Interval same = SeedStatistics.paired(new double[] {0.02, 0.02});
+        assertEquals(List.of(0.02, 0.02, 0.0), List.of(same.low(), same.high(), same.p()), "no spread: certain");
+    }
+
+    @Test
+    void holmMultipliesTheKthSmallestPByTheComparisonsLeftAndKeepsTheOrder() {
+        double[] adjusted = SeedStatistics.holm(new double[] {0.01, 0.04, 0.03, Double.NaN, 0.5});
+        // four tested: 0.01 x 4 = 0.04; 0.03 x 3 = 0.09; 0.04 x 2 = 0.08, raised to 0.09; 0.5 x 1 = 0.5
+        assertEquals(0.04, adjusted[0], 1e-12);
+        assertEquals(0.09, adjusted[1], 1e-12);
+        assertEquals(0.09, adjusted[2], 1e-12);
+        assertTrue(Double.isNaN(adjusted[3]), "the untested one is not counted");
+        assertEquals(0.5, adjusted[4], 1e-12);
+        assertEquals(1.0, SeedStatistics.holm(new double[] {0.6, 0.7})[0], 1e-12, "capped at 1");
     }
 }
