@@ -23,10 +23,33 @@ final class DistillationMap {
     /** The fewest pairs a finding rests on. */
     static final int FINDING_PAIRS = 3;
 
+    /**
+     * A run's teacher: its network, and the training images it learned from (0 where the study did not train it, e.g.
+     * a file from elsewhere).
+     */
+    record Teacher(Network network, int images) {
+        /** "resnet56", or "resnet32 on 60,000 images" when it learned from other images than its student. */
+        String label(int studentImages) {
+            return network.label() + (images == studentImages || images == 0 ? ""
+                    : String.format(java.util.Locale.ROOT, " on %,d images", images));
+        }
+    }
+
     /** Where a run sits on the map, its seeds aside. {@code teacher} is null, and T 1, for the controls. */
-    record Place(int images, Config student, Column arm, double temperature, Network teacher) {
-        static Place of(StepResult r) {
-            return new Place(r.settings().data().trainSubset(), Config.of(r), Column.of(r), r.temperature(), r.teacher());
+    record Place(int images, Config student, Column arm, double temperature, Teacher teacher) {
+        /** {@code r}'s place; its teacher's training images are those of the study step that trained it. */
+        static Place of(StepResult r, Map<String, StepResult> results) {
+            Teacher t = null;
+            if (r.teacher() != null) {
+                StepResult trained = r.teacherFolder() == null ? null : results.get(r.teacherFolder());
+                t = new Teacher(r.teacher(), trained == null ? 0 : trained.settings().data().trainSubset());
+            }
+            return new Place(r.settings().data().trainSubset(), Config.of(r), Column.of(r), r.temperature(), t);
+        }
+
+        /** Whether its teacher is the study's main one, trained on the same images. */
+        boolean mainTeacher(Network main) {
+            return teacher != null && teacher.network().equals(main) && teacher.images() == images;
         }
 
         /** The run without a teacher this one is measured against: no distillation for B, C's control for C. */
@@ -34,7 +57,7 @@ final class DistillationMap {
             return new Place(images, student, arm.control(), 1.0, null);
         }
 
-        Place with(double t, Network other) {
+        Place with(double t, Teacher other) {
             return new Place(images, student, arm, t, other);
         }
 
@@ -54,7 +77,7 @@ final class DistillationMap {
                 return arm.flag().equals("none") ? "no teacher" : arm.flag();
             }
             return arm.name() + ", T = " + StudyReport.num(temperature)
-                    + (teacher.equals(main) ? "" : ", " + teacher.label());
+                    + (mainTeacher(main) ? "" : ", " + teacher.label(images));
         }
     }
 
@@ -66,7 +89,8 @@ final class DistillationMap {
     enum Family {
         TEACHER("the teacher's gain: scheme B against no distillation, scheme C against its control"),
         TEMPERATURE("T = 4 against T = 1, the same scheme and teacher"),
-        CAPACITY("the stronger teacher against the main one, the same scheme and T"),
+        OTHER_TEACHER("a stronger teacher (a deeper one, or one trained on more images) against the main one, the same "
+                + "scheme and T"),
         SUBSETS("the teacher's gain across training subsets (one initialisation seed, paired by subset seed)");
 
         private final String meaning;
@@ -122,7 +146,7 @@ final class DistillationMap {
         List<StepResult> teachers = new ArrayList<>();
         for (StepResult r : complete) {
             if (student == null || r.student().equals(student)) {
-                runs.add(new Run(Place.of(r), r.settings().data().subsetSeed(), r.settings().optimisation().seed(),
+                runs.add(new Run(Place.of(r, results), r.settings().data().subsetSeed(), r.settings().optimisation().seed(),
                         r.finalTop1(), r));
             } else {
                 teachers.add(r);
@@ -177,9 +201,9 @@ final class DistillationMap {
         all.put(Family.TEMPERATURE, family(Family.TEMPERATURE, main,
                 withTeacher.stream().filter(p -> p.temperature() != 1).toList(), p -> p.with(1, p.teacher()), Run::seed,
                 "initialisation"));
-        all.put(Family.CAPACITY, family(Family.CAPACITY, main,
-                withTeacher.stream().filter(p -> !p.teacher().equals(mainTeacher)).toList(),
-                p -> p.with(p.temperature(), mainTeacher), Run::seed, "initialisation"));
+        all.put(Family.OTHER_TEACHER, family(Family.OTHER_TEACHER, main,
+                withTeacher.stream().filter(p -> !p.mainTeacher(mainTeacher)).toList(),
+                p -> p.with(p.temperature(), new Teacher(mainTeacher, p.images())), Run::seed, "initialisation"));
         List<Place> varied = acrossSubsets.entrySet().stream().filter(e -> e.getKey().hasTeacher()
                 && e.getValue().stream().map(Run::subsetSeed).distinct().count() > 1).map(Map.Entry::getKey).toList();
         all.put(Family.SUBSETS, family(Family.SUBSETS, acrossSubsets, varied, Place::control, Run::subsetSeed, "subset"));

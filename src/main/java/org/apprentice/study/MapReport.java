@@ -105,7 +105,7 @@ final class MapReport implements StudyResults {
     private void accuracies(StringBuilder md) {
         Map<Place, List<Run>> cells = map.cells();
         List<String> arms = cells.keySet().stream().sorted(Comparator.comparing((Place p) -> p.arm().ordinal())
-                .thenComparing(p -> p.hasTeacher() && !p.teacher().equals(map.mainTeacher()))
+                .thenComparing(p -> p.hasTeacher() && !p.mainTeacher(map.mainTeacher()))
                 .thenComparingDouble(Place::temperature)).map(p -> p.armLabel(map.mainTeacher())).distinct().toList();
         md.append("## Test top-1 by cell (subset seed ").append(map.mainSubsetSeed())
                 .append("; mean ± sd over initialisation seeds, their number in brackets)\n\n| training images | student");

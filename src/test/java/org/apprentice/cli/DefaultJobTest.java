@@ -73,6 +73,10 @@ class DefaultJobTest {
         String expected = Math.round(Math.abs(gain) * 100) <= Math.round(swing * 100) ? "Within that swing" : gain > 0 ? "Beyond that swing: the teacher helped"
                 : "Beyond that swing, the other way";
         assertTrue(v.group(3).startsWith(expected), v.group(3));
+        // what the map of where the teacher helps has found, from its kept steps, in one line
+        String map = org.apprentice.study.MapStatus.read(PROJECT, DefaultJob.MAP).line();
+        assertTrue(out.contains(map + "\n") && map.startsWith("The distillation map (resnets/results/distillation-map.md, "),
+                out);
         // against the full-precision student's figure as evaluated here (which the near-tie check above allows to
         // differ from the study's 88.80 on another machine), in whole test images
         double below = (Math.round(Double.parseDouble(recorded.group(2)) * 100)

@@ -46,9 +46,17 @@ class MapReportTest {
     /** A finished run: resnet8 at {@code precision} on {@code images} images, its two seeds, one evaluated epoch. */
     private static StepResult run(String step, Scheme scheme, PrecisionSpec precision, double t, int images,
                                   long subsetSeed, long seed, double top1) {
+        return run(step, scheme, precision, t, images, subsetSeed, seed, top1, images == 1000 ? "t" : "t" + images);
+    }
+
+    /** The same, taught by the model of study step {@code teacherStep}. */
+    private static StepResult run(String step, Scheme scheme, PrecisionSpec precision, double t, int images,
+                                  long subsetSeed, long seed, double top1, String teacherStep) {
         boolean teacher = scheme == Scheme.B || scheme == Scheme.C;
         RunSettings s = RunSettings.builder().scheme(scheme).student("resnet8").precision(precision)
-                .teacher(teacher ? "resnet32" : null).temperature(t).trainSubset(images).subsetSeed(subsetSeed).seed(seed)
+                .teacher(teacher ? "resnet32" : null)
+                .teacherModel(teacher ? Path.of("runs", teacherStep, "student.zip") : null)
+                .temperature(t).trainSubset(images).subsetSeed(subsetSeed).seed(seed)
                 .epochs(2).out(Path.of("runs", step)).build();
         List<EpochRecord> epochs = List.of(epoch(1, Double.NaN), epoch(2, top1)); // the first one not evaluated
         return new StepResult(step, s, epochs, new ModelSize(1000, 100));
@@ -59,15 +67,17 @@ class MapReportTest {
                 Double.NaN, Double.NaN), 0.1, top1, 0.99, Double.NaN, Double.NaN);
     }
 
-    private static StepResult teacher() {
+    /** A resnet32 teacher trained on {@code images} images. */
+    private static StepResult teacher(String step, int images, double top1) {
         RunSettings s = RunSettings.builder().student("resnet32").precision(PrecisionSpec.fullPrecision())
-                .trainSubset(1000).subsetSeed(42L).epochs(2).out(Path.of("runs", "t")).build();
-        return new StepResult("t", s, List.of(epoch(1, 0.85), epoch(2, 0.86)), new ModelSize(1000, 1000));
+                .trainSubset(images).subsetSeed(42L).epochs(2).out(Path.of("runs", step)).build();
+        return new StepResult(step, s, List.of(epoch(1, 0.85), epoch(2, top1)), new ModelSize(1000, 1000));
     }
 
     private Map<String, StepResult> results() {
         Map<String, StepResult> r = new HashMap<>();
-        r.put("t", teacher());
+        r.put("t", teacher("t", 1000, 0.86));
+        r.put("t5000", teacher("t5000", 5000, 0.88));
         r.put("fp", run("fp", Scheme.NONE, PrecisionSpec.fullPrecision(), 1, 1000, 42, 42, 0.78));
         double[] none = {0.80, 0.81, 0.82};
         double[] b4 = {0.82, 0.831, 0.839}; // +2.0, +2.1, +1.9 points
@@ -85,7 +95,7 @@ class MapReportTest {
         return r;
     }
 
-    private static final String STEPS = "none0, b4-0, b1-0, none1, b4-1, b1-1, none2, b4-2, b1-2, big-none, big-b4, "
+    private static final String STEPS = "t5000, none0, b4-0, b1-0, none1, b4-1, b1-1, none2, b4-2, b1-2, big-none, big-b4, "
             + "sub-none, sub-b4";
 
     @Test
@@ -94,7 +104,7 @@ class MapReportTest {
         String md = report.render(List.of("header line"), Map.of("fp", "bin/apprentice train ..."));
 
         has(md, "| 1,000 | 2 | 16 (128) | 2,000 | 12 |"); // two epochs of 8 steps, the last one of 104 images
-        has(md, "| resnet32 | 1,000 | 42 | 2 | 86.00% |");
+        has(md, "| resnet32 | 1,000 | 42 | 2 | 86.00% |\n| resnet32 | 5,000 | 42 | 2 | 88.00% |");
         has(md, "| training images | student | no teacher | B, T = 1 | B, T = 4 |");
         has(md, "| 1,000 | w2a4 lsq/lsq | 81.00 ± 1.00 (3) | 81.00 ± 0.87 (3) | 83.00 ± 0.95 (3) |");
         has(md, "| 5,000 | w2a4 lsq/lsq | 85.00% (1) |  | 85.20% (1) |");
@@ -114,6 +124,24 @@ class MapReportTest {
         DistillationMap.Gain best = report.map().strongest();
         assertEquals(1000, best.cell().images());
         assertEquals(4.0, best.cell().temperature());
+    }
+
+    /** A teacher trained on more images than its student is another teacher, compared against the main one. */
+    @Test
+    void aTeacherTrainedOnMoreImagesIsComparedWithTheMainOne() throws IOException {
+        Map<String, StepResult> r = results();
+        r.put("t60000", teacher("t60000", 60000, 0.91));
+        double[] top1 = {0.81, 0.83, 0.82};
+        for (int i = 0; i < 3; i++) {
+            r.put("b4-t60-" + i, run("b4-t60-" + i, Scheme.B, LSQ, 4, 1000, 42, 42 + i, top1[i], "t60000"));
+        }
+        String md = new MapReport(study(STEPS + ", t60000, b4-t60-0, b4-t60-1, b4-t60-2", "map"), r)
+                .render(List.of(), Map.of());
+        has(md, "| training images | student | no teacher | B, T = 1 | B, T = 4 | B, T = 4, resnet32 on 60,000 images |");
+        // against B, T = 4 with the main teacher: -1.0, -0.1, -1.9 points: mean -1.0, sd 0.9, se 0.9 / sqrt 3,
+        // half-width 4.3027 se = 2.24; t = -1.925, p = 1 - 1.925 / sqrt(2 + 1.925^2) = 0.194
+        has(md, "| 1,000 | w2a4 lsq/lsq | B, T = 4, resnet32 on 60,000 images | B, T = 4 | 3 | -1.00 | [-3.24, +1.24] "
+                + "| 0.194 | 0.194 | no |");
     }
 
     @Test
@@ -136,6 +164,32 @@ class MapReportTest {
         java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(MapReport.plotOf(md).toFile());
         assertEquals(2 * 560, png.getWidth(), "two students, side by side");
         assertEquals(380, png.getHeight());
+    }
+
+    /** The main job's line, from the steps the study keeps in the repository (settings, metrics and size, no model). */
+    @Test
+    void theMapsStatusIsReadFromItsKeptSteps() throws IOException {
+        study(STEPS, "map");
+        for (StepResult r : results().values()) {
+            org.apprentice.train.RunFolder kept = new org.apprentice.train.RunFolder(
+                    Study.keptFolder(home, "m").resolve(r.step()));
+            Files.createDirectories(kept.dir());
+            kept.writeSettings(r.settings());
+            kept.startMetrics();
+            for (EpochRecord e : r.epochs()) {
+                kept.appendEpoch(e);
+            }
+            kept.writeSize(r.size());
+        }
+        MapStatus status = MapStatus.read(home, "m");
+        assertEquals(List.of(16, 16, 2), List.of(status.stepsDone(), status.stepsPlanned(), status.tested()));
+        assertEquals("The distillation map (resnets/results/m.md, 16 of 16 steps run) finds the teacher's gain largest "
+                + "and clearest for w2a4 lsq/lsq at 1,000 images, B, T = 4 against no teacher: +2.00 points [+1.75, "
+                + "+2.25], 3 pairs, Holm's p 0.002.", status.line());
+        Files.delete(Study.keptFolder(home, "m").resolve("b4-2").resolve(org.apprentice.train.RunFolder.METRICS));
+        assertEquals("The distillation map (resnets/results/m.md, 15 of 16 steps run) finds no place yet where the "
+                + "teacher's gain is clear of seed noise (2 comparisons tested, none a finding after Holm's correction).",
+                MapStatus.read(home, "m").line());
     }
 
     @Test

@@ -1,0 +1,37 @@
+package org.apprentice.study;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Where a map study stands, read from the steps it keeps in the repository ({@code resnets/results/NAME/}), for the
+ * main job: how many steps have run, how many comparisons of the teacher's gain are tested, and the largest clear gain
+ * in words (null when the map has no such finding).
+ */
+public record MapStatus(String study, int stepsDone, int stepsPlanned, int tested, String strongest) {
+
+    /** The map study {@code name} of {@code home}, as its kept steps show it. */
+    public static MapStatus read(Path home, String name) {
+        Study study = Study.load(home, name);
+        if (study.report() != StudyResults.Kind.MAP) {
+            throw new IllegalArgumentException("study " + name + " is not a map (report = map)");
+        }
+        Map<String, StepResult> kept = StepResult.readAll(study, Study.keptFolder(home, name));
+        DistillationMap map = DistillationMap.of(study, kept);
+        int done = (int) kept.values().stream().filter(r -> r != null && r.complete()).count();
+        int tested = (int) map.gains().get(DistillationMap.Family.TEACHER).stream().filter(g -> !g.gain().untested())
+                .count();
+        DistillationMap.Gain best = map.strongest();
+        return new MapStatus(name, done, study.steps().size(), tested,
+                best == null ? null : MapFindings.describe(best, map));
+    }
+
+    /** One line: the largest clear gain, or that there is none yet (and how far the map has run). */
+    public String line() {
+        String where = String.format(java.util.Locale.ROOT, "The distillation map (resnets/results/%s.md, %d of %d steps "
+                + "run)", study, stepsDone, stepsPlanned);
+        return strongest != null ? where + " finds the teacher's gain largest and clearest for " + strongest + "."
+                : where + " finds no place yet where the teacher's gain is clear of seed noise (" + tested
+                        + " comparisons tested, none a finding after Holm's correction).";
+    }
+}
