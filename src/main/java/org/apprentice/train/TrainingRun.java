@@ -502,7 +502,9 @@ public final class TrainingRun {
             teacher = !evaluated || nets.trainedTeacher() == null ? null : testAccuracy(nets.trainedTeacher(), data);
             printEpoch(epoch, lr, m, student, teacher);
             folder.appendEpoch(EpochRecord.of(m, lr, student, teacher));
-            Curves.plot(s.execution().out(), folder.readEpochs());
+            if (evaluated) { // the curves follow the test evaluations (--eval-every), not every epoch
+                Curves.plot(s.execution().out(), folder.readEpochs());
+            }
             Checkpoints.save(s.execution().out(), epoch, s, nets.student(), nets.studentConfig(), nets.trainedTeacher(),
                     nets.teacherConfig());
             if (epoch == s.execution().stopAfterEpoch() && epoch < s.optimisation().epochs()) {
