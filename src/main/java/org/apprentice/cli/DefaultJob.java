@@ -27,14 +27,15 @@ import org.apprentice.train.TrainingRun;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 
 /**
- * What {@code apprentice} does with no command: the comparison the Fashion-MNIST study (version 2) finds
- * strongest, beside its proper control, in small. It starts from the two models the study trained and
+ * What {@code apprentice} does with no command. First it says what the map of where the teacher helps (version 3,
+ * {@code distillation-map}) has found, from the steps it keeps in the repository; where the map has a finding, it runs
+ * the strongest one again ({@link MapJob}). Otherwise it shows the best low-precision student the studies have found:
+ * the comparison the Fashion-MNIST study (version 2) finds strongest, beside its proper control, in small. It starts from the two models the study trained and
  * keeps in the repository (its full-precision teacher and full-precision student), lowers the student to
  * ternary weights and 4-bit activations with learned step sizes (LSQ), and fine-tunes it twice on a
  * stratified subset with the study's own steps: with the teacher (scheme C, the apprentice) and without it
  * (C's control). It prints the four test accuracies side by side and says whether the teacher beat its
- * control by more than the runs' own epoch-to-epoch swing. Then it says what the map of where the teacher helps
- * (version 3, {@code distillation-map}) has found so far, from the steps it keeps in the repository.
+ * control by more than the runs' own epoch-to-epoch swing.
  */
 final class DefaultJob {
     static final String STUDY = "fashion-mnist";
@@ -76,6 +77,15 @@ final class DefaultJob {
         Path runs = (runsRoot != null ? runsRoot : home.resolve("runs")).resolve("default-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         out.println("Fashion-MNIST from " + data + "; runs in " + runs);
+        MapStatus map = MapStatus.read(home, MAP);
+        out.println(map.line());
+        if (map.strongest() != null && MapJob.run(home, MAP, map, runs, out)) {
+            return 0;
+        }
+        if (map.strongest() == null) {
+            out.println("So this job shows the best low-precision student the studies have found: the LSQ ternary/4-bit "
+                    + "resnet8 lowered from full precision (version 2), without and with its teacher.");
+        }
         out.printf("%n[1/3] the study's trained full-precision models, on the test split%n");
         List<Row> rows = evaluate(home, List.of(
                 new Row("resnet32 fp32 teacher (the study's)", null, 0, teacher),
@@ -92,12 +102,6 @@ final class DefaultJob {
         rows.add(row("resnet8 w2a4 LSQ, scheme C (the apprentice)", apprentice));
         table(out, home, rows);
         verdict(out, rows.get(1).accuracy(), control, apprentice);
-        MapStatus map = MapStatus.read(home, MAP);
-        out.println(map.line());
-        if (map.strongest() == null) {
-            out.println("So this job shows the best low-precision student the studies have found: the LSQ ternary/4-bit "
-                    + "resnet8 lowered from full precision (version 2), without and with its teacher.");
-        }
         return 0;
     }
 

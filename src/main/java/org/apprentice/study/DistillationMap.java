@@ -253,6 +253,22 @@ final class DistillationMap {
                 .max(Comparator.comparingDouble(g -> g.gain().low())).orElse(null);
     }
 
+    /**
+     * The study steps of {@code g}'s cell and control at the first seed both ran (on the main subset, as the gain
+     * pairs them): {cell's step, control's step}.
+     */
+    String[] steps(Gain g) {
+        Map<Place, List<Run>> cells = cells();
+        for (Run r : cells.get(g.cell()).stream().sorted(Comparator.comparingLong(Run::seed)).toList()) {
+            for (Run c : cells.get(g.control())) {
+                if (c.seed() == r.seed()) {
+                    return new String[] {r.result().step(), c.result().step()};
+                }
+            }
+        }
+        throw new IllegalStateException("a gain with no pair: " + g);
+    }
+
     /** The training images of the map, ascending. */
     List<Integer> sizes() {
         return runs.stream().map(r -> r.place().images()).distinct().sorted().toList();

@@ -24,6 +24,7 @@ final class GainPlot {
     private GainPlot() {
     }
 
+    /** Writes the plot when the map has a comparison of the teacher's gain (the report links it only then). */
     static void write(DistillationMap map, Path png) throws IOException {
         System.setProperty("java.awt.headless", "true");
         List<Gain> gains = map.gains().get(Family.TEACHER);

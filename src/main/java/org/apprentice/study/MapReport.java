@@ -59,8 +59,10 @@ final class MapReport implements StudyResults {
         accuracies(md);
         Map<Family, List<Gain>> gains = map.gains();
         gains.forEach((family, list) -> gains(md, family, list));
-        md.append("## The teacher's gain against training images\n\n![The teacher's gain, in points of test top-1, "
-                + "against training images, with 95% intervals](").append(study.name()).append(".png)\n\n");
+        md.append("## The teacher's gain against training images\n\n");
+        md.append(gains.get(Family.TEACHER).isEmpty() ? "No comparison of the teacher's gain has run yet.\n\n"
+                : "![The teacher's gain, in points of test top-1, against training images, with 95% intervals]("
+                        + study.name() + ".png)\n\n");
         md.append("## What the map supports\n\n");
         MapFindings.of(map, gains).forEach(f -> md.append("- ").append(f).append('\n'));
         md.append('\n');

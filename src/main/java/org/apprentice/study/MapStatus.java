@@ -8,7 +8,14 @@ import java.util.Map;
  * main job: how many steps have run, how many comparisons of the teacher's gain are tested, and the largest clear gain
  * in words (null when the map has no such finding).
  */
-public record MapStatus(String study, int stepsDone, int stepsPlanned, int tested, String strongest) {
+public record MapStatus(String study, int stepsDone, int stepsPlanned, int tested, Strongest strongest) {
+
+    /**
+     * The teacher's largest clear gain: in words, the study steps of its cell and its control at one seed (to run again),
+     * and its mean gain with its 95% interval over the seeds, in [0, 1].
+     */
+    public record Strongest(String words, String cellStep, String controlStep, double gain, double low, double high) {
+    }
 
     /** The map study {@code name} of {@code home}, as its kept steps show it. */
     public static MapStatus read(Path home, String name) {
@@ -22,15 +29,19 @@ public record MapStatus(String study, int stepsDone, int stepsPlanned, int teste
         int tested = (int) map.gains().get(DistillationMap.Family.TEACHER).stream().filter(g -> !g.gain().untested())
                 .count();
         DistillationMap.Gain best = map.strongest();
-        return new MapStatus(name, done, study.steps().size(), tested,
-                best == null ? null : MapFindings.describe(best, map));
+        if (best == null) {
+            return new MapStatus(name, done, study.steps().size(), tested, null);
+        }
+        String[] steps = map.steps(best);
+        return new MapStatus(name, done, study.steps().size(), tested, new Strongest(MapFindings.describe(best, map),
+                steps[0], steps[1], best.gain().mean(), best.gain().low(), best.gain().high()));
     }
 
     /** One line: the largest clear gain, or that there is none yet (and how far the map has run). */
     public String line() {
         String where = String.format(java.util.Locale.ROOT, "The distillation map (resnets/results/%s.md, %d of %d steps "
                 + "run)", study, stepsDone, stepsPlanned);
-        return strongest != null ? where + " finds the teacher's gain largest and clearest for " + strongest + "."
+        return strongest != null ? where + " finds the teacher's gain largest and clearest for " + strongest.words() + "."
                 : where + " finds no place yet where the teacher's gain is clear of seed noise (" + tested
                         + " comparisons tested, none a finding after Holm's correction).";
     }
