@@ -30,12 +30,12 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
  * What {@code apprentice} does with no command. First it says what the map of where the teacher helps (version 3,
  * {@code distillation-map}) has found, from the steps it keeps in the repository; where the map has a finding, it runs
  * the strongest one again ({@link MapJob}). Otherwise it shows the best low-precision student the studies have found:
- * the comparison the Fashion-MNIST study (version 2) finds strongest, beside its proper control, in small. It starts from the two models the study trained and
- * keeps in the repository (its full-precision teacher and full-precision student), lowers the student to
- * ternary weights and 4-bit activations with learned step sizes (LSQ), and fine-tunes it twice on a
- * stratified subset with the study's own steps: with the teacher (scheme C, the apprentice) and without it
- * (C's control). It prints the four test accuracies side by side and says whether the teacher beat its
- * control by more than the runs' own epoch-to-epoch swing.
+ * the comparison the Fashion-MNIST study (version 2) finds strongest, beside its proper control, in small. It starts
+ * from the two models the study trained and keeps in the repository (its full-precision teacher and full-precision
+ * student), lowers the student to ternary weights and 4-bit activations with learned step sizes (LSQ), and fine-tunes
+ * it twice on a stratified subset with the study's own steps: with the teacher (scheme C, the apprentice) and without
+ * it (C's control). It prints the four test accuracies side by side and says whether the teacher beat its control by
+ * more than the runs' own epoch-to-epoch swing.
  */
 final class DefaultJob {
     static final String STUDY = "fashion-mnist";
@@ -175,7 +175,8 @@ final class DefaultJob {
 
     /** A run's test top-1 after each epoch. */
     private static List<Double> top1ByEpoch(TrainingRun.Result r) {
-        return new RunFolder(r.studentZip().toPath().getParent()).readEpochs().stream().filter(EpochRecord::evaluated).map(EpochRecord::studentTop1)
+        return new RunFolder(r.studentZip().toPath().getParent()).readEpochs().stream().filter(EpochRecord::evaluated)
+                .map(EpochRecord::studentTop1)
                 .toList();
     }
 }

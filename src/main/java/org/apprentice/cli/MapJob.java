@@ -36,7 +36,8 @@ final class MapJob {
                 if (!Files.isRegularFile(Study.modelOf(kept, used))) {
                     out.println("That comparison starts from the model of study step " + used + ", which the study no "
                             + "longer keeps (" + StudyRunner.shown(home, Study.modelOf(kept, used).toString())
-                            + "; name it in keep-models to keep it), so this job shows the best low-precision student instead.");
+                            + "; name it in keep-models to keep it), so this job shows the best low-precision "
+                            + "student instead.");
                     return false;
                 }
             }

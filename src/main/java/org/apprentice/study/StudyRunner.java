@@ -216,8 +216,8 @@ public final class StudyRunner {
             if (study.keepModels().contains(used)) {
                 continue;
             }
-            boolean needed = study.steps().stream().filter(s -> s.uses().contains(used))
-                    .anyMatch(s -> !Files.isRegularFile(folder.resolve(s.name()).resolve(DONE)) && !StepArchive.kept(kept.resolve(s.name())));
+            boolean needed = study.steps().stream().filter(s -> s.uses().contains(used)).anyMatch(s ->
+                    !Files.isRegularFile(folder.resolve(s.name()).resolve(DONE)) && !StepArchive.kept(kept.resolve(s.name())));
             if (!needed && StepArchive.dropModel(kept.resolve(used))) {
                 out.printf("%s: every step that uses its model has finished; its model is no longer kept in %s%n",
                         used, shown(kept.resolve(used).toString()));
@@ -259,9 +259,8 @@ public final class StudyRunner {
                 + "; run folders under `" + shown(folder.toString()) + "/`.");
         boolean everyEpoch = study.steps().stream().noneMatch(st -> st.options(flags()).containsKey("--eval-every"));
         h.add("Test accuracy is on the whole test split " + (everyEpoch ? "after every epoch"
-                : "after the last epoch of each step, and every --eval-every epochs before it") + "; the models, "
-                + "metrics and curves of each "
-                + "step are in its run folder.");
+                : "after the last epoch of each step, and every --eval-every epochs before it")
+                + "; the models, metrics and curves of each step are in its run folder.");
         return h;
     }
 
