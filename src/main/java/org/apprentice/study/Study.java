@@ -219,6 +219,10 @@ public record Study(String name, String title, List<Step> steps, List<String> fl
         } catch (IOException | IllegalArgumentException e) {
             throw new IllegalArgumentException("study " + file + " is not a properties file: " + e.getMessage());
         }
+        if (quick && p.getProperty("quick.flags") == null) {
+            throw new IllegalArgumentException("--quick: study " + name + " has no smoke version (no quick.flags in "
+                    + file + "); run it without --quick");
+        }
         List<String> names = split(required(p, "steps", file), ",");
         Set<String> seen = new LinkedHashSet<>();
         List<Step> steps = new ArrayList<>();

@@ -196,6 +196,13 @@ class MapReportTest {
     }
 
     @Test
+    void aStudyWithoutASmokeVersionRefusesQuick() throws IOException {
+        study(STEPS, "map");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Study.load(home, "m", true));
+        assertTrue(e.getMessage().startsWith("--quick: study m has no smoke version (no quick.flags in "), e.getMessage());
+    }
+
+    @Test
     void anUnknownKindOfReportIsRefusedNamingTheFile() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> study(STEPS, "atlas"));
         assertTrue(e.getMessage().contains("m.properties") && e.getMessage().contains("report = atlas"), e.getMessage());
