@@ -15,7 +15,8 @@ import org.apprentice.study.StepResult.Network;
  * A study that maps where the teacher helps ({@code report = map}): every complete run of the study's student placed by
  * what its settings say (training images, student and precision, scheme, temperature, teacher; never by its step
  * name), cells of runs that differ only in their seeds, and the comparisons the map reports, each a difference of
- * means paired by seed with its 95% interval, and Holm's correction for the number of comparisons in its family.
+ * means paired by seed with its 95% interval, corrected for the number of comparisons in its family (Benjamini and
+ * Hochberg's false discovery rate decides a finding; Holm's family-wise correction is given beside it).
  * The main family fixes the training subset (the full-precision student's subset seed) and pairs by initialisation
  * seed; the family across subsets fixes the initialisation seed and pairs by subset seed.
  */
@@ -85,7 +86,7 @@ final class DistillationMap {
     record Run(Place place, long subsetSeed, long seed, double top1, StepResult result) {
     }
 
-    /** The families of comparisons; Holm's correction runs within each. */
+    /** The families of comparisons; the corrections run within each. */
     enum Family {
         TEACHER("the teacher's gain: scheme B against no distillation, scheme C against its control"),
         TEMPERATURE("T = 4 against T = 1, the same scheme and teacher"),
@@ -106,12 +107,14 @@ final class DistillationMap {
 
     /**
      * One comparison: {@code cell} against {@code control}, their runs paired by {@code pairedBy} seed; the gain in
-     * [0, 1] with its 95% interval and p, and p after Holm's correction within the family.
+     * [0, 1] with its 95% interval and p, and p corrected within the family: Benjamini and Hochberg's q (a false
+     * discovery rate) and Holm's p (the stricter family-wise error).
      */
-    record Gain(Family family, Place cell, Place control, SeedStatistics.Interval gain, double holm, String pairedBy) {
-        /** A finding: at least {@link #FINDING_PAIRS} pairs, and Holm's p below the level. */
+    record Gain(Family family, Place cell, Place control, SeedStatistics.Interval gain, double q, double holm,
+                String pairedBy) {
+        /** A finding: at least {@link #FINDING_PAIRS} pairs, and q below the level. */
         boolean finding() {
-            return gain.n() >= FINDING_PAIRS && holm < SeedStatistics.ALPHA;
+            return gain.n() >= FINDING_PAIRS && q < SeedStatistics.ALPHA;
         }
     }
 
@@ -210,7 +213,7 @@ final class DistillationMap {
         return all;
     }
 
-    /** The comparisons of {@code cells} against their controls that have runs, Holm-corrected together. */
+    /** The comparisons of {@code cells} against their controls that have runs, corrected together. */
     private static List<Gain> family(Family family, Map<Place, List<Run>> cells, List<Place> compared,
                                      Function<Place, Place> controlOf, ToLongFunction<Run> pairKey, String pairedBy) {
         List<Place[]> pairs = new ArrayList<>();
@@ -223,10 +226,12 @@ final class DistillationMap {
                 intervals.add(SeedStatistics.paired(d));
             }
         }
-        double[] holm = SeedStatistics.holm(intervals.stream().mapToDouble(SeedStatistics.Interval::p).toArray());
+        double[] p = intervals.stream().mapToDouble(SeedStatistics.Interval::p).toArray();
+        double[] q = SeedStatistics.benjaminiHochberg(p);
+        double[] holm = SeedStatistics.holm(p);
         List<Gain> gains = new ArrayList<>();
         for (int i = 0; i < pairs.size(); i++) {
-            gains.add(new Gain(family, pairs.get(i)[0], pairs.get(i)[1], intervals.get(i), holm[i], pairedBy));
+            gains.add(new Gain(family, pairs.get(i)[0], pairs.get(i)[1], intervals.get(i), q[i], holm[i], pairedBy));
         }
         return gains;
     }

@@ -44,20 +44,23 @@ final class MapFindings {
                 + "more; ", capitalised(family.meaning()), gains.size(), gains.size() == 1 ? "" : "s", tested, enough,
                 DistillationMap.FINDING_PAIRS);
         if (findings.isEmpty()) {
-            return head + "none is a finding after Holm's correction.";
+            return head + "none is a finding (q below 0.05 with " + DistillationMap.FINDING_PAIRS + " pairs or more).";
         }
         List<String> each = findings.stream().map(g -> describe(g, map)).toList();
         return head + findings.size() + (findings.size() == 1 ? " is a finding: " : " are findings: ")
                 + String.join("; ", each) + ".";
     }
 
-    /** "w2a4 lsq/lsq at 1,000 images, B, T = 4 against no teacher: +1.20 points [+0.40, +2.00], Holm's p 0.012". */
+    /**
+     * "w2a4 lsq/lsq at 1,000 images, B, T = 4 against no teacher: +1.20 points [+0.40, +2.00], 3 pairs, q 0.012 (Holm's
+     * p 0.024)".
+     */
     static String describe(Gain g, DistillationMap map) {
         SeedStatistics.Interval i = g.gain();
-        return String.format(Locale.ROOT, "%s at %,d images, %s against %s: %s points [%s, %s], %d pairs, Holm's p %.3f",
-                g.cell().studentLabel(), g.cell().images(), g.cell().armLabel(map.mainTeacher()),
+        return String.format(Locale.ROOT, "%s at %,d images, %s against %s: %s points [%s, %s], %d pairs, q %.3f "
+                + "(Holm's p %.3f)", g.cell().studentLabel(), g.cell().images(), g.cell().armLabel(map.mainTeacher()),
                 g.control().armLabel(map.mainTeacher()), DistillationMap.points(i.mean()),
-                DistillationMap.points(i.low()), DistillationMap.points(i.high()), i.n(), g.holm());
+                DistillationMap.points(i.low()), DistillationMap.points(i.high()), i.n(), g.q(), g.holm());
     }
 
     private static String capitalised(String s) {

@@ -43,6 +43,6 @@ public record MapStatus(String study, int stepsDone, int stepsPlanned, int teste
                 + "run)", study, stepsDone, stepsPlanned);
         return strongest != null ? where + " finds the teacher's gain largest and clearest for " + strongest.words() + "."
                 : where + " finds no place yet where the teacher's gain is clear of seed noise (" + tested
-                        + " comparisons tested, none a finding after Holm's correction).";
+                        + " comparisons tested, none a finding after the correction for their number).";
     }
 }

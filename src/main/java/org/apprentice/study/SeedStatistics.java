@@ -109,4 +109,22 @@ final class SeedStatistics {
         }
         return adjusted;
     }
+
+    /**
+     * Benjamini and Hochberg's adjusted p-values (q) of {@code p} for their number of comparisons (NaN entries, the
+     * untested ones, are neither counted nor changed): the k-th smallest of m p-values times m / k, kept no larger than
+     * any after it, and capped at 1. Taking those below {@link #ALPHA} holds the expected share of false findings among
+     * them at that level: the usual correction when many comparisons are screened at once, less strict than Holm's.
+     */
+    static double[] benjaminiHochberg(double[] p) {
+        Integer[] order = java.util.stream.IntStream.range(0, p.length).filter(i -> !Double.isNaN(p[i])).boxed()
+                .sorted(java.util.Comparator.comparingDouble(i -> p[i])).toArray(Integer[]::new);
+        double[] adjusted = p.clone();
+        double running = 1;
+        for (int k = order.length - 1; k >= 0; k--) {
+            running = Math.min(running, order.length * p[order[k]] / (k + 1));
+            adjusted[order[k]] = running;
+        }
+        return adjusted;
+    }
 }

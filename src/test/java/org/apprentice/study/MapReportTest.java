@@ -23,7 +23,7 @@ import org.apprentice.train.RunSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A map study's cells, paired gains, Holm's correction, findings and plot, on hand-made step results. */
+/** A map study's cells, paired gains, corrections for their number, findings and plot, on hand-made step results. */
 class MapReportTest {
     @TempDir
     Path home;
@@ -99,7 +99,7 @@ class MapReportTest {
             + "sub-none, sub-b4";
 
     @Test
-    void gainsArePairedBySeedWithStudentsIntervalAndHolmsCorrection() throws IOException {
+    void gainsArePairedBySeedWithStudentsIntervalAndCorrectedForTheirNumber() throws IOException {
         MapReport report = new MapReport(study(STEPS, "map"), results());
         String md = report.render(List.of("header line"), Map.of("fp", "bin/apprentice train ..."));
 
@@ -109,16 +109,17 @@ class MapReportTest {
         has(md, "| 1,000 | w2a4 lsq/lsq | 81.00 ± 1.00 (3) | 81.00 ± 0.87 (3) | 83.00 ± 0.95 (3) |");
         has(md, "| 5,000 | w2a4 lsq/lsq | 85.00% (1) |  | 85.20% (1) |");
         // B T=4: differences 2.0, 2.1, 1.9 points: mean 2.0, se 0.1/sqrt 3; t(2) quantile sqrt(1.805/0.0975) = 4.3027:
-        // [1.75, 2.25]; t = 34.64, p = 1 - t / sqrt(2 + t^2) = 0.00083; Holm over the 2 tested: x2
-        has(md, "| 1,000 | w2a4 lsq/lsq | B, T = 4 | no teacher | 3 | +2.00 | [+1.75, +2.25] | 0.001 | 0.002 | **yes** |");
+        // [1.75, 2.25]; t = 34.64, p = 1 - t / sqrt(2 + t^2) = 0.00083; over the 2 tested, Benjamini-Hochberg and Holm
+        // both double the smaller p
+        has(md, "| 1,000 | w2a4 lsq/lsq | B, T = 4 | no teacher | 3 | +2.00 | [+1.75, +2.25] | 0.001 | 0.002 | 0.002 | **yes** |");
         // B T=1: differences 0, +0.5, -0.5: mean 0, p = 1
-        has(md, "| 1,000 | w2a4 lsq/lsq | B, T = 1 | no teacher | 3 | +0.00 | [-1.24, +1.24] | 1.000 | 1.000 | no |");
-        has(md, "| 5,000 | w2a4 lsq/lsq | B, T = 4 | no teacher | 1 | +0.20 |  |  |  | no |");
+        has(md, "| 1,000 | w2a4 lsq/lsq | B, T = 1 | no teacher | 3 | +0.00 | [-1.24, +1.24] | 1.000 | 1.000 | 1.000 | no |");
+        has(md, "| 5,000 | w2a4 lsq/lsq | B, T = 4 | no teacher | 1 | +0.20 |  |  |  |  | no |");
         has(md, "T = 4 against T = 1");
         // across subsets, seed 42: subset 42 gives +2.0, subset 43 +1.0: two pairs, mean 1.5, se 0.5, t(1) = 3, p 0.205
-        has(md, "| 1,000 | w2a4 lsq/lsq | B, T = 4 | no teacher | 2 | +1.50 | [-4.85, +7.85] | 0.205 | 0.205 | no |");
+        has(md, "| 1,000 | w2a4 lsq/lsq | B, T = 4 | no teacher | 2 | +1.50 | [-4.85, +7.85] | 0.205 | 0.205 | 0.205 | no |");
         has(md, "The teacher's gain is largest and clearest for w2a4 lsq/lsq at 1,000 images, B, T = 4 against no "
-                + "teacher: +2.00 points [+1.75, +2.25], 3 pairs, Holm's p 0.002");
+                + "teacher: +2.00 points [+1.75, +2.25], 3 pairs, q 0.002 (Holm's p 0.002)");
         has(md, "fp: bin/apprentice train ...");
 
         DistillationMap.Gain best = report.map().strongest();
@@ -141,7 +142,11 @@ class MapReportTest {
         // against B, T = 4 with the main teacher: -1.0, -0.1, -1.9 points: mean -1.0, sd 0.9, se 0.9 / sqrt 3,
         // half-width 4.3027 se = 2.24; t = -1.925, p = 1 - 1.925 / sqrt(2 + 1.925^2) = 0.194
         has(md, "| 1,000 | w2a4 lsq/lsq | B, T = 4, resnet32 on 60,000 images | B, T = 4 | 3 | -1.00 | [-3.24, +1.24] "
-                + "| 0.194 | 0.194 | no |");
+                + "| 0.194 | 0.194 | 0.194 | no |");
+        // against no teacher: +1.0, +2.0, 0 points, t = 1.732, p = 1 - t / sqrt 5 = 0.225; three tested in the table
+        // (p 0.00083, 0.225, 1): q = 3/2 x 0.225 = 0.338, Holm's p = 2 x 0.225 = 0.451
+        has(md, "| 1,000 | w2a4 lsq/lsq | B, T = 4, resnet32 on 60,000 images | no teacher | 3 | +1.00 | [-1.48, +3.48] "
+                + "| 0.225 | 0.338 | 0.451 | no |");
     }
 
     @Test
@@ -188,10 +193,10 @@ class MapReportTest {
         assertEquals(0.02, status.strongest().gain(), 1e-12);
         assertEquals("The distillation map (resnets/results/m.md, 16 of 16 steps run) finds the teacher's gain largest "
                 + "and clearest for w2a4 lsq/lsq at 1,000 images, B, T = 4 against no teacher: +2.00 points [+1.75, "
-                + "+2.25], 3 pairs, Holm's p 0.002.", status.line());
+                + "+2.25], 3 pairs, q 0.002 (Holm's p 0.002).", status.line());
         Files.delete(Study.keptFolder(home, "m").resolve("b4-2").resolve(org.apprentice.train.RunFolder.METRICS));
         assertEquals("The distillation map (resnets/results/m.md, 15 of 16 steps run) finds no place yet where the "
-                + "teacher's gain is clear of seed noise (2 comparisons tested, none a finding after Holm's correction).",
+                + "teacher's gain is clear of seed noise (2 comparisons tested, none a finding after the correction for their number).",
                 MapStatus.read(home, "m").line());
     }
 

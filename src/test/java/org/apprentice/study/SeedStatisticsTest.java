@@ -92,4 +92,15 @@ class SeedStatisticsTest {
         assertEquals(0.5, adjusted[4], 1e-12);
         assertEquals(1.0, SeedStatistics.holm(new double[] {0.6, 0.7})[0], 1e-12, "capped at 1");
     }
+
+    @Test
+    void benjaminiHochbergScalesTheKthSmallestPByItsRankAndKeepsTheOrder() {
+        double[] q = SeedStatistics.benjaminiHochberg(new double[] {0.01, 0.04, 0.03, Double.NaN, 0.5});
+        // four tested: 0.01 x 4/1 = 0.04; 0.03 x 4/2 = 0.06; 0.04 x 4/3 = 0.0533, lowered to it from 0.06; 0.5 x 4/4
+        assertEquals(0.04, q[0], 1e-12);
+        assertEquals(0.04 * 4 / 3, q[1], 1e-12);
+        assertEquals(0.04 * 4 / 3, q[2], 1e-12, "never above a larger p's q");
+        assertTrue(Double.isNaN(q[3]), "the untested one is not counted");
+        assertEquals(0.5, q[4], 1e-12);
+    }
 }
