@@ -48,6 +48,8 @@ final class DefaultJob {
 
     private final int subset;
     private final int epochs;
+    /** A smaller job (tests): the map's comparison, too, runs {@link #epochs} epochs instead of the study's. */
+    private final boolean small;
     /** The folder the job's run folder goes in; null: the project's {@code runs/}. */
     private final Path runsRoot;
 
@@ -56,36 +58,53 @@ final class DefaultJob {
     }
 
     DefaultJob() {
-        this(SUBSET, EPOCHS, null);
+        this(SUBSET, EPOCHS, null, false);
     }
 
-    /** A smaller job (tests): {@code subset} training images, {@code epochs} (at least 2) epochs per fine-tuning. */
+    /**
+     * A smaller job (tests): {@code subset} training images, {@code epochs} (at least 2) epochs per fine-tuning, and
+     * the map's comparison at {@code epochs} epochs too.
+     */
     DefaultJob(int subset, int epochs, Path runsRoot) {
+        this(subset, epochs, runsRoot, true);
+    }
+
+    private DefaultJob(int subset, int epochs, Path runsRoot, boolean small) {
         if (epochs < 2) {
             throw new IllegalArgumentException("the main job needs at least 2 epochs to measure its runs' swing");
         }
         this.subset = subset;
         this.epochs = epochs;
         this.runsRoot = runsRoot;
+        this.small = small;
     }
 
     int run(Path home, PrintStream out) throws IOException {
-        Study study = Study.load(home, STUDY);
-        Path teacher = committed(home, study.teacherStep());
-        Path fp = committed(home, study.fpStudentStep());
         Path data = FashionMnistFiles.locate(home);
         Path runs = (runsRoot != null ? runsRoot : home.resolve("runs")).resolve("default-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         out.println("Fashion-MNIST from " + data + "; runs in " + runs);
         MapStatus map = MapStatus.read(home, MAP);
         out.println(map.line());
-        if (map.strongest() != null && MapJob.run(home, MAP, map, runs, out)) {
+        if (map.strongest() != null && MapJob.run(home, MAP, map, runs, out, small ? epochs : null)) {
             return 0;
         }
         if (map.strongest() == null) {
             out.println("So this job shows the best low-precision student the studies have found: the LSQ ternary/4-bit "
                     + "resnet8 lowered from full precision (version 2), without and with its teacher.");
         }
+        bestLowPrecision(home, runs, out);
+        return 0;
+    }
+
+    /**
+     * The best low-precision student the studies have found, beside its control: version 2's LSQ resnet8 lowered from
+     * its committed full-precision model and fine-tuned without and with the committed teacher, in {@code runs}.
+     */
+    void bestLowPrecision(Path home, Path runs, PrintStream out) throws IOException {
+        Study study = Study.load(home, STUDY);
+        Path teacher = committed(home, study.teacherStep());
+        Path fp = committed(home, study.fpStudentStep());
         out.printf("%n[1/3] the study's trained full-precision models, on the test split%n");
         List<Row> rows = evaluate(home, List.of(
                 new Row("resnet32 fp32 teacher (the study's)", null, 0, teacher),
@@ -102,7 +121,6 @@ final class DefaultJob {
         rows.add(row("resnet8 w2a4 LSQ, scheme C (the apprentice)", apprentice));
         table(out, home, rows);
         verdict(out, rows.get(1).accuracy(), control, apprentice);
-        return 0;
     }
 
     /** A model the study keeps in the repository; one line saying how to get it back when it is missing. */

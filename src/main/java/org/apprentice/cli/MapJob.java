@@ -26,8 +26,11 @@ final class MapJob {
     /**
      * Runs the map's strongest comparison in {@code runs}; false, having said why in one line, when a model it starts
      * from is no longer kept (the study keeps models for good only in {@code keep-models}).
+     *
+     * @param epochs null: the study's; else that many epochs, each evaluated (a smaller job, for tests)
      */
-    static boolean run(Path home, String name, MapStatus status, Path runs, PrintStream out) throws IOException {
+    static boolean run(Path home, String name, MapStatus status, Path runs, PrintStream out, Integer epochs)
+            throws IOException {
         MapStatus.Strongest best = status.strongest();
         Study study = Study.load(home, name);
         Path kept = Study.keptFolder(home, name);
@@ -43,9 +46,9 @@ final class MapJob {
             }
         }
         out.printf("%n[1/2] %s, as the study ran it (the teacher's control)%n", best.controlStep());
-        TrainingRun.Result control = train(home, study, best.controlStep(), kept, runs, out);
+        TrainingRun.Result control = train(home, study, best.controlStep(), kept, runs, out, epochs);
         out.printf("%n[2/2] %s, as the study ran it (with the teacher)%n", best.cellStep());
-        TrainingRun.Result cell = train(home, study, best.cellStep(), kept, runs, out);
+        TrainingRun.Result cell = train(home, study, best.cellStep(), kept, runs, out, epochs);
         out.printf("%n%-40s %8s %8s %10s  %s%n", "test split", "top-1", "top-5", "size", "model");
         for (String[] row : new String[][] {{best.controlStep(), "control"}, {best.cellStep(), "cell"}}) {
             TrainingRun.Result r = row[1].equals("control") ? control : cell;
@@ -61,11 +64,14 @@ final class MapJob {
     }
 
     /** One of the study's steps with its settings and the kept models it uses, in the job's own folder. */
-    private static TrainingRun.Result train(Path home, Study study, String step, Path kept, Path runs, PrintStream out)
-            throws IOException {
-        RunSettings s = study.step(step).settings(Study.recipesFolder(home), study.flags(), kept).toBuilder()
-                .out(runs.resolve(step)).resume(false).build();
-        return new TrainingRun(s, home, out).run();
+    private static TrainingRun.Result train(Path home, Study study, String step, Path kept, Path runs, PrintStream out,
+                                            Integer epochs) throws IOException {
+        RunSettings.Builder b = study.step(step).settings(Study.recipesFolder(home), study.flags(), kept).toBuilder()
+                .out(runs.resolve(step)).resume(false);
+        if (epochs != null) {
+            b.epochs(epochs).evalEvery(1);
+        }
+        return new TrainingRun(b.build(), home, out).run();
     }
 
     /** How much test top-1 moved between a run's last two evaluations, in points. */

@@ -106,7 +106,7 @@ final class MapReport implements StudyResults {
     /** Test top-1 by cell on the main subset: one row per size and student, one column per arm. */
     private void accuracies(StringBuilder md) {
         Map<Place, List<Run>> cells = map.cells();
-        List<String> arms = cells.keySet().stream().sorted(Comparator.comparing((Place p) -> p.arm().ordinal())
+        List<String> arms = cells.keySet().stream().sorted(Comparator.comparing((Place p) -> column(p.arm()))
                 .thenComparing(p -> p.hasTeacher() && !p.mainTeacher(map.mainTeacher()))
                 .thenComparingDouble(Place::temperature)).map(p -> p.armLabel(map.mainTeacher())).distinct().toList();
         md.append("## Test top-1 by cell (subset seed ").append(map.mainSubsetSeed())
@@ -129,6 +129,17 @@ final class MapReport implements StudyResults {
             }
         }
         md.append('\n');
+    }
+
+    /** The columns' order: each control before the runs measured against it (none, B; C's control, C). */
+    private static int column(Column arm) {
+        return switch (arm) {
+            case NONE -> 0;
+            case A -> 1;
+            case B -> 2;
+            case C_CONTROL -> 3;
+            case C -> 4;
+        };
     }
 
     static String meanSd(List<Run> runs) {

@@ -43,10 +43,43 @@ class DefaultJobTest {
         Backend.configure(); // as Main does: without it, convolutions take DL4J's slow path
     }
 
+    /**
+     * The job says what the committed map has found, in one line; where it has a finding, it runs the strongest
+     * comparison's two steps with the study's settings (here for 2 epochs), else the best low-precision student.
+     */
+    @Test
+    void saysWhatTheMapHasFoundAndRunsItsStrongestComparison() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        new DefaultJob(500, 2, runs).run(PROJECT, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        String out = bytes.toString(StandardCharsets.UTF_8);
+        org.apprentice.study.MapStatus map = org.apprentice.study.MapStatus.read(PROJECT, DefaultJob.MAP);
+        assertTrue(out.lines().skip(1).findFirst().orElseThrow().equals(map.line()), out);
+        assertTrue(map.line().startsWith("The distillation map (resnets/results/distillation-map.md, "), map.line());
+        if (map.strongest() == null) {
+            assertTrue(out.contains("So this job shows the best low-precision student") && out.contains("Scheme C vs its "
+                    + "control"), out);
+            return;
+        }
+        assertTrue(out.contains(String.format("the map over its seeds: %+.2f points [%+.2f, %+.2f]",
+                100 * map.strongest().gain(), 100 * map.strongest().low(), 100 * map.strongest().high())), out);
+        try (var folders = Files.list(runs)) {
+            Path job = folders.findFirst().orElseThrow();
+            org.apprentice.study.Study study = org.apprentice.study.Study.load(PROJECT, DefaultJob.MAP);
+            for (String step : List.of(map.strongest().cellStep(), map.strongest().controlStep())) {
+                RunSettings ran = new RunFolder(job.resolve(step)).readSettings();
+                RunSettings planned = study.step(step).settings(org.apprentice.study.Study.recipesFolder(PROJECT),
+                        study.flags(), org.apprentice.study.Study.keptFolder(PROJECT, DefaultJob.MAP));
+                assertEquals(planned.identity().toBuilder().epochs(2).build(), ran.identity(), step);
+                assertTrue(Files.isRegularFile(job.resolve(step).resolve("student.zip")), step);
+            }
+        }
+    }
+
     @Test
     void startsFromTheStudysModelsAndSetsSchemeCBesideItsControl() throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        new DefaultJob(500, 2, runs).run(PROJECT, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        new DefaultJob(500, 2, runs).bestLowPrecision(PROJECT, runs.resolve("default"),
+                new PrintStream(bytes, true, StandardCharsets.UTF_8));
         String out = bytes.toString(StandardCharsets.UTF_8);
 
         // the committed models, evaluated here, score what the study recorded for them (90.53%, 88.80%, i.e. 9,053 and
@@ -73,10 +106,6 @@ class DefaultJobTest {
         String expected = Math.round(Math.abs(gain) * 100) <= Math.round(swing * 100) ? "Within that swing" : gain > 0 ? "Beyond that swing: the teacher helped"
                 : "Beyond that swing, the other way";
         assertTrue(v.group(3).startsWith(expected), v.group(3));
-        // what the map of where the teacher helps has found, from its kept steps, in one line
-        String map = org.apprentice.study.MapStatus.read(PROJECT, DefaultJob.MAP).line();
-        assertTrue(out.contains(map + "\n") && map.startsWith("The distillation map (resnets/results/distillation-map.md, "),
-                out);
         // against the full-precision student's figure as evaluated here (which the near-tie check above allows to
         // differ from the study's 88.80 on another machine), in whole test images
         double below = (Math.round(Double.parseDouble(recorded.group(2)) * 100)
@@ -102,6 +131,8 @@ class DefaultJobTest {
         // a project with the study's definition and recipes but without its kept models
         Path studies = Files.createDirectories(home.resolve("resnets/studies"));
         Files.copy(PROJECT.resolve("resnets/studies/fashion-mnist.properties"), studies.resolve("fashion-mnist.properties"));
+        Files.copy(PROJECT.resolve("resnets/studies/distillation-map.properties"),
+                studies.resolve("distillation-map.properties")); // none of its steps kept: no finding
         Path recipes = Files.createDirectories(home.resolve("resnets/recipes"));
         try (var all = Files.list(PROJECT.resolve("resnets/recipes"))) {
             for (Path r : all.toList()) {

@@ -80,7 +80,8 @@ class MapJobTest {
 
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         Path runs = home.resolve("job");
-        assertTrue(MapJob.run(home, "tiny-map", status, runs, new PrintStream(bytes, true, StandardCharsets.UTF_8)));
+        assertTrue(MapJob.run(home, "tiny-map", status, runs, new PrintStream(bytes, true, StandardCharsets.UTF_8),
+                null));
         String out = bytes.toString(StandardCharsets.UTF_8);
         assertTrue(Files.isRegularFile(runs.resolve("n1/student.zip")) && Files.isRegularFile(runs.resolve("b1/student.zip")),
                 out);
@@ -96,7 +97,7 @@ class MapJobTest {
         Files.delete(Study.modelOf(Study.keptFolder(home, "tiny-map"), "t"));
         bytes.reset();
         assertFalse(MapJob.run(home, "tiny-map", status, home.resolve("job2"), new PrintStream(bytes, true,
-                StandardCharsets.UTF_8)));
+                StandardCharsets.UTF_8), null));
         String line = bytes.toString(StandardCharsets.UTF_8);
         assertEquals(1, line.strip().lines().count(), line);
         assertTrue(line.contains("study step t, which the study no longer keeps (resnets/results/tiny-map/t/student.zip"),
