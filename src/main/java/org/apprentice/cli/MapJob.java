@@ -49,18 +49,20 @@ final class MapJob {
         TrainingRun.Result control = train(home, study, best.controlStep(), kept, runs, out, epochs);
         out.printf("%n[2/2] %s, as the study ran it (with the teacher)%n", best.cellStep());
         TrainingRun.Result cell = train(home, study, best.cellStep(), kept, runs, out, epochs);
-        out.printf("%n%-40s %8s %8s %10s  %s%n", "test split", "top-1", "top-5", "size", "model");
-        for (String[] row : new String[][] {{best.controlStep(), "control"}, {best.cellStep(), "cell"}}) {
-            TrainingRun.Result r = row[1].equals("control") ? control : cell;
-            out.printf("%-40s %7.2f%% %7.2f%% %10s  %s%n", row[0], 100 * r.student().top1(), 100 * r.student().top5(),
-                    ModelSize.megabytes(r.size().lowPrecisionBytes()),
-                    StudyRunner.shown(home, r.studentZip().toPath().toAbsolutePath().toString()));
-        }
+        out.printf("%n%-46s %8s %8s %10s  %s%n", "test split (10,000 images)", "top-1", "top-5", "size", "model");
+        row(out, home, best.controlLabel(), control);
+        row(out, home, best.cellLabel(), cell);
         double gain = 100 * (cell.student().top1() - control.student().top1());
         out.printf("%nThis run: %+.2f points with the teacher; the map over its seeds: %+.2f points [%+.2f, %+.2f] "
                 + "(95%% interval); between their last two evaluations, either run moved by up to %.2f points.%n", gain,
                 100 * best.gain(), 100 * best.low(), 100 * best.high(), Math.max(swing(control), swing(cell)));
         return true;
+    }
+
+    private static void row(PrintStream out, Path home, String label, TrainingRun.Result r) {
+        out.printf("%-46s %7.2f%% %7.2f%% %10s  %s%n", label, 100 * r.student().top1(), 100 * r.student().top5(),
+                ModelSize.megabytes(r.size().lowPrecisionBytes()),
+                StudyRunner.shown(home, r.studentZip().toPath().toAbsolutePath().toString()));
     }
 
     /** One of the study's steps with its settings and the kept models it uses, in the job's own folder. */

@@ -11,10 +11,12 @@ import java.util.Map;
 public record MapStatus(String study, int stepsDone, int stepsPlanned, int tested, Strongest strongest) {
 
     /**
-     * The teacher's largest clear gain: in words, the study steps of its cell and its control at one seed (to run again),
-     * and its mean gain with its 95% interval over the seeds, in [0, 1].
+     * The teacher's largest clear gain: in words, the study steps of its cell and its control at one seed (to run again)
+     * with their labels ("resnet8 fp32, B, T = 4", "resnet8 fp32, no teacher"), and its mean gain with its 95% interval
+     * over the seeds, in [0, 1].
      */
-    public record Strongest(String words, String cellStep, String controlStep, double gain, double low, double high) {
+    public record Strongest(String words, String cellStep, String cellLabel, String controlStep, String controlLabel,
+                            double gain, double low, double high) {
     }
 
     /** The map study {@code name} of {@code home}, as its kept steps show it. */
@@ -34,7 +36,12 @@ public record MapStatus(String study, int stepsDone, int stepsPlanned, int teste
         }
         String[] steps = map.steps(best);
         return new MapStatus(name, done, study.steps().size(), tested, new Strongest(MapFindings.describe(best, map),
-                steps[0], steps[1], best.gain().mean(), best.gain().low(), best.gain().high()));
+                steps[0], label(best.cell(), map), steps[1], label(best.control(), map), best.gain().mean(),
+                best.gain().low(), best.gain().high()));
+    }
+
+    private static String label(DistillationMap.Place p, DistillationMap map) {
+        return p.student().model() + " " + p.studentLabel() + ", " + p.armLabel(map.mainTeacher());
     }
 
     /** One line: the largest clear gain, or that there is none yet (and how far the map has run). */

@@ -86,6 +86,7 @@ class MapJobTest {
         assertTrue(Files.isRegularFile(runs.resolve("n1/student.zip")) && Files.isRegularFile(runs.resolve("b1/student.zip")),
                 out);
         assertTrue(out.contains("the map over its seeds: +20.00 points [+17.52, +22.48]"), out);
+        assertTrue(out.contains("\nresnet8 x0.25 fp32, no teacher ") && out.contains("\nresnet8 x0.25 fp32, B, T = 4 "), out);
         // the runs are the study's own: the same settings (but the folder), with the teacher the study keeps
         assertEquals(new RunFolder(home.resolve("runs/reproduce/tiny-map/b1")).readSettings().identity().toBuilder()
                         .teacherModel(null).build(),

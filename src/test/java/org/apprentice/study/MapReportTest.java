@@ -190,6 +190,8 @@ class MapReportTest {
         assertEquals(List.of(16, 16, 2), List.of(status.stepsDone(), status.stepsPlanned(), status.tested()));
         assertEquals(List.of("b4-0", "none0"), List.of(status.strongest().cellStep(), status.strongest().controlStep()),
                 "the first seed's runs of the cell and its control");
+        assertEquals(List.of("resnet8 w2a4 lsq/lsq, B, T = 4", "resnet8 w2a4 lsq/lsq, no teacher"),
+                List.of(status.strongest().cellLabel(), status.strongest().controlLabel()));
         assertEquals(0.02, status.strongest().gain(), 1e-12);
         assertEquals("The distillation map (resnets/results/m.md, 16 of 16 steps run) finds the teacher's gain largest "
                 + "and clearest for w2a4 lsq/lsq at 1,000 images, B, T = 4 against no teacher: +2.00 points [+1.75, "
