@@ -192,7 +192,7 @@ final class DistillationMap {
         return cells;
     }
 
-    /** Every comparison the runs so far allow, by family, each family corrected by Holm's method. */
+    /** Every comparison the runs so far allow, by family, each family corrected for its number of comparisons. */
     Map<Family, List<Gain>> gains() {
         Map<Family, List<Gain>> all = new LinkedHashMap<>();
         Map<Place, List<Run>> main = cells();
