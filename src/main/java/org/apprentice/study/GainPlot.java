@@ -16,7 +16,7 @@ import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
- * The PNG of a map (XChart): one panel per student, the teacher's gain in points of test top-1 against training images
+ * The PNG of a map (XChart): one panel per student, one under another, the teacher's gain in points of test top-1 against training images
  * (log scale), one series per scheme, temperature and teacher, each point with its 95% interval (none where fewer than
  * two pairs ran), and the line of no gain.
  */
@@ -38,9 +38,8 @@ final class GainPlot {
         if (panels.isEmpty()) {
             return;
         }
-        int cols = Math.min(2, panels.size());
-        BitmapEncoder.saveBitmap(panels, (panels.size() + cols - 1) / cols, cols, png.toString(),
-                BitmapEncoder.BitmapFormat.PNG);
+        // one column: XChart's grid needs every cell filled, which rows of two would not be for an odd count
+        BitmapEncoder.saveBitmap(panels, panels.size(), 1, png.toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 
     private static XYChart panel(List<Gain> gains, DistillationMap map) {

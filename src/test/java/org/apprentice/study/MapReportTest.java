@@ -163,12 +163,15 @@ class MapReportTest {
     void thePlotHasOnePanelPerStudent() throws IOException {
         Map<String, StepResult> r = results();
         r.put("fp-b4", run("fp-b4", Scheme.B, PrecisionSpec.fullPrecision(), 4, 1000, 42, 42, 0.79));
-        MapReport report = new MapReport(study(STEPS + ", fp-b4", "map"), r);
+        PrecisionSpec w2a2 = PrecisionSpec.of(2, 2).withMethods(WeightMethod.LSQ, ActivationMethod.LSQ);
+        r.put("w2a2-none", run("w2a2-none", Scheme.NONE, w2a2, 1, 1000, 42, 42, 0.75));
+        r.put("w2a2-b4", run("w2a2-b4", Scheme.B, w2a2, 4, 1000, 42, 42, 0.76));
+        MapReport report = new MapReport(study(STEPS + ", fp-b4, w2a2-none, w2a2-b4", "map"), r);
         Path md = home.resolve("m.md");
         report.writeBeside(md);
         java.awt.image.BufferedImage png = javax.imageio.ImageIO.read(MapReport.plotOf(md).toFile());
-        assertEquals(2 * 560, png.getWidth(), "two students, side by side");
-        assertEquals(380, png.getHeight());
+        assertEquals(560, png.getWidth());
+        assertEquals(3 * 380, png.getHeight(), "three students (an odd number), one under another");
     }
 
     /** The main job's line, from the steps the study keeps in the repository (settings, metrics and size, no model). */
