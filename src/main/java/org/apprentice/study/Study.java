@@ -213,16 +213,16 @@ public record Study(String name, String title, List<Step> steps, List<String> fl
             throw new IllegalArgumentException("no study '" + name + "' (" + file + "); studies: "
                     + String.join(", ", available(home)));
         }
-        Properties p = new Properties();
-        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            p.load(in);
-        } catch (IOException | IllegalArgumentException e) {
-            throw new IllegalArgumentException("study " + file + " is not a properties file: " + e.getMessage());
-        }
+        Properties p = properties(file);
         if (quick && p.getProperty("quick.flags") == null) {
             throw new IllegalArgumentException("--quick: study " + name + " has no smoke version (no quick.flags in "
                     + file + "); run it without --quick");
         }
+        return fromSteps(name, p, file, steps(home, p, file, quick));
+    }
+
+    /** The steps in order, each checked: its name, its recipe and flags, and that it uses only earlier steps. */
+    private static List<Step> steps(Path home, Properties p, Path file, boolean quick) {
         List<String> names = split(required(p, "steps", file), ",");
         Set<String> seen = new LinkedHashSet<>();
         List<Step> steps = new ArrayList<>();
@@ -256,6 +256,23 @@ public record Study(String name, String title, List<Step> steps, List<String> fl
             }
             steps.add(s);
         }
+        return steps;
+    }
+
+    /** The study's file as properties; one line naming it when it cannot be read. */
+    private static Properties properties(Path file) {
+        Properties p = new Properties();
+        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            p.load(in);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new IllegalArgumentException("study " + file + " is not a properties file: " + e.getMessage());
+        }
+        return p;
+    }
+
+    /** The study of these checked steps: its roles, flags, reference figures, report and kept models, each checked. */
+    private static Study fromSteps(String name, Properties p, Path file, List<Step> steps) {
+        Set<String> seen = new LinkedHashSet<>(steps.stream().map(Step::name).toList());
         String teacher = required(p, "teacher", file);
         String fp = required(p, "fp-student", file);
         for (String role : List.of(teacher, fp)) {
