@@ -257,11 +257,23 @@ public final class StudyRunner {
         h.add("Machine: " + MachineInfo.describe() + ".");
         h.add("Written " + ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z"))
                 + "; run folders under `" + shown(folder.toString()) + "/`.");
-        boolean everyEpoch = study.steps().stream().noneMatch(st -> st.options(flags()).containsKey("--eval-every"));
+        boolean everyEpoch = jobs().values().stream().allMatch(this::evaluatesEveryEpoch);
         h.add("Test accuracy is on the whole test split " + (everyEpoch ? "after every epoch"
                 : "after the last epoch of each step, and every --eval-every epochs before it")
                 + "; the models, metrics and curves of each step are in its run folder.");
         return h;
+    }
+
+    /**
+     * Whether a step evaluates the test split after every epoch; a step whose settings are refused says nothing here
+     * (it is refused, by name, when it runs).
+     */
+    private boolean evaluatesEveryEpoch(Job job) {
+        try {
+            return settings(job).execution().evalEvery() == 1;
+        } catch (IllegalArgumentException refused) {
+            return true;
+        }
     }
 
     /** A step's provenance, or null when it has none yet or it cannot be read (it is informative only here). */

@@ -43,7 +43,7 @@ class MapJobTest {
         Files.writeString(recipes.resolve("none.properties"), common + "scheme = none\n");
         Files.writeString(recipes.resolve("b.properties"), common + "scheme = b\nbits = 32\nact-bits = 32\ntemperature = 4\n");
         Files.writeString(Files.createDirectories(home.resolve("resnets/studies")).resolve("tiny-map.properties"),
-                String.join("\n", "title = Tiny map", "report = map", "flags = --train-subset 64 --subset-seed 7 --epochs 2",
+                String.join("\n", "title = Tiny map", "report = map", "flags = --train-subset 64 --subset-seed 7 --epochs 2 --eval-every 2",
                         "teacher = t", "fp-student = n1", "keep-models = t", "steps = t, n1, b1, n2, b2, n3, b3",
                         "step.t = t", "step.n1 = none --seed 1", "step.n2 = none --seed 2", "step.n3 = none --seed 3",
                         "step.b1 = b --teacher-model @t --seed 1", "step.b2 = b --teacher-model @t --seed 2",
@@ -68,6 +68,8 @@ class MapJobTest {
         assertEquals(0, cli.run("reproduce", "tiny-map"), cli.err());
         String md = Files.readString(home.resolve("resnets/results/tiny-map.md"));
         assertTrue(md.contains("## What the map supports"), md);
+        assertTrue(md.contains("Test accuracy is on the whole test split after the last epoch of each step, and every "
+                + "--eval-every epochs before it;"), md);
         assertTrue(Files.isRegularFile(home.resolve("resnets/results/tiny-map.png")), md);
         double[] none = {0.50, 0.60, 0.70};
         double[] gain = {0.20, 0.21, 0.19};

@@ -82,6 +82,7 @@ class ReproduceCommandTest {
                 + "--epochs 2 --teacher-model runs/reproduce/tiny/t/student.zip --student-init "
                 + "runs/reproduce/tiny/fp/student.zip --out runs/reproduce/tiny/c"), md);
         assertTrue(md.contains("Produced by `bin/apprentice reproduce tiny`"), md);
+        assertTrue(md.contains("Test accuracy is on the whole test split after every epoch;"), md);
         // a step's own flags replace the study's
         assertTrue(md.contains("bin/apprentice train --recipe resnets/recipes/t.properties --train-subset 64 --epochs 3 "
                 + "--out runs/reproduce/tiny/t\n"), md);

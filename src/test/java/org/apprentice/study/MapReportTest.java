@@ -213,6 +213,19 @@ class MapReportTest {
     }
 
     @Test
+    void keptModelsMustBeStepsAndOnlyAMapHasAStatus() throws IOException {
+        study(STEPS, "map");
+        Path file = Study.studiesFolder(home).resolve("m.properties");
+        Files.writeString(file, Files.readString(file) + "\nkeep-models = t, nope\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Study.load(home, "m"));
+        assertTrue(e.getMessage().contains("m.properties: keep-models names 'nope', which is not one of its steps"),
+                e.getMessage());
+        study(STEPS, "paper");
+        e = assertThrows(IllegalArgumentException.class, () -> MapStatus.read(home, "m"));
+        assertEquals("study m is not a map (report = map)", e.getMessage());
+    }
+
+    @Test
     void anUnknownKindOfReportIsRefusedNamingTheFile() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> study(STEPS, "atlas"));
         assertTrue(e.getMessage().contains("m.properties") && e.getMessage().contains("report = atlas"), e.getMessage());
