@@ -106,7 +106,7 @@ final class BenchCommand {
         TorchBaseline torch = noTorch ? null : new TorchBaseline(home);
         String why = torch == null ? "--no-torch" : torch.unavailable();
         out.println("PyTorch side by side: " + (why == null ? "yes, " + TorchBaseline.PYTHON + " "
-                + (layers ? "bin/torch-layer-bench.py, " : "bin/torch-resnet-bench.py, ") + threads() + " threads"
+                + (layers ? "bin/torch-layer-bench.py, " : "bin/torch-resnet-bench.py, ") + MachineInfo.threads() + " threads"
                 : "no (" + why + ")"));
         List<Preset> presets = model != null
                 ? List.of(new Preset(model, InputShape.parse(input), 10, batch))
@@ -167,7 +167,7 @@ final class BenchCommand {
             ResNetConfig config = ResNetConfig.of(p.model(), p.classes(), p.input());
             Result fp = TrainingStepBenchmark.run(p.label() + " fp32", config, p.batch(), warmup, steps);
             TorchBaseline.Result reference = torch == null ? null
-                    : torch.run(p.model(), p.batch(), p.input(), p.classes(), warmup, steps, threads());
+                    : torch.run(p.model(), p.batch(), p.input(), p.classes(), warmup, steps, MachineInfo.threads());
             report(out, fp, fp, reference);
             if (low != null) {
                 report(out, TrainingStepBenchmark.run(p.label() + " " + low.body().label(), config.withPrecision(low),
@@ -214,7 +214,7 @@ final class BenchCommand {
             LayerBenchmark.cases(ResNetBuilder.configuration(config.withPrecision(spec)), type)
                     .stream().filter(LayerBenchmark.LayerCase::quantized).forEach(cases::add);
         }
-        double[] reference = torch == null ? null : torch.runLayers(cases.stream().map(c -> c.torchSpec(p.batch())).toList(), warmup, steps, threads());
+        double[] reference = torch == null ? null : torch.runLayers(cases.stream().map(c -> c.torchSpec(p.batch())).toList(), warmup, steps, MachineInfo.threads());
         out.printf("%n%s, batch %d: forward + backward of one layer, median ms%n", p.label(), p.batch());
         out.printf("%-44s %5s %9s %9s %8s %10s %11s%n", "layer", "count", "DL4J", "ours", "x DL4J", "PyTorch",
                 "x PyTorch");
@@ -284,16 +284,6 @@ final class BenchCommand {
             out.printf("  %-36s %10.3f %7.1f%%%n", part.name(), part.secondsPerStep(), 100 * part.share());
         }
         out.flush();
-    }
-
-    /** PyTorch's threads: OMP_NUM_THREADS when set, else the cores, as ND4J uses. */
-    private static int threads() {
-        String omp = System.getenv("OMP_NUM_THREADS");
-        try {
-            return omp != null ? Integer.parseInt(omp.trim()) : Runtime.getRuntime().availableProcessors();
-        } catch (NumberFormatException e) {
-            return Runtime.getRuntime().availableProcessors();
-        }
     }
 
     private int pipeline(PrintStream out) {

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import org.apprentice.study.Study;
 import org.apprentice.study.StudyRunner;
 import org.apprentice.train.TrainingRun;
@@ -38,10 +39,20 @@ final class ReproduceCommand {
             + "e.g. to share a study out between machines; the steps they use must have run (or be kept) already")
     List<String> steps = new ArrayList<>();
 
+    @Parameter(names = "--parallel", description = "Train up to N steps at once, each in a process of its own with its "
+            + "share of the threads (a step waits for the steps whose models it uses)")
+    int parallel = 1;
+
     int run(Path home, PrintStream stdout) throws java.io.IOException {
         if (names.size() != 1) {
             throw new IllegalArgumentException("reproduce needs one study name; studies: "
                     + String.join(", ", Study.available(home)));
+        }
+        if (parallel < 1) {
+            throw new IllegalArgumentException("--parallel must be at least 1 (got " + parallel + ")");
+        }
+        if (parallel > 1 && reportOnly) {
+            throw new IllegalArgumentException("--parallel runs steps, --report-only runs none: give one of them");
         }
         Study study = Study.load(home, names.get(0), quick);
         String tag = study.name() + (quick ? "-quick" : "");
@@ -54,7 +65,10 @@ final class ReproduceCommand {
         // finished steps are kept beside the results file, to be committed: a later session continues from them
         Path kept = quick ? null : resultsFile.resolveSibling(tag);
         StudyRunner runner = new StudyRunner(home, study, quick, folder, resultsFile, invocation, kept);
-        String report = runner.run((step, settings) -> new TrainingRun(settings, home, stdout).run(), stdout, reportOnly, new LinkedHashSet<>(steps.stream().map(String::trim).toList()));
+        Set<String> selected = new LinkedHashSet<>(steps.stream().map(String::trim).toList());
+        String report = parallel > 1
+                ? runner.runInParallel(new TrainProcesses(home), parallel, TrainProcesses.threadsEach(parallel), stdout, selected)
+                : runner.run((step, settings) -> new TrainingRun(settings, home, stdout).run(), stdout, reportOnly, selected);
         stdout.printf("%nresults: %s%n", resultsFile);
         int from = report.indexOf("## The paper's claims");
         if (from >= 0) {

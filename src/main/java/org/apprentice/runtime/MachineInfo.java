@@ -18,6 +18,18 @@ public final class MachineInfo {
                 Backend.name(), Backend.oneDnnEnabled() ? " with oneDNN" : "");
     }
 
+    /**
+     * The threads ND4J and oneDNN compute with: OMP_NUM_THREADS when it is set to a positive number, else the
+     * processors this JVM sees.
+     */
+    public static int threads() {
+        String omp = System.getenv("OMP_NUM_THREADS");
+        if (omp != null && omp.strip().matches("\\d{1,6}") && Integer.parseInt(omp.strip()) > 0) {
+            return Integer.parseInt(omp.strip());
+        }
+        return Runtime.getRuntime().availableProcessors();
+    }
+
     private static Optional<String> cpuModel() {
         try {
             return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()

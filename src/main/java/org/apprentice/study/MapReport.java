@@ -75,8 +75,9 @@ final class MapReport implements StudyResults {
         List<StepResult> done = new ArrayList<>(map.teachers());
         map.runs().forEach(r -> done.add(r.result()));
         double hours = done.stream().mapToDouble(StepResult::trainSeconds).sum() / 3600;
-        md.append(String.format(Locale.ROOT, "Steps complete: %d of %d (%.1f hours of training on this machine, "
-                + "evaluation and start-up excluded)%s.%n%n", done.size(), map.planned(), hours,
+        md.append(String.format(Locale.ROOT, "Steps complete: %d of %d (%.1f hours of training on this machine: "
+                + "the steps' own, summed, so steps trained at once with --parallel count each; evaluation and start-up "
+                + "excluded)%s.%n%n", done.size(), map.planned(), hours,
                 done.size() < map.planned() ? "; run the same command again to continue" : ""));
         md.append("| training images | epochs | optimizer steps (batch) | images seen | runs |\n|---|---|---|---|---|\n");
         for (int images : map.sizes()) {

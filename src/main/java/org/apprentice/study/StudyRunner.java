@@ -111,6 +111,47 @@ public final class StudyRunner {
      * Then writes and returns the report of everything done so far.
      */
     public String run(StepTrainer trainer, PrintStream out, boolean reportOnly, Set<String> only) throws IOException {
+        Plan plan = plan(out, reportOnly, only);
+        for (Pending p : plan.todo()) {
+            if (prepare(p, out)) {
+                out.printf("%n[%d/%d] %s: %s%n", p.index(), p.of(), p.name(), p.command());
+                long started = System.nanoTime();
+                trainer.train(p.name(), settings(p.job()).toBuilder().resume(resumes(p.job())).build());
+                finish(p, out);
+                out.printf("[%d/%d] %s: finished in %s%n", p.index(), p.of(), p.name(), took(started));
+                writeReport(plan.commit(), plan.commands());
+            }
+        }
+        return writeReport(plan.commit(), plan.commands());
+    }
+
+    /**
+     * As {@link #run(StepTrainer, PrintStream, boolean, Set)}, with up to {@code parallel} steps training at once,
+     * each a {@code train} process of its own started by {@code processes} with {@code threads} threads; a step starts
+     * once the steps whose models it uses have finished. A failed step stops the study (after the steps still
+     * training have finished), naming its output.
+     */
+    public String runInParallel(StepProcesses processes, int parallel, int threads, PrintStream out, Set<String> only)
+            throws IOException {
+        Plan plan = plan(out, false, only);
+        new ParallelSteps(this, processes, parallel, threads, out).run(plan.todo(),
+                () -> writeReport(plan.commit(), plan.commands()));
+        return writeReport(plan.commit(), plan.commands());
+    }
+
+    /** The steps left to consider, in order, with the commands that run them and the commit the report names. */
+    private record Plan(String commit, Map<String, String> commands, List<Pending> todo) {
+    }
+
+    /** A job the study runs now: its place in the study and its command as shown. */
+    record Pending(int index, int of, String name, Job job, String command) {
+    }
+
+    /**
+     * Checks the selection, prints the study's first line, restores the steps not selected from where they are kept,
+     * and lists the selected jobs in order (nothing with {@code reportOnly}).
+     */
+    private Plan plan(PrintStream out, boolean reportOnly, Set<String> only) throws IOException {
         String commit = GitInfo.describe(home);
         Map<String, Job> jobs = jobs();
         checkSelection(jobs.keySet(), only, reportOnly);
@@ -119,6 +160,7 @@ public final class StudyRunner {
                 + String.join(" ", job.args().stream().map(this::shown).toList())));
         out.printf("study %s%s: %d steps in %s; results in %s%n", study.name(), quick ? " (quick)" : "",
                 jobs.size(), folder, resultsFile);
+        List<Pending> todo = new ArrayList<>();
         int i = 0;
         for (Map.Entry<String, Job> job : jobs.entrySet()) {
             i++;
@@ -131,48 +173,59 @@ public final class StudyRunner {
                 }
                 continue;
             }
-            if (runStep(job.getKey(), job.getValue(), commands.get(job.getKey()), i, jobs.size(), trainer, out)) {
-                writeReport(commit, commands);
-            }
+            todo.add(new Pending(i, jobs.size(), job.getKey(), job.getValue(), commands.get(job.getKey())));
         }
-        return writeReport(commit, commands);
+        return new Plan(commit, commands, todo);
     }
 
-    /** Runs one step unless its folder says it is done; true when it ran. */
-    private boolean runStep(String name, Job job, String command, int i, int of, StepTrainer trainer,
-                            PrintStream out) throws IOException {
-        Path dir = folder.resolve(name);
+    /**
+     * Gets a job ready to train: restores it from where it is kept when it finished there, skips it (false) when its
+     * folder says it is done, and otherwise says whether it resumes from a checkpoint.
+     */
+    boolean prepare(Pending p, PrintStream out) throws IOException {
+        Path dir = p.job().out();
         Path done = dir.resolve(DONE);
         boolean unfinished = !StepArchive.isEmptyOrAbsent(dir) && !Files.isRegularFile(done);
-        if (kept != null && StepArchive.restore(kept.resolve(name), dir, command, true)) {
-            out.printf("[%d/%d] %s: restored from %s%s%n", i, of, name, shown(kept.resolve(name).toString()),
+        if (kept != null && StepArchive.restore(kept.resolve(p.name()), dir, p.command(), true)) {
+            out.printf("[%d/%d] %s: restored from %s%s%n", p.index(), p.of(), p.name(), shown(kept.resolve(p.name()).toString()),
                     unfinished ? " (finished there; the unfinished run folder here was moved aside to "
                             + shown(StepArchive.lastMovedAside(dir).toString()) + ")" : "");
         }
         if (Files.isRegularFile(done)) {
             String previous = Files.readString(done, StandardCharsets.UTF_8).trim();
-            if (!previous.equals(command)) {
+            if (!previous.equals(p.command())) {
                 throw new IllegalArgumentException("study step " + dir + " was run by another command (" + previous
                         + "); remove that folder or give another --out");
             }
-            out.printf("[%d/%d] %s: done, skipped%n", i, of, name);
-            if (kept != null && !StepArchive.kept(kept.resolve(name))) {
-                StepArchive.keep(dir, kept.resolve(name), usedLater(name)); // finished before steps were kept
+            out.printf("[%d/%d] %s: done, skipped%n", p.index(), p.of(), p.name());
+            if (kept != null && !StepArchive.kept(kept.resolve(p.name()))) {
+                StepArchive.keep(dir, kept.resolve(p.name()), usedLater(p.name())); // finished before steps were kept
             }
             return false;
         }
-        boolean resume = Files.isRegularFile(dir.resolve("latest"));
-        if (resume) {
-            out.printf("[%d/%d] %s: resuming from its last checkpoint%n", i, of, name);
-        }
-        out.printf("%n[%d/%d] %s: %s%n", i, of, name, command);
-        trainer.train(name, settings(job).toBuilder().resume(resume).build());
-        AtomicFiles.writeString(done, command + "\n");
-        if (kept != null) {
-            StepArchive.keep(dir, kept.resolve(name), usedLater(name));
-            dropModelsNoLongerNeeded(name, out);
+        if (resumes(p.job())) {
+            out.printf("[%d/%d] %s: resuming from its last checkpoint%n", p.index(), p.of(), p.name());
         }
         return true;
+    }
+
+    /** Whether a job's folder holds a checkpoint to resume from. */
+    static boolean resumes(Job job) {
+        return Files.isRegularFile(job.out().resolve("latest"));
+    }
+
+    /** Marks a job that trained to its end as done, keeps it, and drops the kept models no step needs any more. */
+    void finish(Pending p, PrintStream out) throws IOException {
+        AtomicFiles.writeString(p.job().out().resolve(DONE), p.command() + "\n");
+        if (kept != null) {
+            StepArchive.keep(p.job().out(), kept.resolve(p.name()), usedLater(p.name()));
+            dropModelsNoLongerNeeded(p.name(), out);
+        }
+    }
+
+    /** Whether a step (by folder name) has finished here. */
+    boolean isDone(String step) {
+        return Files.isRegularFile(folder.resolve(step).resolve(DONE));
     }
 
     /**
@@ -200,7 +253,7 @@ public final class StudyRunner {
     }
 
     /** The steps whose models a job uses (a repeat uses what its step uses). */
-    private List<String> usedBy(String job) {
+    List<String> usedBy(String job) {
         return study.steps().stream()
                 .filter(s -> s.name().equals(job) || Study.repeatFolder(s.name()).equals(job))
                 .flatMap(s -> s.uses().stream()).toList();
@@ -283,6 +336,22 @@ public final class StudyRunner {
         } catch (IllegalStateException e) {
             return null;
         }
+    }
+
+    /** The time since {@code startedNanos} in words: "45 s", "2 min 14 s", "1 h 3 min". */
+    static String took(long startedNanos) {
+        long seconds = Math.round((System.nanoTime() - startedNanos) / 1e9);
+        if (seconds < 60) {
+            return seconds + " s";
+        }
+        if (seconds < 3600) {
+            return seconds / 60 + " min " + seconds % 60 + " s";
+        }
+        return seconds / 3600 + " h " + seconds % 3600 / 60 + " min";
+    }
+
+    String shownPath(Path p) {
+        return shown(p.toString());
     }
 
     private String shown(String arg) {

@@ -6,6 +6,7 @@ import org.apprentice.io.Sha256;
 import org.apprentice.runtime.Backend;
 import org.apprentice.runtime.BuildInfo;
 import org.apprentice.runtime.GitInfo;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Where a model came from, written as JSON beside it ({@code student.json} beside {@code student.zip}) by
@@ -14,16 +15,20 @@ import org.apprentice.runtime.GitInfo;
  */
 public record Provenance(String model, RunSettings settings, int epochs, Environment environment, Inputs inputs) {
 
-    /** The code and machine that trained the model. */
+    /**
+     * The code and machine that trained the model, and the threads it computed with (a model's numbers depend on them
+     * by float rounding; null in files written before they were recorded).
+     */
     public record Environment(String gitCommit, Boolean gitDirty, String apprentice, String dl4j, String nd4j,
-                              String java, String os, String backend) {
+                              String java, String os, String backend, Integer threads) {
 
         /** This JVM's, with the git state of the project folder {@code home}. */
         static Environment current(Path home) {
             return new Environment(GitInfo.commit(home), GitInfo.dirty(home), BuildInfo.apprenticeVersion(),
                     BuildInfo.dl4jVersion(), BuildInfo.nd4jVersion(), System.getProperty("java.version"),
                     System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
-                    + System.getProperty("os.arch"), Backend.name() + (Backend.oneDnnEnabled() ? " (oneDNN)" : ""));
+                    + System.getProperty("os.arch"), Backend.name() + (Backend.oneDnnEnabled() ? " (oneDNN)" : ""),
+                    Nd4j.getEnvironment().maxThreads());
         }
     }
 

@@ -91,6 +91,7 @@ class ReproduceCommandTest {
             assertTrue(Files.isRegularFile(runs.resolve(step).resolve(org.apprentice.study.StudyRunner.DONE)), step);
         }
         assertTrue(stdout().contains("[6/7] c: bin/apprentice train"), stdout());
+        assertTrue(stdout().matches("(?s).*\\[6/7\\] c: finished in \\d+ s\n.*"), stdout());
         assertTrue(stdout().contains("## The paper's claims"), stdout());
         // the determinism check: step b again, from scratch, in a folder of its own
         assertTrue(stdout().contains("[7/7] b-repeat: bin/apprentice train --recipe resnets/recipes/w2a4-B.properties "
@@ -240,6 +241,54 @@ class ReproduceCommandTest {
                 + "resnets/results/tiny/fp"), stdout());
         assertTrue(stdout().contains("[1/7] t: done, skipped") && stdout().contains("[5/7] b: done, skipped"), stdout());
         assertTrue(Files.readString(home.resolve("resnets/results/tiny.md")).contains("- Steps complete: 6 of 6\n"));
+    }
+
+    @Test
+    void parallelTrainsStepsInProcessesOfTheirOwnInOrderOfWhatTheyUseAndStopsOnAFailure() throws IOException {
+        Path runs = home.resolve("runs/reproduce/tiny");
+        assertEquals(Main.USAGE_ERROR, reproduce("tiny", "--parallel", "0"));
+        assertTrue(cli.err().contains("--parallel must be at least 1 (got 0)"), cli.err());
+        assertEquals(Main.USAGE_ERROR, reproduce("tiny", "--parallel", "2", "--report-only"));
+        assertTrue(cli.err().contains("--parallel runs steps, --report-only runs none"), cli.err());
+
+        // another run holds the teacher's folder: t's process refuses it; fp, started beside it, finishes; no step starts
+        // after the failure, and none that uses t ever does
+        try (var held = new org.apprentice.train.RunFolder(runs.resolve("t")).claim(false)) {
+            assertEquals(1, reproduce("tiny", "--parallel", "2"));
+        }
+        assertEquals(1, cli.err().strip().lines().count(), cli.err());
+        assertTrue(cli.err().contains("study step t failed (exit 2): --out " + runs.resolve("t") + " is in use by another "
+                + "run; wait for it or give a new --out (its output: runs/reproduce/tiny/t/train.log)"), cli.err());
+        String first = stdout();
+        int threads = TrainProcesses.threadsEach(2);
+        assertTrue(first.contains("up to 2 steps at once, " + threads + " thread" + (threads == 1 ? "" : "s") + " each"), first);
+        assertTrue(first.contains("[1/7] t: failed after"), first);
+        assertFalse(first.substring(first.indexOf("t: failed after")).contains("started"), first);
+        assertTrue(Files.isRegularFile(runs.resolve("fp").resolve(org.apprentice.study.StudyRunner.DONE)));
+        assertTrue(Files.readString(runs.resolve("fp/train.log")).contains("epoch 1/2"));
+        assertEquals(threads, new org.apprentice.train.RunFolder(runs.resolve("fp")).readProvenance("student.zip")
+                .environment().threads(), "the step's process computed with its share of the threads, and recorded it");
+        for (String step : List.of("b", "c", "b-repeat")) {
+            assertFalse(Files.exists(runs.resolve(step)), step + " uses t, which failed");
+        }
+
+        // the same command again: what finished is skipped; a, b, c and the repeat run, b and c once t (and fp) are done
+        assertEquals(0, reproduce("tiny", "--parallel", "2"), cli.err());
+        String second = stdout();
+        assertTrue(second.contains("[2/7] fp: done, skipped"), second);
+        for (String step : List.of("t", "b", "c", "b-repeat")) {
+            assertTrue(second.contains(step + ": finished in"), second);
+        }
+        for (String usesT : List.of("[5/7] b: started", "[6/7] c: started", "[7/7] b-repeat: started")) {
+            assertTrue(second.indexOf("[1/7] t: finished in") < second.indexOf(usesT), second);
+        }
+        String md = Files.readString(home.resolve("resnets/results/tiny.md"));
+        assertTrue(md.contains("- Steps complete: 6 of 6\n"), md);
+        // b and its repeat ran alike (processes of their own, the same threads): the same numbers
+        assertTrue(md.contains("Check: step b was run a second time from scratch (b-repeat, same command, new folder): "
+                + "its test top-1 after every epoch was identical to the last digit"), md);
+        assertTrue(Files.readString(runs.resolve("c/train.log")).startsWith("# bin/apprentice train --recipe "
+                + "resnets/recipes/w2a4-C.properties"), "the log names its command");
     }
 
     @Test

@@ -1,0 +1,168 @@
+package org.apprentice.study;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A study's steps, up to N at a time, each a {@code train} process with its share of the cores: small networks use
+ * several cores poorly, so several steps on one thread each get more done per second than one step on all of them
+ * (the README gives the figures). A step starts, in the study's order, once every step whose
+ * model it uses ({@code @STEP}) has finished; its output goes to {@code train.log} in its run folder. A step that
+ * fails stops new ones from starting; the study ends with one line naming it once the others have finished.
+ * Stopping the study (Ctrl-C) stops its steps too; each continues from its last checkpoint next time.
+ */
+final class ParallelSteps {
+    /** The file in a step's run folder that its process writes to. */
+    static final String LOG = "train.log";
+
+    private final StudyRunner runner;
+    private final StepProcesses processes;
+    private final int parallel;
+    private final int threads;
+    private final PrintStream out;
+
+    private record Running(StudyRunner.Pending step, Process process, long startedNanos) {
+    }
+
+    /** What the study reports after each finished step. */
+    @FunctionalInterface
+    interface Report {
+        void write() throws IOException;
+    }
+
+    ParallelSteps(StudyRunner runner, StepProcesses processes, int parallel, int threads, PrintStream out) {
+        if (parallel < 1 || threads < 1) {
+            throw new IllegalArgumentException("--parallel must be at least 1 (got " + parallel + ")");
+        }
+        this.runner = runner;
+        this.processes = processes;
+        this.parallel = parallel;
+        this.threads = threads;
+        this.out = out;
+    }
+
+    void run(List<StudyRunner.Pending> todo, Report report) throws IOException {
+        out.printf("up to %d steps at once, %d thread%s each%n", parallel, threads, threads == 1 ? "" : "s");
+        List<StudyRunner.Pending> waiting = new ArrayList<>();
+        for (StudyRunner.Pending p : todo) {
+            if (runner.prepare(p, out)) {
+                waiting.add(p);
+            }
+        }
+        List<Running> running = new CopyOnWriteArrayList<>(); // read by the shutdown hook too
+        Thread stopSteps = new Thread(() -> running.forEach(r -> r.process().destroy()));
+        Runtime.getRuntime().addShutdownHook(stopSteps);
+        String failed = null;
+        try {
+            while (!waiting.isEmpty() || !running.isEmpty()) {
+                while (failed == null && running.size() < parallel) {
+                    StudyRunner.Pending next = firstReady(waiting);
+                    if (next == null) {
+                        break;
+                    }
+                    waiting.remove(next);
+                    running.add(start(next));
+                }
+                if (running.isEmpty()) {
+                    break;
+                }
+                Running ended = awaitAny(running);
+                running.remove(ended);
+                String failure = ended(ended, report);
+                failed = failed == null ? failure : failed;
+            }
+        } finally {
+            stop(running);
+            Runtime.getRuntime().removeShutdownHook(stopSteps);
+        }
+        if (failed != null) {
+            throw new IllegalStateException(failed);
+        }
+        if (!waiting.isEmpty()) { // cannot happen after StudyRunner's check of the selection; said rather than hidden
+            throw new IllegalStateException("study step " + waiting.get(0).name() + " uses a step that has not finished: "
+                    + runner.usedBy(waiting.get(0).name()));
+        }
+    }
+
+    /** The first waiting step, in the study's order, whose teacher and starting point have finished; or null. */
+    private StudyRunner.Pending firstReady(List<StudyRunner.Pending> waiting) {
+        return waiting.stream().filter(p -> runner.usedBy(p.name()).stream().allMatch(runner::isDone))
+                .findFirst().orElse(null);
+    }
+
+    private Running start(StudyRunner.Pending p) throws IOException {
+        runner.settings(p.job()); // a bad value in the step is refused here, in one line, as when run in this process
+        List<String> args = new ArrayList<>(p.job().args());
+        if (StudyRunner.resumes(p.job())) {
+            args.add("--resume");
+        }
+        Path log = p.job().out().resolve(LOG);
+        Files.createDirectories(log.getParent());
+        Files.writeString(log, String.format("# %s%s%n", p.command(), args.get(args.size() - 1).equals("--resume")
+                ? " --resume" : ""), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        out.printf("%n[%d/%d] %s: started: %s%n    (its output: %s)%n", p.index(), p.of(), p.name(), p.command(),
+                runner.shownPath(log));
+        return new Running(p, processes.start(args, log, threads), System.nanoTime());
+    }
+
+    private static Running awaitAny(List<Running> running) {
+        CompletableFuture.anyOf(running.stream().map(r -> r.process().onExit()).toArray(CompletableFuture[]::new)).join();
+        return running.stream().filter(r -> !r.process().isAlive()).findFirst().orElseThrow();
+    }
+
+    /** Finishes a step whose process ended well and writes the report; otherwise says why, and returns the failure. */
+    private String ended(Running r, Report report) throws IOException {
+        StudyRunner.Pending p = r.step();
+        int exit = r.process().exitValue();
+        Path log = p.job().out().resolve(LOG);
+        if (exit != 0) {
+            String failure = "study step " + p.name() + " failed (exit " + exit + "): " + lastLine(log) + " (its output: "
+                    + runner.shownPath(log) + ")";
+            out.printf("[%d/%d] %s: failed after %s; no further step starts%n", p.index(), p.of(), p.name(),
+                    StudyRunner.took(r.startedNanos()));
+            return failure;
+        }
+        runner.finish(p, out);
+        out.printf("[%d/%d] %s: finished in %s%n", p.index(), p.of(), p.name(), StudyRunner.took(r.startedNanos()));
+        report.write();
+        return null;
+    }
+
+    /** The last line a failed step's process wrote (its one-line error), without the command's prefix. */
+    static String lastLine(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8).stream().map(String::strip)
+                    .filter(l -> !l.isEmpty() && !l.startsWith("# bin/apprentice ")).toList(); // not the header
+            return lines.isEmpty() ? "it wrote nothing" : lines.get(lines.size() - 1).replaceFirst("^apprentice: ", "");
+        } catch (IOException | UncheckedIOException e) {
+            return "its output cannot be read";
+        }
+    }
+
+    /** Stops the steps still training (the study was interrupted) and waits for them to end. */
+    private static void stop(List<Running> running) {
+        for (Running r : running) {
+            r.process().destroy();
+        }
+        for (Running r : running) {
+            try {
+                if (!r.process().waitFor(30, TimeUnit.SECONDS)) {
+                    r.process().destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                r.process().destroyForcibly();
+            }
+        }
+    }
+}
