@@ -42,7 +42,8 @@ final class ParallelSteps {
 
     ParallelSteps(StudyRunner runner, StepProcesses processes, int parallel, int threads, PrintStream out) {
         if (parallel < 1 || threads < 1) {
-            throw new IllegalArgumentException("--parallel must be at least 1 (got " + parallel + ")");
+            throw new IllegalArgumentException("--parallel " + parallel + " with " + threads
+                    + " threads per step: both must be at least 1");
         }
         this.runner = runner;
         this.processes = processes;
@@ -62,36 +63,54 @@ final class ParallelSteps {
         List<Running> running = new CopyOnWriteArrayList<>(); // read by the shutdown hook too
         Thread stopSteps = new Thread(() -> running.forEach(r -> r.process().destroy()));
         Runtime.getRuntime().addShutdownHook(stopSteps);
-        String failed = null;
+        Exception failure = null; // the first; after it no step starts, and the running ones finish
         try {
-            while (!waiting.isEmpty() || !running.isEmpty()) {
-                while (failed == null && running.size() < parallel) {
-                    StudyRunner.Pending next = firstReady(waiting);
-                    if (next == null) {
-                        break;
-                    }
-                    waiting.remove(next);
-                    running.add(start(next));
-                }
+            while (!running.isEmpty() || (failure == null && !waiting.isEmpty())) {
+                failure = startReady(waiting, running, failure);
                 if (running.isEmpty()) {
                     break;
                 }
-                Running ended = awaitAny(running);
-                running.remove(ended);
-                String failure = ended(ended, report);
-                failed = failed == null ? failure : failed;
+                for (Running ended : awaitEnded(running)) { // all that ended, before any other step starts
+                    running.remove(ended);
+                    Exception e = ended(ended, report);
+                    failure = failure == null ? e : failure;
+                }
             }
         } finally {
-            stop(running);
+            stop(running); // only when this process is stopped or fails itself: the steps continue from checkpoints
             Runtime.getRuntime().removeShutdownHook(stopSteps);
         }
-        if (failed != null) {
-            throw new IllegalStateException(failed);
+        if (failure instanceof IOException io) {
+            throw io;
         }
-        if (!waiting.isEmpty()) { // cannot happen after StudyRunner's check of the selection; said rather than hidden
+        if (failure != null) {
+            throw (RuntimeException) failure;
+        }
+        if (!waiting.isEmpty()) { // a step it uses is neither here nor running (e.g. kept, beside an unfinished folder)
             throw new IllegalStateException("study step " + waiting.get(0).name() + " uses a step that has not finished: "
                     + runner.usedBy(waiting.get(0).name()));
         }
+    }
+
+    /**
+     * Starts waiting steps, in order, while there is room and nothing has failed; a step that cannot start (a bad
+     * value in it, a process that cannot be started) is the failure returned, and nothing more starts.
+     */
+    private Exception startReady(List<StudyRunner.Pending> waiting, List<Running> running, Exception failure) {
+        while (failure == null && running.size() < parallel) {
+            StudyRunner.Pending next = firstReady(waiting);
+            if (next == null) {
+                break;
+            }
+            waiting.remove(next);
+            try {
+                running.add(start(next));
+            } catch (IOException | RuntimeException e) {
+                out.printf("[%d/%d] %s: not started; no further step starts%n", next.index(), next.of(), next.name());
+                return e;
+            }
+        }
+        return failure;
     }
 
     /** The first waiting step, in the study's order, whose teacher and starting point have finished; or null. */
@@ -102,40 +121,50 @@ final class ParallelSteps {
 
     private Running start(StudyRunner.Pending p) throws IOException {
         runner.settings(p.job()); // a bad value in the step is refused here, in one line, as when run in this process
+        boolean resume = StudyRunner.resumes(p.job());
         List<String> args = new ArrayList<>(p.job().args());
-        if (StudyRunner.resumes(p.job())) {
+        if (resume) {
             args.add("--resume");
         }
         Path log = p.job().out().resolve(LOG);
         Files.createDirectories(log.getParent());
-        Files.writeString(log, String.format("# %s%s%n", p.command(), args.get(args.size() - 1).equals("--resume")
-                ? " --resume" : ""), StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        Files.writeString(log, String.format("# %s%s%n", p.command(), resume ? " --resume" : ""), StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
         out.printf("%n[%d/%d] %s: started: %s%n    (its output: %s)%n", p.index(), p.of(), p.name(), p.command(),
                 runner.shownPath(log));
         return new Running(p, processes.start(args, log, threads), System.nanoTime());
     }
 
-    private static Running awaitAny(List<Running> running) {
+    /** The steps whose processes have ended, once at least one has. */
+    private static List<Running> awaitEnded(List<Running> running) {
         CompletableFuture.anyOf(running.stream().map(r -> r.process().onExit()).toArray(CompletableFuture[]::new)).join();
-        return running.stream().filter(r -> !r.process().isAlive()).findFirst().orElseThrow();
+        return running.stream().filter(r -> !r.process().isAlive()).toList();
     }
 
-    /** Finishes a step whose process ended well and writes the report; otherwise says why, and returns the failure. */
-    private String ended(Running r, Report report) throws IOException {
+    /**
+     * Finishes a step whose process ended well and writes the report; returns the failure when its process failed,
+     * or finishing it or the report did (the steps still running go on).
+     */
+    private Exception ended(Running r, Report report) {
         StudyRunner.Pending p = r.step();
         int exit = r.process().exitValue();
         Path log = p.job().out().resolve(LOG);
         if (exit != 0) {
-            String failure = "study step " + p.name() + " failed (exit " + exit + "): " + lastLine(log) + " (its output: "
-                    + runner.shownPath(log) + ")";
             out.printf("[%d/%d] %s: failed after %s; no further step starts%n", p.index(), p.of(), p.name(),
                     StudyRunner.took(r.startedNanos()));
-            return failure;
+            return new IllegalStateException("study step " + p.name() + " failed (exit " + exit + "): " + lastLine(log)
+                    + " (its output: " + runner.shownPath(log) + ")");
         }
-        runner.finish(p, out);
-        out.printf("[%d/%d] %s: finished in %s%n", p.index(), p.of(), p.name(), StudyRunner.took(r.startedNanos()));
-        report.write();
-        return null;
+        try {
+            runner.finish(p, out);
+            out.printf("[%d/%d] %s: finished in %s%n", p.index(), p.of(), p.name(), StudyRunner.took(r.startedNanos()));
+            report.write();
+            return null;
+        } catch (IOException | RuntimeException e) {
+            out.printf("[%d/%d] %s: trained, but what follows failed; no further step starts%n", p.index(), p.of(),
+                    p.name());
+            return e;
+        }
     }
 
     /** The last line a failed step's process wrote (its one-line error), without the command's prefix. */

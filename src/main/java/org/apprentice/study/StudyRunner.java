@@ -13,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.apprentice.io.AtomicFiles;
 import org.apprentice.runtime.GitInfo;
 import org.apprentice.runtime.MachineInfo;
@@ -296,17 +297,7 @@ public final class StudyRunner {
         h.add("Produced by `" + invocation + "` (study definition `resnets/studies/" + study.name()
                 + ".properties`; every step also gets `" + String.join(" ", flags()) + "`).");
         h.add("Commit of this invocation: `" + (commit == null ? "unknown (not a git checkout)" : commit) + "`.");
-        Set<String> trainedAt = new LinkedHashSet<>();
-        for (Study.Step s : study.steps()) {
-            Provenance p = provenance(s.name());
-            if (p != null && p.environment().gitCommit() != null) {
-                trainedAt.add(p.environment().gitCommit().substring(0, Math.min(12, p.environment().gitCommit().length())));
-            }
-        }
-        if (!trainedAt.isEmpty()) {
-            h.add("Models trained at commit" + (trainedAt.size() > 1 ? "s " : " ") + String.join(", ", trainedAt)
-                    + " (each model's `student.json` records its own).");
-        }
+        trainedWith(h);
         h.add("Machine: " + MachineInfo.describe() + ".");
         h.add("Written " + ZonedDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm z"))
                 + "; run folders under `" + shown(folder.toString()) + "/`.");
@@ -336,6 +327,41 @@ public final class StudyRunner {
         } catch (IllegalStateException e) {
             return null;
         }
+    }
+
+    /** The commits and the threads the finished steps' models were trained with, from their provenance. */
+    private void trainedWith(List<String> h) {
+        Set<String> trainedAt = new LinkedHashSet<>();
+        Map<Integer, Integer> threads = new TreeMap<>();
+        int unrecorded = 0;
+        for (Study.Step s : study.steps()) {
+            Provenance p = provenance(s.name());
+            if (p != null && p.environment().gitCommit() != null) {
+                trainedAt.add(p.environment().gitCommit().substring(0, Math.min(12, p.environment().gitCommit().length())));
+            }
+            if (p != null && p.environment().threads() != null) {
+                threads.merge(p.environment().threads(), 1, Integer::sum);
+            } else if (p != null) {
+                unrecorded++;
+            }
+        }
+        if (!trainedAt.isEmpty()) {
+            h.add("Models trained at commit" + (trainedAt.size() > 1 ? "s " : " ") + String.join(", ", trainedAt)
+                    + " (each model's `student.json` records its own).");
+        }
+        if (!threads.isEmpty()) { // steps trained before the threads were recorded count apart
+            List<String> counts = new ArrayList<>();
+            threads.forEach((t, n) -> counts.add(t + " (" + steps(n) + ")"));
+            if (unrecorded > 0) {
+                counts.add("not recorded (" + steps(unrecorded) + ")");
+            }
+            h.add("Threads per step: " + String.join(", ", counts)
+                    + "; a step's numbers depend on its threads by float rounding, within the seeds' noise.");
+        }
+    }
+
+    private static String steps(int n) {
+        return n + (n == 1 ? " step" : " steps");
     }
 
     /** The time since {@code startedNanos} in words: "45 s", "2 min 14 s", "1 h 3 min". */

@@ -284,6 +284,7 @@ class ReproduceCommandTest {
         }
         String md = Files.readString(home.resolve("resnets/results/tiny.md"));
         assertTrue(md.contains("- Steps complete: 6 of 6\n"), md);
+        assertTrue(md.contains("- Threads per step: " + threads + " (6 steps); a step's numbers depend on its threads"), md);
         // b and its repeat ran alike (processes of their own, the same threads): the same numbers
         assertTrue(md.contains("Check: step b was run a second time from scratch (b-repeat, same command, new folder): "
                 + "its test top-1 after every epoch was identical to the last digit"), md);
