@@ -146,6 +146,12 @@ final class TrainCommand {
     @Parameter(names = "--cache-teacher-logits", description = "Schemes B/C with in-memory data: compute the frozen teacher's logits once for the training set and reuse them every epoch (inputs repeat exactly: no augmentation)")
     boolean cacheTeacherLogits;
 
+    @Parameter(names = "--teacher-logits-store", description = "Schemes B/C with a trained teacher: keep its logits of "
+            + "each minibatch in DIR, and read them there in later runs that show it the same minibatches (same teacher "
+            + "file, data, seed, batch, augmentation, code, machine and threads; each minibatch checked by its images' "
+            + "SHA-256): the same numbers, without the teacher's forward pass")
+    java.nio.file.Path teacherLogitsStore;
+
     @Parameter(names = "--eval-every", description = "Evaluate on the test split every N epochs (and after the last); 1: every epoch")
     int evalEvery = DEFAULTS.execution().evalEvery();
 

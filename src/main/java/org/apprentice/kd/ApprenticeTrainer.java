@@ -63,6 +63,17 @@ public final class ApprenticeTrainer {
     }
 
     /**
+     * Scheme B or C with a trained, frozen teacher whose logits of each minibatch are read from {@code store} where an
+     * earlier run kept them for the same images, and computed and kept where not ({@link TeacherLogitsStore}).
+     */
+    public static ApprenticeTrainer fromStoredTeacherLogits(Scheme scheme, ComputationGraph teacher,
+                                                            ComputationGraph student, TeacherLogitsStore store) {
+        requireFrozenTeacherScheme(scheme);
+        return new ApprenticeTrainer(scheme, new TeacherSignal.Stored(teacher, classes(student), store), student,
+                apprenticeLoss(scheme, student));
+    }
+
+    /**
      * Scheme B or C trained on minibatches whose labels already carry the frozen teacher's logits
      * ({@link #withTeacherLogits}): the teacher does not run.
      */
@@ -146,6 +157,7 @@ public final class ApprenticeTrainer {
         long start = System.nanoTime();
         Totals totals = new Totals(progress);
         data.reset();
+        signal.startEpoch(epoch);
         if (spark != null) {
             double loss = spark.fit(student, new MappedBatches(data, batch -> totals.counted(labelled(batch, totals))));
             totals.sparkLoss(loss);

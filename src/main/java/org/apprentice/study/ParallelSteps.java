@@ -120,11 +120,14 @@ final class ParallelSteps {
     }
 
     private Running start(StudyRunner.Pending p) throws IOException {
-        runner.settings(p.job()); // a bad value in the step is refused here, in one line, as when run in this process
         boolean resume = StudyRunner.resumes(p.job());
         List<String> args = new ArrayList<>(p.job().args());
         if (resume) {
             args.add("--resume");
+        }
+        Path store = runner.logitsStore(p.job()); // also refuses a bad value in the step, in one line, as in this process
+        if (store != null) { // not in the step's command, as --resume is not: it changes no number
+            args.addAll(List.of("--teacher-logits-store", store.toString()));
         }
         Path log = p.job().out().resolve(LOG);
         Files.createDirectories(log.getParent());

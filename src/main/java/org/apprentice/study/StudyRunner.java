@@ -20,6 +20,7 @@ import org.apprentice.runtime.MachineInfo;
 import org.apprentice.train.Provenance;
 import org.apprentice.train.RunFolder;
 import org.apprentice.train.RunSettings;
+import org.apprentice.kd.TeacherLogitsStore;
 
 /**
  * Runs a study: every step in order, each a {@code train} run in its own folder under the study's folder,
@@ -30,6 +31,8 @@ import org.apprentice.train.RunSettings;
 public final class StudyRunner {
     /** The marker a finished step leaves in its folder, holding the command that ran it. */
     public static final String DONE = "step.done";
+    /** The folder, in the study's, where its steps keep their teachers' logits for one another. */
+    static final String LOGITS = "teacher-logits";
 
     /** Runs one step with its settings (built from its recipe and flags, with its run folder). */
     @FunctionalInterface
@@ -117,7 +120,8 @@ public final class StudyRunner {
             if (prepare(p, out)) {
                 out.printf("%n[%d/%d] %s: %s%n", p.index(), p.of(), p.name(), p.command());
                 long started = System.nanoTime();
-                trainer.train(p.name(), settings(p.job()).toBuilder().resume(resumes(p.job())).build());
+                trainer.train(p.name(), settings(p.job()).toBuilder().resume(resumes(p.job()))
+                        .teacherLogitsStore(logitsStore(p.job())).build());
                 finish(p, out);
                 out.printf("[%d/%d] %s: finished in %s%n", p.index(), p.of(), p.name(), took(started));
                 writeReport(plan.commit(), plan.commands());
@@ -208,6 +212,18 @@ public final class StudyRunner {
             out.printf("[%d/%d] %s: resuming from its last checkpoint%n", p.index(), p.of(), p.name());
         }
         return true;
+    }
+
+    /**
+     * Where a job keeps its frozen teacher's logits for the study's other steps that show the teacher the same
+     * minibatches (another temperature, scheme or student with the same seed), or null where it has none to keep.
+     * Not part of the step's command: it changes no number the step computes ({@link TeacherLogitsStore}).
+     */
+    Path logitsStore(Job job) {
+        RunSettings s = settings(job);
+        boolean keeps = s.scheme().hasFrozenTeacher() && !s.execution().cacheTeacherLogits()
+                && s.execution().replicas() == 1 && s.execution().spark() == null;
+        return keeps ? folder.resolve(LOGITS) : null;
     }
 
     /** Whether a job's folder holds a checkpoint to resume from. */

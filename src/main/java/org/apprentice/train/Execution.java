@@ -18,11 +18,14 @@ import java.nio.file.Path;
  * @param cacheTeacherLogits schemes B/C on in-memory data: the frozen teacher's logits computed once
  * @param evalEvery          evaluate on the test split after every this many epochs, and always after the last
  *                           ({@code --eval-every}; 1: every epoch); other epochs record no test accuracy
+ * @param teacherLogitsStore schemes B/C with a frozen teacher: where its logits of each minibatch are kept for later
+ *                           runs that show it the same minibatches, and read from (null: not kept)
  */
 public record Execution(Path out, boolean resume, int stopAfterEpoch, int uiPort, int workers, int replicas,
-                        String spark, boolean skipBadImages, boolean cacheTeacherLogits, int evalEvery) {
+                        String spark, boolean skipBadImages, boolean cacheTeacherLogits, int evalEvery,
+                        Path teacherLogitsStore) {
     /** The defaults: what the identity of every run holds. */
-    public static final Execution DEFAULT = new Execution(null, false, 0, 0, 2, 1, null, false, false, 1);
+    public static final Execution DEFAULT = new Execution(null, false, 0, 0, 2, 1, null, false, false, 1, null);
 
     public Execution {
         Checks.atLeast("--stop-after-epoch", stopAfterEpoch, 0);

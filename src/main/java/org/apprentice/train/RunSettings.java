@@ -84,6 +84,10 @@ public record RunSettings(Scheme scheme, StudentSettings student, Distillation d
                     + "one network trained in this JVM: not available with --replicas, --spark or --freeze-epochs; use "
                     + "--schedule cosine");
         }
+        if (execution.teacherLogitsStore() != null && (execution.replicas() > 1 || execution.spark() != null)) {
+            throw new IllegalArgumentException("--teacher-logits-store keeps the minibatches of one network trained in "
+                    + "this JVM: not available with --replicas or --spark");
+        }
         if (execution.cacheTeacherLogits() && data.augment() != Augment.NONE && data.source().inMemory()
                 && scheme.hasFrozenTeacher()) {
             throw new IllegalArgumentException("--cache-teacher-logits needs --augment none: with augmentation the "
@@ -223,6 +227,7 @@ public record RunSettings(Scheme scheme, StudentSettings student, Distillation d
         b.skipBadImages = execution.skipBadImages();
         b.cacheTeacherLogits = execution.cacheTeacherLogits();
         b.evalEvery = execution.evalEvery();
+        b.teacherLogitsStore = execution.teacherLogitsStore();
         return b;
     }
 
@@ -279,6 +284,7 @@ public record RunSettings(Scheme scheme, StudentSettings student, Distillation d
         private String spark;
         private boolean skipBadImages = false;
         private boolean cacheTeacherLogits = false;
+        private Path teacherLogitsStore = null;
         private int evalEvery = 1;
 
         private Builder() {
@@ -308,6 +314,9 @@ public record RunSettings(Scheme scheme, StudentSettings student, Distillation d
             }
             if (!run.hasFrozenTeacher()) {
                 used.cacheTeacherLogits = false;
+            }
+            if (!run.hasFrozenTeacher() || used.cacheTeacherLogits) { // with the logits computed once, nothing to keep
+                used.teacherLogitsStore = null;
             }
             if (!run.hasFrozenTeacher() && run != Scheme.C_CONTROL) {
                 used.pretrainEpochs = defaults.pretrainEpochs;
@@ -353,7 +362,7 @@ public record RunSettings(Scheme scheme, StudentSettings student, Distillation d
                     new DataSettings(data, trainSubset, subsetSeed != null ? subsetSeed : seed, size, augment, keepClasses),
                     new Optimisation(epochs, batch, lr, schedule, weightDecay, weightDecayForm, seed, freezeEpochs),
                     new Execution(out, resume, stopAfterEpoch, ui ? uiPort : 0, workers, replicas, spark,
-                            skipBadImages, cacheTeacherLogits, evalEvery));
+                            skipBadImages, cacheTeacherLogits, evalEvery, teacherLogitsStore));
         }
 
         /** none, A, B, C or C's control. */
@@ -568,6 +577,12 @@ public record RunSettings(Scheme scheme, StudentSettings student, Distillation d
 
         public Builder cacheTeacherLogits(boolean v) {
             cacheTeacherLogits = v;
+            return this;
+        }
+
+        /** Keep a frozen teacher's logits per minibatch in (and read them from) the folder {@code v}; null: do not. */
+        public Builder teacherLogitsStore(Path v) {
+            teacherLogitsStore = v;
             return this;
         }
 

@@ -96,6 +96,7 @@ public final class SettingKeys {
         flag("skip-bad-images", RunSettings.Builder::skipBadImages);
         flag("cache-teacher-logits", RunSettings.Builder::cacheTeacherLogits);
         text("eval-every", (b, v) -> b.evalEvery(integer("eval-every", v)));
+        text("teacher-logits-store", (b, v) -> b.teacherLogitsStore(Path.of(v)));
     }
 
     private SettingKeys() {

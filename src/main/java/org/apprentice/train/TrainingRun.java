@@ -15,6 +15,11 @@ import org.apprentice.kd.ApprenticeTrainer;
 import org.apprentice.kd.Heads;
 import org.apprentice.kd.Scheme;
 import org.apprentice.kd.SparkTraining;
+import org.apprentice.kd.TeacherLogitsStore;
+import org.apprentice.io.Sha256;
+import org.apprentice.runtime.GitInfo;
+import org.apprentice.runtime.MachineInfo;
+import org.nd4j.linalg.factory.Nd4j;
 import org.apprentice.model.ModelFiles;
 import org.apprentice.model.ModelSize;
 import org.apprentice.model.OutputHead;
@@ -317,6 +322,8 @@ public final class TrainingRun {
         }
         boolean cached = s.execution().cacheTeacherLogits() && cacheTeacherLogits(data, teacher);
         ApprenticeTrainer trainer = cached ? ApprenticeTrainer.fromCachedTeacherLogits(s.scheme(), student)
+                : s.execution().teacherLogitsStore() != null
+                ? ApprenticeTrainer.fromStoredTeacherLogits(s.scheme(), teacher, student, logitsStore(data, teacherZip, teacher))
                 : ApprenticeTrainer.fromTrainedTeacher(s.scheme(), teacher, student);
         return new Networks(student, studentConfig, teacher, teacherConfig, trainer,
                 restored == null ? 0 : restored.epoch(), teacherZip, initZip);
@@ -354,6 +361,20 @@ public final class TrainingRun {
                     + recorded.name() + (recorded.width() == 1.0 ? "" : " " + nameFlag + "-width " + recorded.width())
                     + " or another file");
         }
+    }
+
+    /**
+     * Where this run keeps, and finds, its frozen teacher's logits: the store's folder for this teacher, data stream,
+     * code, machine and threads ({@code --teacher-logits-store}).
+     */
+    private TeacherLogitsStore logitsStore(DataSource data, Path teacherZip, ComputationGraph teacher) throws IOException {
+        TeacherLogitsStore store = TeacherLogitsStore.open(s.execution().teacherLogitsStore(), new TeacherLogitsStore.Key(
+                Sha256.of(teacherZip), data.fingerprint(), s.optimisation().seed(), s.optimisation().batch(),
+                s.data().augment().name(), s.data().imageSize(), teacher.getConfiguration().getDataType().name(),
+                GitInfo.describe(home), MachineInfo.describe(), Nd4j.getEnvironment().maxThreads()));
+        out.printf("the teacher's logits are kept in %s, and read there for the minibatches an earlier run kept "
+                + "(--teacher-logits-store)%n", store.folder());
+        return store;
     }
 
     /** Attaches the teacher's logits to the in-memory training split's labels; false for image folders (streamed). */

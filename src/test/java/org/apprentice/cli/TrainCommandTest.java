@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.apprentice.io.Sha256;
+import org.apprentice.model.ModelFiles;
 import org.apprentice.model.PrecisionSpec;
 import org.apprentice.train.Provenance;
 import org.apprentice.train.RunFolder;
@@ -129,6 +130,45 @@ class TrainCommandTest {
         assertTrue(out().matches("(?s).*epoch 1/1: 100% \\(64/64 images.*"), "every image measured once: " + out());
         assertEquals(2, new RunFolder(replicated).readSettings().execution().replicas());
         assertTrue(Files.isRegularFile(replicated.resolve("student.zip")));
+    }
+
+    @Test
+    void aTeachersLogitsKeptByOneRunAreReadByTheNextThatShowsItTheSameMinibatches() throws Exception {
+        Path teacher = dir.resolve("teacher");
+        assertEquals(0, train("--width", "0.5", "--out", teacher.toString()), err.toString());
+        Path store = dir.resolve("store");
+        String[] b = {"--scheme", "B", "--width", "0.25", "--teacher-model", teacher.resolve("student.zip").toString(),
+                "--augment", "crop-flip", "--epochs", "2"};
+        assertEquals(0, train(concat(b, "--out", dir.resolve("plain").toString())), err.toString());
+        assertEquals(0, train(concat(b, "--teacher-logits-store", store.toString(), "--out", dir.resolve("first").toString())),
+                err.toString());
+        assertTrue(out().contains("the teacher's logits are kept in " + store), out());
+        // another temperature shows the teacher the same minibatches: its logits are read, not computed
+        assertEquals(0, train(concat(b, "--teacher-logits-store", store.toString(), "--temperature", "4", "--out",
+                dir.resolve("later").toString())), err.toString());
+        assertEquals(List.of("2", "2"), column(dir.resolve("first"), "teacher_forward_passes"));
+        assertEquals(List.of("0", "0"), column(dir.resolve("later"), "teacher_forward_passes"));
+        assertEquals(column(dir.resolve("plain"), "student_top1"), column(dir.resolve("first"), "student_top1"));
+        assertEquals(ModelFiles.load(dir.resolve("plain/student.zip").toFile(), "m").params(),
+                ModelFiles.load(dir.resolve("first/student.zip").toFile(), "m").params(), "the store changes no number");
+        assertEquals(0, train(concat(b, "--temperature", "4", "--out", dir.resolve("later-plain").toString())), err.toString());
+        assertEquals(ModelFiles.load(dir.resolve("later-plain/student.zip").toFile(), "m").params(),
+                ModelFiles.load(dir.resolve("later/student.zip").toFile(), "m").params(), "read logits change no number");
+        // another seed: other minibatches, another key, so the teacher runs
+        assertEquals(0, train(concat(b, "--teacher-logits-store", store.toString(), "--seed", "7", "--out",
+                dir.resolve("seed7").toString())), err.toString());
+        assertEquals(List.of("2", "2"), column(dir.resolve("seed7"), "teacher_forward_passes"));
+        assertEquals(Main.USAGE_ERROR, train(concat(b, "--teacher-logits-store", store.toString(), "--replicas", "2",
+                "--out", dir.resolve("replicas").toString())));
+        assertEquals("apprentice: --teacher-logits-store keeps the minibatches of one network trained in this JVM: not "
+                + "available with --replicas or --spark", err.toString().strip());
+    }
+
+    /** A column of a run's metrics.csv, one value per epoch. */
+    private static List<String> column(Path run, String name) throws IOException {
+        List<String> lines = Files.readAllLines(run.resolve("metrics.csv"));
+        int i = List.of(lines.get(0).split(",")).indexOf(name);
+        return lines.stream().skip(1).map(l -> l.split(",", -1)[i]).toList();
     }
 
     @Test

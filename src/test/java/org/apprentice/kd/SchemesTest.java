@@ -169,6 +169,56 @@ class SchemesTest {
     }
 
     @Test
+    void storedTeacherLogitsAreReadWhereTheImagesMatchAndChangeNothing() throws Exception {
+        File teacherZip = trainedFullPrecision(teacherConfig(), "teacher", 1);
+        DataSet[] epochs = {TRAIN, SyntheticImages.generate(SHAPE, CLASSES, 48, 3)}; // other images each epoch
+        TeacherLogitsStore.Key key = new TeacherLogitsStore.Key("teacher", "data", 1, 16, "CROP_FLIP", 12, "FLOAT",
+                "code", "machine", 1);
+        TeacherLogitsStore store = TeacherLogitsStore.open(dir.resolve("store"), key);
+        ComputationGraph plainStudent = ResNetBuilder.build(lowStudentConfig(), apprenticeHead());
+        ComputationGraph firstStudent = ResNetBuilder.build(lowStudentConfig(), apprenticeHead());
+        ComputationGraph laterStudent = ResNetBuilder.build(lowStudentConfig(), apprenticeHead());
+        ApprenticeTrainer plain = ApprenticeTrainer.fromTrainedTeacher(Scheme.B,
+                ModelFiles.loadTeacher(teacherZip, lowStudentConfig(), null, null), plainStudent);
+        ApprenticeTrainer first = ApprenticeTrainer.fromStoredTeacherLogits(Scheme.B,
+                ModelFiles.loadTeacher(teacherZip, lowStudentConfig(), null, null), firstStudent, store);
+        for (int epoch = 0; epoch < 2; epoch++) {
+            assertEquals(3, plain.trainEpoch(epoch, SyntheticImages.iterator(epochs[epoch], 16)).teacherForwardPasses());
+            assertEquals(3, first.trainEpoch(epoch, SyntheticImages.iterator(epochs[epoch], 16)).teacherForwardPasses(),
+                    "nothing kept yet: the teacher runs, and its logits are kept");
+        }
+        assertTrue(Files.isRegularFile(store.folder().resolve("epoch-1.logits")));
+        assertTrue(Files.readString(store.folder().resolve("key.json")).contains("\"seed\" : 1"));
+        // a later run with the same key reads them: no teacher pass, the same numbers to the bit
+        ApprenticeTrainer later = ApprenticeTrainer.fromStoredTeacherLogits(Scheme.B,
+                ModelFiles.loadTeacher(teacherZip, lowStudentConfig(), null, null), laterStudent,
+                TeacherLogitsStore.open(dir.resolve("store"), key));
+        for (int epoch = 0; epoch < 2; epoch++) {
+            assertEquals(0, later.trainEpoch(epoch, SyntheticImages.iterator(epochs[epoch], 16)).teacherForwardPasses());
+        }
+        assertEquals(plainStudent.params(), firstStudent.params());
+        assertEquals(plainStudent.params(), laterStudent.params());
+
+        // other images under the same key (a stream the key failed to tell apart): every minibatch's digest differs,
+        // so the teacher runs on each; a kept file that cannot be read counts as absent
+        Files.write(store.folder().resolve("epoch-1.logits"), new byte[] {1, 2, 3});
+        ComputationGraph swappedStudent = ResNetBuilder.build(lowStudentConfig(), apprenticeHead());
+        ComputationGraph swappedPlain = ResNetBuilder.build(lowStudentConfig(), apprenticeHead());
+        ApprenticeTrainer swapped = ApprenticeTrainer.fromStoredTeacherLogits(Scheme.B,
+                ModelFiles.loadTeacher(teacherZip, lowStudentConfig(), null, null), swappedStudent,
+                TeacherLogitsStore.open(dir.resolve("store"), key));
+        ApprenticeTrainer reference = ApprenticeTrainer.fromTrainedTeacher(Scheme.B,
+                ModelFiles.loadTeacher(teacherZip, lowStudentConfig(), null, null), swappedPlain);
+        for (int epoch = 0; epoch < 2; epoch++) {
+            assertEquals(3, swapped.trainEpoch(epoch, SyntheticImages.iterator(epochs[1 - epoch], 16))
+                    .teacherForwardPasses(), "epoch " + epoch);
+            reference.trainEpoch(epoch, SyntheticImages.iterator(epochs[1 - epoch], 16));
+        }
+        assertEquals(swappedPlain.params(), swappedStudent.params());
+        assertEquals(3, store.read(0).size(), "epoch 0's file now holds what this run's teacher computed");
+    }
+
+    @Test
     void cachedTeacherLogitsSkipTheTeacherAndChangeNothing() throws Exception {
         File teacherZip = trainedFullPrecision(teacherConfig(), "teacher", 1);
         ComputationGraph teacher = ModelFiles.loadTeacher(teacherZip, lowStudentConfig(), null, null);

@@ -42,6 +42,7 @@ class ParallelStepsTest {
     /** The steps in the order they started, with the steps that had finished by then. */
     private final List<String> started = Collections.synchronizedList(new ArrayList<>());
     private final Map<String, Set<String>> doneAtStart = new HashMap<>();
+    private final Map<String, List<String>> argsOf = new HashMap<>();
     private final AtomicInteger mostAtOnce = new AtomicInteger();
     private final List<Process> processes = Collections.synchronizedList(new ArrayList<>());
 
@@ -63,8 +64,9 @@ class ParallelStepsTest {
     /** Stand-in processes: each records what had finished when it started, and how many ran at once. */
     private StepProcesses standIns() {
         return (args, log, threads) -> {
-            String step = Path.of(args.get(args.size() - 1)).getFileName().toString();
+            String step = Path.of(args.get(args.indexOf("--out") + 1)).getFileName().toString();
             started.add(step);
+            argsOf.put(step, args);
             doneAtStart.put(step, List.of("t", "fp", "a", "b", "c").stream().filter(runner::isDone)
                     .collect(Collectors.toSet()));
             Process p = new ProcessBuilder("bash", "-c", scripts.getOrDefault(step, "sleep 0.2"))
@@ -99,6 +101,11 @@ class ParallelStepsTest {
                     .startsWith("# bin/apprentice " + step + "\n"), "the log names the step's command");
         }
         assertEquals(5, reports.get(), "the report is written after every step");
+        // a step with a frozen teacher keeps its logits for the others (not in its command: they change no number)
+        String store = folder.resolve(StudyRunner.LOGITS).toString();
+        assertEquals(List.of("--teacher-logits-store", store), argsOf.get("b").subList(argsOf.get("b").size() - 2,
+                argsOf.get("b").size()));
+        assertFalse(argsOf.get("a").contains("--teacher-logits-store"), "a has no teacher");
         assertTrue(printed.toString(StandardCharsets.UTF_8).contains("up to 2 steps at once, 1 thread each"));
     }
 
