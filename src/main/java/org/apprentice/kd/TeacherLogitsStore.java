@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apprentice.io.AtomicFiles;
+import org.apprentice.io.FileErrors;
 import org.apprentice.io.Sha256;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -68,7 +69,8 @@ public final class TeacherLogitsStore {
             }
             return new TeacherLogitsStore(dir);
         } catch (IOException e) {
-            throw new IllegalArgumentException("--teacher-logits-store " + root + " cannot be written: " + e.getMessage());
+            throw new IllegalArgumentException("--teacher-logits-store " + root + " cannot be written: "
+                    + FileErrors.describe(e));
         }
     }
 
