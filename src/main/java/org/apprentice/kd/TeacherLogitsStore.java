@@ -39,6 +39,8 @@ import org.nd4j.shade.jackson.databind.SerializationFeature;
 public final class TeacherLogitsStore {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final int MAGIC = 0x41544c31; // "ATL1"
+    /** More values than any minibatch's logits hold: a file that says so is not one of ours. */
+    private static final long MAX_VALUES = 1L << 26;
 
     /**
      * What makes two runs' minibatches and teacher outputs the same: the teacher's file, the training data, the
@@ -157,7 +159,7 @@ public final class TeacherLogitsStore {
         int rows = in.readInt();
         int cols = in.readInt();
         int type = in.readByte();
-        if (rows < 0 || cols < 0 || (type != 0 && type != 1)) {
+        if (rows < 0 || cols < 0 || (long) rows * cols > MAX_VALUES || (type != 0 && type != 1)) {
             throw new IllegalArgumentException("not a logits file");
         }
         INDArray z;

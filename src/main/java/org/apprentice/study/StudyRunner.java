@@ -15,12 +15,12 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.apprentice.io.AtomicFiles;
+import org.apprentice.kd.TeacherLogitsStore;
 import org.apprentice.runtime.GitInfo;
 import org.apprentice.runtime.MachineInfo;
 import org.apprentice.train.Provenance;
 import org.apprentice.train.RunFolder;
 import org.apprentice.train.RunSettings;
-import org.apprentice.kd.TeacherLogitsStore;
 
 /**
  * Runs a study: every step in order, each a {@code train} run in its own folder under the study's folder,

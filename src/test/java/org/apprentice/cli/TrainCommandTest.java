@@ -14,6 +14,7 @@ import java.util.List;
 import org.apprentice.io.Sha256;
 import org.apprentice.model.ModelFiles;
 import org.apprentice.model.PrecisionSpec;
+import org.apprentice.train.EpochRecord;
 import org.apprentice.train.Provenance;
 import org.apprentice.train.RunFolder;
 import org.apprentice.train.RunSettings;
@@ -146,9 +147,9 @@ class TrainCommandTest {
         // another temperature shows the teacher the same minibatches: its logits are read, not computed
         assertEquals(0, train(concat(b, "--teacher-logits-store", store.toString(), "--temperature", "4", "--out",
                 dir.resolve("later").toString())), err.toString());
-        assertEquals(List.of("2", "2"), column(dir.resolve("first"), "teacher_forward_passes"));
-        assertEquals(List.of("0", "0"), column(dir.resolve("later"), "teacher_forward_passes"));
-        assertEquals(column(dir.resolve("plain"), "student_top1"), column(dir.resolve("first"), "student_top1"));
+        assertEquals(List.of(2L, 2L), teacherPasses(dir.resolve("first")));
+        assertEquals(List.of(0L, 0L), teacherPasses(dir.resolve("later")));
+        assertEquals(top1(dir.resolve("plain")), top1(dir.resolve("first")));
         assertEquals(ModelFiles.load(dir.resolve("plain/student.zip").toFile(), "m").params(),
                 ModelFiles.load(dir.resolve("first/student.zip").toFile(), "m").params(), "the store changes no number");
         assertEquals(0, train(concat(b, "--temperature", "4", "--out", dir.resolve("later-plain").toString())), err.toString());
@@ -157,18 +158,28 @@ class TrainCommandTest {
         // another seed: other minibatches, another key, so the teacher runs
         assertEquals(0, train(concat(b, "--teacher-logits-store", store.toString(), "--seed", "7", "--out",
                 dir.resolve("seed7").toString())), err.toString());
-        assertEquals(List.of("2", "2"), column(dir.resolve("seed7"), "teacher_forward_passes"));
+        assertEquals(List.of(2L, 2L), teacherPasses(dir.resolve("seed7")));
         assertEquals(Main.USAGE_ERROR, train(concat(b, "--teacher-logits-store", store.toString(), "--replicas", "2",
                 "--out", dir.resolve("replicas").toString())));
         assertEquals("apprentice: --teacher-logits-store keeps the minibatches of one network trained in this JVM: not "
                 + "available with --replicas or --spark", err.toString().strip());
+        Path aFile = Files.writeString(dir.resolve("a-file"), "not a folder");
+        assertEquals(Main.USAGE_ERROR, train(concat(b, "--teacher-logits-store", aFile.toString(), "--out",
+                dir.resolve("not-a-folder").toString())));
+        assertEquals(1, err.toString().strip().lines().count(), err.toString());
+        assertTrue(err.toString().startsWith("apprentice: --teacher-logits-store " + aFile + " cannot be written: "),
+                err.toString());
+        assertEquals("not a folder", Files.readString(aFile), "nothing it held is lost");
     }
 
-    /** A column of a run's metrics.csv, one value per epoch. */
-    private static List<String> column(Path run, String name) throws IOException {
-        List<String> lines = Files.readAllLines(run.resolve("metrics.csv"));
-        int i = List.of(lines.get(0).split(",")).indexOf(name);
-        return lines.stream().skip(1).map(l -> l.split(",", -1)[i]).toList();
+    /** The teacher's forward passes of each epoch of a run, as its metrics record them. */
+    private static List<Long> teacherPasses(Path run) {
+        return new RunFolder(run).readEpochs().stream().map(e -> e.training().teacherForwardPasses()).toList();
+    }
+
+    /** The test top-1 of each epoch of a run, as its metrics record it. */
+    private static List<Double> top1(Path run) {
+        return new RunFolder(run).readEpochs().stream().map(EpochRecord::studentTop1).toList();
     }
 
     @Test

@@ -76,6 +76,15 @@ class RunSettingsTest {
         assertEquals(4.0, b.distillation().temperature());
         assertTrue(b.execution().cacheTeacherLogits());
         assertEquals(3.0, RunSettings.builder().scheme(Scheme.A).alpha(3).build().distillation().alpha());
+        // the teacher's logits are kept only where a frozen teacher runs on every minibatch
+        assertEquals(RunSettings.defaults(), RunSettings.builder().teacherLogitsStore(Path.of("store")).build());
+        assertEquals(null, b.toBuilder().teacherLogitsStore(Path.of("store")).build().execution().teacherLogitsStore(),
+                "with --cache-teacher-logits the teacher runs once, and there is nothing to keep");
+        RunSettings stored = RunSettings.builder().scheme(Scheme.B).teacherLogitsStore(Path.of("store")).build();
+        assertEquals(Path.of("store"), stored.execution().teacherLogitsStore());
+        assertEquals(stored, stored.toBuilder().build());
+        assertEquals(RunSettings.builder().scheme(Scheme.B).build().identity(), stored.identity(),
+                "keeping the logits changes no number, so it is not part of the run's identity");
     }
 
     static Stream<Arguments> refusals() {
@@ -103,6 +112,8 @@ class RunSettingsTest {
                 refused("--teacher-model with --no-teacher", b -> b.scheme(Scheme.C).noTeacher(true)
                         .teacherModel(Path.of("t.zip"))),
                 refused("--cache-teacher-logits needs --augment none", b -> b.scheme(Scheme.B).cacheTeacherLogits(true)),
+                refused("--teacher-logits-store keeps the minibatches of one network trained in this JVM", b ->
+                        b.scheme(Scheme.B).teacherLogitsStore(Path.of("store")).batch(64).replicas(2)),
                 refused("--ui-port", b -> b.ui(true).uiPort(70000)),
                 refused("unknown model 'resnet19'", b -> b.student("resnet19")),
                 refused("unknown model 'vgg'", b -> b.scheme(Scheme.B).teacher("vgg")),
