@@ -8,16 +8,24 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * A study's steps, up to N at a time, each a {@code train} process with its share of the cores: small networks use
  * several cores poorly, so several steps on one thread each get more done per second than one step on all of them
  * (the README gives the figures). A step starts, in the study's order, once every step whose
- * model it uses ({@code @STEP}) has finished; its output goes to {@code train.log} in its run folder. A step that
+ * model it uses ({@code @STEP}) has finished, and after the steps before it whose frozen teacher is shown the same
+ * minibatches, where another step can run meanwhile (so that it reads their logits instead of running the teacher
+ * again); its output goes to {@code train.log} in its run folder. A step that
  * fails stops new ones from starting; the study ends with one line naming it once the others have finished.
  * Stopping the study (Ctrl-C) stops its steps too; each continues from its last checkpoint next time.
  */
@@ -30,6 +38,8 @@ final class ParallelSteps {
     private final int parallel;
     private final int threads;
     private final PrintStream out;
+    /** Each step's teacher stream, worked out once (from its recipe). */
+    private final Map<String, Optional<StudyRunner.TeacherStream>> streams = new HashMap<>();
 
     private record Running(StudyRunner.Pending step, Process process, long startedNanos) {
     }
@@ -98,7 +108,7 @@ final class ParallelSteps {
      */
     private Exception startReady(List<StudyRunner.Pending> waiting, List<Running> running, Exception failure) {
         while (failure == null && running.size() < parallel) {
-            StudyRunner.Pending next = firstReady(waiting);
+            StudyRunner.Pending next = firstReady(waiting, running);
             if (next == null) {
                 break;
             }
@@ -113,10 +123,28 @@ final class ParallelSteps {
         return failure;
     }
 
-    /** The first waiting step, in the study's order, whose teacher and starting point have finished; or null. */
-    private StudyRunner.Pending firstReady(List<StudyRunner.Pending> waiting) {
-        return waiting.stream().filter(p -> runner.usedBy(p.name()).stream().allMatch(runner::isDone))
-                .findFirst().orElse(null);
+    /**
+     * The first waiting step, in the study's order, whose teacher and starting point have finished, preferring one
+     * whose teacher is not shown the same minibatches by a running step (started after it, it reads that step's
+     * logits instead of running the teacher); or null when none is ready.
+     */
+    private StudyRunner.Pending firstReady(List<StudyRunner.Pending> waiting, List<Running> running) {
+        List<StudyRunner.Pending> ready = waiting.stream()
+                .filter(p -> runner.usedBy(p.name()).stream().allMatch(runner::isDone)).toList();
+        Set<StudyRunner.TeacherStream> computing = running.stream().map(r -> stream(r.step()))
+                .filter(Objects::nonNull).collect(Collectors.toSet());
+        return ready.stream().filter(p -> !computing.contains(stream(p))).findFirst()
+                .orElse(ready.isEmpty() ? null : ready.get(0));
+    }
+
+    /** A step's teacher stream, or null where it has none or its settings are refused (it fails when started). */
+    private StudyRunner.TeacherStream stream(StudyRunner.Pending p) {
+        try {
+            return streams.computeIfAbsent(p.name(), name -> Optional.ofNullable(runner.teacherStream(p.job())))
+                    .orElse(null);
+        } catch (RuntimeException e) { // a value refused in the step: it fails, in one line, when it starts
+            return null;
+        }
     }
 
     private Running start(StudyRunner.Pending p) throws IOException {

@@ -18,6 +18,7 @@ import org.apprentice.io.AtomicFiles;
 import org.apprentice.kd.TeacherLogitsStore;
 import org.apprentice.runtime.GitInfo;
 import org.apprentice.runtime.MachineInfo;
+import org.apprentice.train.DataSettings;
 import org.apprentice.train.Provenance;
 import org.apprentice.train.RunFolder;
 import org.apprentice.train.RunSettings;
@@ -224,6 +225,24 @@ public final class StudyRunner {
         boolean keeps = s.scheme().hasFrozenTeacher() && !s.execution().cacheTeacherLogits()
                 && s.execution().replicas() == 1 && s.execution().spark() == null;
         return keeps ? folder.resolve(LOGITS) : null;
+    }
+
+    /**
+     * What a job's frozen teacher is shown (its file, the data, the minibatch stream), or null where it keeps no
+     * logits: two jobs with the same one that run at once both run the teacher, one after the other the second reads
+     * the first's logits. A scheduling hint only: the store itself checks every minibatch ({@link TeacherLogitsStore}).
+     */
+    TeacherStream teacherStream(Job job) {
+        if (logitsStore(job) == null) {
+            return null;
+        }
+        RunSettings s = settings(job);
+        return new TeacherStream(s.distillation().teacherModel(), s.data(), s.optimisation().seed(),
+                s.optimisation().batch());
+    }
+
+    /** A frozen teacher and the minibatches it is shown: what the logits a job keeps depend on. */
+    record TeacherStream(Path teacher, DataSettings data, long seed, int batch) {
     }
 
     /** Whether a job's folder holds a checkpoint to resume from. */

@@ -67,7 +67,7 @@ class ParallelStepsTest {
             String step = Path.of(args.get(args.indexOf("--out") + 1)).getFileName().toString();
             started.add(step);
             argsOf.put(step, args);
-            doneAtStart.put(step, List.of("t", "fp", "a", "b", "c").stream().filter(runner::isDone)
+            doneAtStart.put(step, runner.jobs().keySet().stream().filter(runner::isDone)
                     .collect(Collectors.toSet()));
             Process p = new ProcessBuilder("bash", "-c", scripts.getOrDefault(step, "sleep 0.2"))
                     .redirectErrorStream(true).redirectOutput(Redirect.appendTo(log.toFile())).start();
@@ -81,7 +81,8 @@ class ParallelStepsTest {
         List<StudyRunner.Pending> todo = new ArrayList<>();
         int i = 0;
         for (Map.Entry<String, StudyRunner.Job> job : runner.jobs().entrySet()) {
-            todo.add(new StudyRunner.Pending(++i, 5, job.getKey(), job.getValue(), "bin/apprentice " + job.getKey()));
+            todo.add(new StudyRunner.Pending(++i, runner.jobs().size(), job.getKey(), job.getValue(),
+                    "bin/apprentice " + job.getKey()));
         }
         new ParallelSteps(runner, standIns(), 2, 1, out).run(todo, report);
     }
@@ -107,6 +108,37 @@ class ParallelStepsTest {
                 argsOf.get("b").size()));
         assertFalse(argsOf.get("a").contains("--teacher-logits-store"), "a has no teacher");
         assertTrue(printed.toString(StandardCharsets.UTF_8).contains("up to 2 steps at once, 1 thread each"));
+    }
+
+    /** The study {@code name} with {@code lines}, on the recipes of {@link #study()}, as the runner. */
+    private void useStudy(String name, String... lines) throws IOException {
+        Files.writeString(Study.studiesFolder(home).resolve(name + ".properties"), String.join("\n", lines));
+        folder = home.resolve("runs/" + name);
+        runner = new StudyRunner(home, Study.load(home, name), false, folder, home.resolve(name + ".md"),
+                "reproduce " + name, null);
+    }
+
+    @Test
+    void aStepWaitsForARunningOneThatShowsItsTeacherTheSameMinibatchesWhileAnotherStepCanRun() throws IOException {
+        useStudy("q", "title = Q", "teacher = t", "fp-student = t", "steps = t, b1, b2, b3, a", "step.t = none",
+                "step.b1 = b --teacher-model @t", "step.b2 = b --teacher-model @t --temperature 4",
+                "step.b3 = b --teacher-model @t --seed 7", "step.a = none --student-init @t");
+        scripts.put("b3", "sleep 2");
+        run(() -> { });
+        // b2's teacher sees b1's minibatches (same seed): it waits for b1, and b3 (another seed) runs beside b1
+        assertEquals(List.of("t", "b1", "b3", "b2", "a"), started);
+        assertTrue(doneAtStart.get("b2").contains("b1"), "b2 reads b1's logits: " + doneAtStart);
+        assertTrue(mostAtOnce.get() == 2, "two at once all the same: " + mostAtOnce.get());
+    }
+
+    @Test
+    void stepsThatShowTheirTeacherTheSameMinibatchesRunTogetherWhenNothingElseCan() throws IOException {
+        useStudy("r", "title = R", "teacher = t", "fp-student = t", "steps = t, b1, b2", "step.t = none",
+                "step.b1 = b --teacher-model @t --seed 3", "step.b2 = b --teacher-model @t --seed 3 --temperature 4");
+        scripts.put("b1", "sleep 1");
+        run(() -> { });
+        assertEquals(List.of("t", "b1", "b2"), started);
+        assertFalse(doneAtStart.get("b2").contains("b1"), "no core is left idle: " + doneAtStart);
     }
 
     @Test
