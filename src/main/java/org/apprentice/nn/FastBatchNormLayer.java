@@ -12,10 +12,7 @@ import org.deeplearning4j.nn.workspace.ArrayType;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.DynamicCustomOp;
-import org.nd4j.linalg.api.ops.impl.reduce3.Dot;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
@@ -26,14 +23,15 @@ import org.nd4j.linalg.factory.Nd4j;
  * runs oneDNN's backward with the statistics held constant followed by libnd4j's correction for them: eight
  * further generic broadcasts and reductions. Here, per channel c over the M = N·H·W values of a minibatch:
  * <ul>
- *   <li>forward: the sum and the sum of squares of each (image, channel) row, two contiguous reductions, then the
- *   normalisation as one per-channel affine pass (libnd4j's {@code batchnorm} op, oneDNN for FLOAT);</li>
- *   <li>backward: Σdy and Σdy·x per row in two contiguous reductions, then dL/dx = a·dy + b·x + c with
- *   a = γσ⁻¹, b = −a σ⁻¹ dγ/M, c = −a dβ/M − b μ: two per-channel affine maps and a sum.</li>
+ *   <li>forward: the sum and the sum of squares of each (image, channel) row, then the normalisation as one
+ *   per-channel affine pass;</li>
+ *   <li>backward: Σdy and Σdy·x per row, then dL/dx = a·dy + b·x + c with a = γσ⁻¹, b = −a σ⁻¹ dγ/M,
+ *   c = −a dβ/M − b μ, one per-channel affine map of two arrays;</li>
  *   <li>everything per channel (statistics, coefficients, running averages) in Java, in double precision: a
  *   few hundred numbers, where each ND4J op would cost a native dispatch.</li>
  * </ul>
- * The running statistics are updated exactly as DL4J's layer updates them (through their "gradients", with the
+ * The sweeps are {@link BatchNormPasses}: one Java loop each for FLOAT ({@link FloatRowPasses}), libnd4j's ops
+ * otherwise. The running statistics are updated exactly as DL4J's layer updates them (through their "gradients", with the
  * same decay and the same log10 standard deviation form). Inference, and any input this does not cover (not 4-d
  * NCHW, fixed γ and β), is DL4J's layer unchanged.
  */
@@ -43,9 +41,8 @@ public class FastBatchNormLayer extends BatchNormalization {
     /** The last training forward pass's statistics, per channel; null after inference. */
     private double[] batchMean;
     private double[] batchVar;
-    /** Zeros and ones, one per channel, made once: the mean and variance arguments of the affine passes. */
-    private INDArray zeros;
-    private INDArray ones;
+    /** How the sweeps over the activations are computed, for this layer's data type. */
+    private BatchNormPasses passes;
 
     public FastBatchNormLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -68,7 +65,8 @@ public class FastBatchNormLayer extends BatchNormalization {
             shift[k] = p[1][k] - batchMean[k] * scale[k];
         }
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, in.shape(), 'c');
-        return affine(in, scale, shift, out);
+        passes().affine(in, scale, shift, out);
+        return out;
     }
 
     @Override
@@ -80,14 +78,11 @@ public class FastBatchNormLayer extends BatchNormalization {
         INDArray x = Layers.contiguous(input.castTo(dataType));
         INDArray dy = Layers.contiguous(epsilon.castTo(dataType));
         int c = batchMean.length;
-        long n = x.size(0);
-        long hw = x.length() / (n * c);
-        INDArray x3 = x.reshape('c', n, c, hw);
-        INDArray dy3 = dy.reshape('c', n, c, hw);
-        double[] sumDy = channelSums(dy3.sum(2), c, false);
-        double[] sumDyX = channelSums(Nd4j.getExecutioner().exec(new Dot(dy3, x3, 2)), c, false);
+        double[][] rows = passes().dots(dy, x, c);
+        double[] sumDy = channelSums(rows[0], c);
+        double[] sumDyX = channelSums(rows[1], c);
         double[][] p = parameters();
-        double m = n * hw;
+        double m = x.length() / c;
         double[] dGamma = new double[c];
         double[] a = new double[c];
         double[] b = new double[c];
@@ -100,11 +95,18 @@ public class FastBatchNormLayer extends BatchNormalization {
             shift[k] = -a[k] * sumDy[k] / m - b[k] * batchMean[k];
         }
         INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c');
-        INDArray linear = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, x.shape(), 'c');
-        affine(dy, a, null, dx).addi(affine(x, b, shift, linear));
+        INDArray scratch = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, x.shape(), 'c');
+        passes().affine2(dy, a, x, b, shift, dx, scratch);
         Gradient gradient = gradients(dGamma, sumDy, runningStatistics(p));
         batchMean = null;
         return new Pair<>(gradient, backpropDropOutIfPresent(dx));
+    }
+
+    private BatchNormPasses passes() {
+        if (passes == null) {
+            passes = BatchNormPasses.of(dataType);
+        }
+        return passes;
     }
 
     /**
@@ -128,17 +130,14 @@ public class FastBatchNormLayer extends BatchNormalization {
 
     /**
      * The batch mean and (biased) variance per channel from each (image, channel) row's sum and sum of squares,
-     * two contiguous reductions, combined in double precision; float rounding enters only through the rows' sums
-     * (a relative error of about 1e-7 · (μ/σ)² in the variance).
+     * combined in double precision.
      */
     private void statistics(INDArray x) {
         int c = (int) x.size(1);
-        long n = x.size(0);
-        long hw = x.length() / (n * c);
-        INDArray x3 = x.reshape('c', n, c, hw);
-        double[] sum = channelSums(x3.sum(2), c, false);
-        double[] squares = channelSums(x3.norm2(2), c, true);
-        double m = n * hw;
+        double[][] rows = passes().moments(x, c);
+        double[] sum = channelSums(rows[0], c);
+        double[] squares = channelSums(rows[1], c);
+        double m = x.length() / c;
         batchMean = new double[c];
         batchVar = new double[c];
         for (int k = 0; k < c; k++) {
@@ -147,31 +146,12 @@ public class FastBatchNormLayer extends BatchNormalization {
         }
     }
 
-    /** Σ over images of an [images, channels] array (of its squares when asked), per channel, in double precision. */
-    private static double[] channelSums(INDArray perRow, int channels, boolean squared) {
-        double[] rows = perRow.reshape(perRow.length()).toDoubleVector();
+    /** Σ over images of per-row values (row r is channel r mod C), per channel, in the rows' order. */
+    private static double[] channelSums(double[] rows, int channels) {
         double[] out = new double[channels];
         for (int i = 0; i < rows.length; i++) {
-            out[i % channels] += squared ? rows[i] * rows[i] : rows[i];
+            out[i % channels] += rows[i];
         }
-        return out;
-    }
-
-    /**
-     * out = scale·x + shift per channel (no shift when null), one pass: libnd4j's batchnorm op with mean 0, variance 1
-     * and ε 0 (oneDNN for FLOAT). Measured faster inside a training step than ND4J's broadcasts along the channel
-     * axis, and than a copy followed by in-place column operations on the [N·C, H·W] view.
-     */
-    private INDArray affine(INDArray x, double[] scale, double[] shift, INDArray out) {
-        if (zeros == null || zeros.length() != scale.length) {
-            try (MemoryWorkspace ignored = Nd4j.getMemoryManager().scopeOutOfWorkspaces()) {
-                zeros = Nd4j.zeros(dataType, scale.length);
-                ones = Nd4j.ones(dataType, scale.length);
-            }
-        }
-        Nd4j.exec(DynamicCustomOp.builder("batchnorm")
-                .addInputs(x, zeros, ones, array(scale), shift == null ? zeros : array(shift))
-                .addOutputs(out).addIntegerArguments(1, 1, 1).addFloatingPointArguments(0.0).build());
         return out;
     }
 
