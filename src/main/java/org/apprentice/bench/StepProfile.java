@@ -123,7 +123,7 @@ public final class StepProfile {
                 || frame.contains(".nn.FastBatchNormLayer.")) {
             return backward ? "batch norm backward" : "batch norm forward";
         }
-        if (frame.contains(".layers.ActivationLayer.") || frame.contains(".nn.FastReluLayer.")) {
+        if (frame.contains(".layers.ActivationLayer.") || frame.contains(".nn.FastActivationLayer.")) {
             return "ReLU (forward and backward)";
         }
         if (frame.contains(".graph.vertex.impl.ElementWiseVertex.")) {

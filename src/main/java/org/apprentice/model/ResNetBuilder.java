@@ -23,7 +23,6 @@ import org.deeplearning4j.nn.conf.graph.ElementWiseVertex;
 import org.deeplearning4j.nn.conf.graph.GraphVertex;
 import org.deeplearning4j.nn.conf.graph.LayerVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
-import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.GlobalPoolingLayer;
@@ -291,8 +290,8 @@ public final class ResNetBuilder {
             return name;
         }
         graph.addLayer(name, precision.fullPrecisionActivations() ? kernels.relu()
-                : new ActivationLayer.Builder().activation(new QuantizedActivation(precision.activationBits(),
-                        config.precision().roundingEnabled())).build(), in);
+                : kernels.activation(new QuantizedActivation(precision.activationBits(),
+                        config.precision().roundingEnabled())), in);
         return name;
     }
 

@@ -11,7 +11,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * DL4J's ReLU activation layer, configured and saved as DL4J's ({@code activation: RELU}), computed in one pass
- * each way ({@link FastReluLayer}).
+ * each way ({@link FastActivationLayer}).
  */
 public class FastRelu extends ActivationLayer {
     private static final long serialVersionUID = 1L;
@@ -24,7 +24,7 @@ public class FastRelu extends ActivationLayer {
     @Override
     public Layer instantiate(NeuralNetConfiguration conf, Collection<TrainingListener> listeners, int layerIndex,
                              INDArray layerParamsView, boolean initializeParams, DataType networkDataType) {
-        return Layers.attach(new FastReluLayer(conf, networkDataType), conf, listeners, layerIndex,
+        return Layers.attach(new FastActivationLayer(conf, networkDataType), conf, listeners, layerIndex,
                 layerParamsView, initializeParams);
     }
 

@@ -1,15 +1,6 @@
 package org.apprentice.nn;
 
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import org.apprentice.runtime.MachineInfo;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -18,43 +9,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * (and a temporary array for a·dy + b·x + c); the difference, measured with {@code bin/apprentice bench --layers},
  * is in the README.
  *
- * <p>The rows are copied, a block of whole rows at a time (about {@value #BLOCK_VALUES} values), into small Java
- * arrays first (one bulk copy from the array's memory per block), so the loops run on arrays the JIT compiles
- * without bounds checks, and the affine loops vectorize. Sums are taken in double
- * precision with four partial sums per quantity, always combined in the same order, and the rows are shared out
- * between the threads ND4J computes with ({@link MachineInfo#threads()}) by contiguous ranges: every number is
- * the same whatever the thread count.
+ * <p>The rows come in blocks copied into Java arrays ({@link FloatSweeps}), so the loops compile without bounds
+ * checks and the affine ones vectorize. Sums are taken in double precision with four partial sums per quantity,
+ * always combined in the same order, and each row is summed by one thread: every number is the same whatever the
+ * thread count.
  */
 final class FloatRowPasses implements BatchNormPasses {
-    /** About how many values of each source a block copies (whole rows; at least one). */
-    private static final int BLOCK_VALUES = 2048;
-    private static final ExecutorService POOL = Executors.newFixedThreadPool(Math.max(1, MachineInfo.threads() - 1), r -> {
-        Thread t = new Thread(r, "apprentice-batchnorm");
-        t.setDaemon(true);
-        return t;
-    });
+    static final FloatRowPasses INSTANCE = new FloatRowPasses(FloatSweeps.DEFAULT);
 
-    /** A pass over {@code count} rows from row {@code first}, whose values (one array per source) start at 0. */
-    @FunctionalInterface
-    private interface Block {
-        void run(int first, int count, float[][] values);
-    }
+    private final FloatSweeps sweeps;
 
-    /**
-     * Shared out only from 512 Ki values per thread: on this project's 2-core machine, a pass over 128x16x32x32 took
-     * 1.45x less time on 2 threads than on 1, 16x64x56x56 1.7x less, 128x32x16x16 the same, and 16x512x7x7 longer
-     * (waking the other thread costs more than it saves).
-     */
-    static final FloatRowPasses INSTANCE = new FloatRowPasses(MachineInfo.threads(), 1 << 19);
-
-    /** The parts a large pass is cut into: this thread takes one, the pool's threads the others. */
-    private final int threads;
-    /** Below this many values per thread a pass is not shared out. */
-    private final long minValuesPerThread;
-
-    FloatRowPasses(int threads, long minValuesPerThread) {
-        this.threads = threads;
-        this.minValuesPerThread = minValuesPerThread;
+    FloatRowPasses(FloatSweeps sweeps) {
+        this.sweeps = sweeps;
     }
 
     @Override
@@ -63,7 +29,7 @@ final class FloatRowPasses implements BatchNormPasses {
         int rows = (int) (x.length() / hw);
         double[] sum = new double[rows];
         double[] squares = new double[rows];
-        inParallel(rows, hw, new FloatBuffer[] {floats(x)}, (first, count, values) -> {
+        sweeps.run(rows, hw, (first, count, values) -> {
             float[] v = values[0];
             for (int j = 0; j < count; j++) {
                 int o = j * hw;
@@ -88,7 +54,7 @@ final class FloatRowPasses implements BatchNormPasses {
                 sum[first + j] = (s0 + s1) + (s2 + s3);
                 squares[first + j] = (q0 + q1) + (q2 + q3);
             }
-        });
+        }, x);
         return new double[][] {sum, squares};
     }
 
@@ -98,7 +64,7 @@ final class FloatRowPasses implements BatchNormPasses {
         int rows = (int) (x.length() / hw);
         double[] sum = new double[rows];
         double[] dot = new double[rows];
-        inParallel(rows, hw, new FloatBuffer[] {floats(dy), floats(x)}, (first, count, values) -> {
+        sweeps.run(rows, hw, (first, count, values) -> {
             float[] d = values[0];
             float[] v = values[1];
             for (int j = 0; j < count; j++) {
@@ -124,18 +90,18 @@ final class FloatRowPasses implements BatchNormPasses {
                 sum[first + j] = (s0 + s1) + (s2 + s3);
                 dot[first + j] = (q0 + q1) + (q2 + q3);
             }
-        });
+        }, dy, x);
         return new double[][] {sum, dot};
     }
 
     @Override
     public void affine(INDArray x, double[] scale, double[] shift, INDArray out) {
-        FloatBuffer to = floats(out);
+        FloatBuffer to = FloatSweeps.floats(out);
         int c = scale.length;
         int hw = rowLength(x, c);
         float[] fa = narrow(scale);
         float[] ft = narrow(shift);
-        inParallel((int) (x.length() / hw), hw, new FloatBuffer[] {floats(x)}, (first, count, values) -> {
+        sweeps.run((int) (x.length() / hw), hw, (first, count, values) -> {
             float[] v = values[0];
             for (int j = 0; j < count; j++) {
                 float a = fa[(first + j) % c];
@@ -145,19 +111,19 @@ final class FloatRowPasses implements BatchNormPasses {
                 }
             }
             to.put(first * hw, v, 0, count * hw);
-        });
+        }, x);
     }
 
     @Override
     public void affine2(INDArray dy, double[] a, INDArray x, double[] b, double[] shift, INDArray out,
                         INDArray scratch) {
-        FloatBuffer to = floats(out);
+        FloatBuffer to = FloatSweeps.floats(out);
         int c = a.length;
         int hw = rowLength(x, c);
         float[] fa = narrow(a);
         float[] fb = narrow(b);
         float[] ft = narrow(shift);
-        inParallel((int) (x.length() / hw), hw, new FloatBuffer[] {floats(dy), floats(x)}, (first, count, values) -> {
+        sweeps.run((int) (x.length() / hw), hw, (first, count, values) -> {
             float[] d = values[0];
             float[] v = values[1];
             for (int j = 0; j < count; j++) {
@@ -169,71 +135,7 @@ final class FloatRowPasses implements BatchNormPasses {
                 }
             }
             to.put(first * hw, d, 0, count * hw);
-        });
-    }
-
-    /**
-     * Rows [0, rows) in contiguous ranges, one per thread where the pass is large enough; each range in blocks of
-     * whole rows, whose values from each source are copied into Java arrays before {@code pass} reads (and may
-     * overwrite) them. Returns when every range has run.
-     */
-    private void inParallel(int rows, int hw, FloatBuffer[] sources, Block pass) {
-        long values = (long) rows * hw;
-        int parts = (int) Math.max(1, Math.min(Math.min(threads, rows), values / minValuesPerThread));
-        List<Future<?>> others = new ArrayList<>();
-        for (int p = 1; p < parts; p++) {
-            int from = (int) ((long) rows * p / parts);
-            int to = (int) ((long) rows * (p + 1) / parts);
-            others.add(POOL.submit(() -> inBlocks(from, to, hw, sources, pass)));
-        }
-        inBlocks(0, rows / parts, hw, sources, pass);
-        try {
-            for (Future<?> f : others) {
-                f.get();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted in a batch-norm pass", e);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
-        }
-    }
-
-    private static void inBlocks(int from, int to, int hw, FloatBuffer[] sources, Block pass) {
-        int perBlock = Math.max(1, BLOCK_VALUES / hw);
-        float[][] values = new float[sources.length][perBlock * hw];
-        for (int r = from; r < to; r += perBlock) {
-            int count = Math.min(perBlock, to - r);
-            for (int s = 0; s < sources.length; s++) {
-                sources[s].get(r * hw, values[s], 0, count * hw);
-            }
-            pass.run(r, count, values);
-        }
-    }
-
-    /** The values of a C-order FLOAT array, read and written in place (from its offset in its buffer). */
-    private static FloatBuffer floats(INDArray a) {
-        if (a.dataType() != DataType.FLOAT || !denseRowMajor(a)) {
-            throw new IllegalArgumentException("a C-order FLOAT array expected, got " + a.dataType() + " "
-                    + a.ordering() + " " + a.shapeInfoToString());
-        }
-        FloatBuffer all = a.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
-        return all.slice(Math.toIntExact(a.offset()), Math.toIntExact(a.length()));
-    }
-
-    /**
-     * Whether the values lie one after the other in C order (a dimension of size 1 may have any stride: ND4J gives
-     * some arrays of shape [N, C, 1, 1] strides its own default check refuses).
-     */
-    static boolean denseRowMajor(INDArray a) {
-        long expected = 1;
-        for (int d = a.rank() - 1; d >= 0; d--) {
-            if (a.size(d) != 1 && a.stride(d) != expected) {
-                return false;
-            }
-            expected *= a.size(d);
-        }
-        return true;
+        }, dy, x);
     }
 
     private static int rowLength(INDArray x, int channels) {

@@ -1,5 +1,6 @@
 package org.apprentice.quant;
 
+import org.apprentice.nn.SweptActivation;
 import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.BaseActivationFunction;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -11,7 +12,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * definition run as SameDiff ops gives the same values and gradients (tested). Serialises with the
  * model (Jackson bean).
  */
-public final class QuantizedActivation extends BaseActivationFunction implements ActivationQuantization {
+public final class QuantizedActivation extends BaseActivationFunction implements ActivationQuantization,
+        SweptActivation {
     private static final long serialVersionUID = 1L;
 
     private int bits;
@@ -47,6 +49,33 @@ public final class QuantizedActivation extends BaseActivationFunction implements
         // STE: dL/da = dL/dq · [0 <= a <= 1], written over the pre-activation array as DL4J's own do
         INDArray mask = quantizer().steMask(ArrayOps.IN_PLACE, in);
         return new Pair<>(mask.muli(epsilon), null);
+    }
+
+    /**
+     * The same values as {@link #getActivation} in float: clip to [0, 1], times 2^k − 1, rounded half to even
+     * ({@link Math#rint}, libnd4j's {@code rint}), divided by 2^k − 1, each step rounded to float as libnd4j's ops
+     * round it.
+     */
+    @Override
+    public void forward(float[] v, int n) {
+        if (!enabled) {
+            for (int i = 0; i < n; i++) {
+                v[i] = Math.min(Math.max(v[i], 0f), 1f);
+            }
+            return;
+        }
+        float steps = quantizer().steps();
+        for (int i = 0; i < n; i++) {
+            v[i] = (float) Math.rint(Math.min(Math.max(v[i], 0f), 1f) * steps) / steps;
+        }
+    }
+
+    /** The straight-through estimator, as {@link #backprop}: dy where 0 ≤ x ≤ 1 (bounds included), else 0. */
+    @Override
+    public void backward(float[] x, float[] dy, int n) {
+        for (int i = 0; i < n; i++) {
+            dy[i] = x[i] >= 0f && x[i] <= 1f ? dy[i] : 0f;
+        }
     }
 
     public int getBits() {

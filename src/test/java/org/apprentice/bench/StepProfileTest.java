@@ -47,7 +47,7 @@ class StepProfileTest {
         assertEquals("batch norm forward", StepProfile.part(List.of(
                 "org.apprentice.nn.FastBatchNormLayer.preOutput", fit)));
         assertEquals("ReLU (forward and backward)", StepProfile.part(List.of(
-                "org.apprentice.nn.FastReluLayer.activate", fit)));
+                "org.apprentice.nn.FastActivationLayer.activate", fit)));
         assertEquals("weight quantizer", StepProfile.part(List.of("org.apprentice.quant.LsqQuantizer.gradients",
                 "org.apprentice.quant.LearnedParameters.gradients",
                 "org.apprentice.quant.LearnedConvolutionLayer.backpropGradient", fit)));

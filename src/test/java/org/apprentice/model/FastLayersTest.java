@@ -7,13 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.File;
 import java.nio.file.Path;
 import java.util.Map;
+import org.apprentice.nn.FastActivation;
 import org.apprentice.nn.FastBatchNorm;
 import org.apprentice.nn.FastConvolution;
 import org.apprentice.nn.FastRelu;
 import org.apprentice.nn.LayerKernels;
 import org.apprentice.quant.ActivationMethod;
+import org.apprentice.quant.QuantizedActivation;
 import org.apprentice.quant.WeightMethod;
 import org.apprentice.testing.DoublePrecision;
+import org.deeplearning4j.nn.conf.layers.ActivationLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
@@ -72,6 +75,23 @@ class FastLayersTest {
         ModelSerializer.writeModel(net, zip, true);
         ComputationGraph restored = ModelSerializer.restoreComputationGraph(zip, true);
         assertInstanceOf(FastBatchNorm.class, restored.getLayer("layer1.0.bn1").conf().getLayer());
+        assertEquals(net.params(), restored.params());
+        assertEquals(net.outputSingle(batch[0]), restored.outputSingle(batch[0]));
+    }
+
+    @Test
+    void theFixedActivationQuantizerSavesAndLoadsAsItself(@TempDir Path dir) throws Exception {
+        ComputationGraph net = ResNetBuilder.build(config(PrecisionSpec.of(2, 4), DataType.FLOAT));
+        ActivationLayer act = assertInstanceOf(FastActivation.class, net.getLayer("layer1.0.relu1").conf().getLayer());
+        assertEquals(new QuantizedActivation(4), act.getActivationFn());
+        INDArray[] batch = batch(DataType.FLOAT);
+        net.fit(new INDArray[] {batch[0]}, new INDArray[] {batch[1]});
+        File zip = dir.resolve("fast-w2a4.zip").toFile();
+        ModelSerializer.writeModel(net, zip, true);
+        ComputationGraph restored = ModelSerializer.restoreComputationGraph(zip, true);
+        ActivationLayer back = assertInstanceOf(FastActivation.class,
+                restored.getLayer("layer1.0.relu1").conf().getLayer());
+        assertEquals(new QuantizedActivation(4), back.getActivationFn());
         assertEquals(net.params(), restored.params());
         assertEquals(net.outputSingle(batch[0]), restored.outputSingle(batch[0]));
     }

@@ -44,8 +44,8 @@ class FloatRowPassesTest {
     void rowSumsAreTheDoublePrecisionSumsOfTheFloatValuesAndTheSameOnAnyNumberOfThreads() {
         INDArray x = view(1);
         INDArray dy = view(2);
-        double[][] moments = new FloatRowPasses(3, SHARED).moments(x, C);
-        double[][] dots = new FloatRowPasses(3, SHARED).dots(dy, x, C);
+        double[][] moments = new FloatRowPasses(new FloatSweeps(3, SHARED)).moments(x, C);
+        double[][] dots = new FloatRowPasses(new FloatSweeps(3, SHARED)).dots(dy, x, C);
         float[] xs = x.dup().data().asFloat();
         float[] ds = dy.dup().data().asFloat();
         int hw = H * H;
@@ -66,8 +66,8 @@ class FloatRowPassesTest {
             assertEquals(sdx, dots[1][r], bound, "Σdy·x of row " + r);
         }
         // each row is summed by one thread in one order: the same numbers on 1 thread as on 3
-        assertArrayEquals(moments[1], new FloatRowPasses(1, SHARED).moments(x, C)[1]);
-        assertArrayEquals(dots[1], new FloatRowPasses(1, SHARED).dots(dy, x, C)[1]);
+        assertArrayEquals(moments[1], new FloatRowPasses(new FloatSweeps(1, SHARED)).moments(x, C)[1]);
+        assertArrayEquals(dots[1], new FloatRowPasses(new FloatSweeps(1, SHARED)).dots(dy, x, C)[1]);
     }
 
     @Test
@@ -80,17 +80,17 @@ class FloatRowPassesTest {
         double[] b = channelScalars(0.01, 0.003);
         INDArray ours = x.ulike();
         INDArray theirs = x.ulike();
-        new FloatRowPasses(3, SHARED).affine(x, scale, shift, ours);
+        new FloatRowPasses(new FloatSweeps(3, SHARED)).affine(x, scale, shift, ours);
         new Nd4jPasses().affine(x, scale, shift, theirs);
         assertClose(theirs, ours);
         INDArray ours2 = x.ulike();
         INDArray theirs2 = x.ulike();
-        new FloatRowPasses(3, SHARED).affine2(dy, scale, x, b, shift, ours2, x.ulike());
+        new FloatRowPasses(new FloatSweeps(3, SHARED)).affine2(dy, scale, x, b, shift, ours2, x.ulike());
         new Nd4jPasses().affine2(dy, scale, x, b, shift, theirs2, x.ulike());
         assertClose(theirs2, ours2);
         assertEquals(before, x, "the input is left as it was");
         INDArray one = x.ulike();
-        new FloatRowPasses(1, SHARED).affine2(dy, scale, x, b, shift, one, x.ulike());
+        new FloatRowPasses(new FloatSweeps(1, SHARED)).affine2(dy, scale, x, b, shift, one, x.ulike());
         assertEquals(ours2, one, "the same numbers on 1 thread as on 3");
     }
 
