@@ -1,7 +1,6 @@
 package org.apprentice.nn;
 
 import java.nio.FloatBuffer;
-import org.apprentice.runtime.Backend;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
 import org.deeplearning4j.nn.gradient.Gradient;
@@ -70,7 +69,7 @@ public class FastActivationLayer extends ActivationLayer {
         FloatSweeps.DEFAULT.run((int) input.length(), 1, (first, count, values) -> {
             swept.backward(values[0], values[1], count);
             to.put(first, values[1], 0, count);
-        }, input, Layers.contiguous(epsilon.castTo(DataType.FLOAT)));
+        }, input, FloatSweeps.dense(epsilon));
         return new Pair<>(new DefaultGradient(), delta);
     }
 
@@ -81,8 +80,6 @@ public class FastActivationLayer extends ActivationLayer {
 
     /** The activation as a Java sweep, where this layer computes it so (FLOAT, CPU, C-order input); else null. */
     private SweptActivation swept() {
-        return layerConf().getActivationFn() instanceof SweptActivation s && input != null
-                && input.dataType() == DataType.FLOAT && Backend.isCpu() && FloatSweeps.denseRowMajor(input)
-                && input.length() <= Integer.MAX_VALUE ? s : null;
+        return layerConf().getActivationFn() instanceof SweptActivation s && FloatSweeps.takes(input) ? s : null;
     }
 }

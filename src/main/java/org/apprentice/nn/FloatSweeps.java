@@ -8,19 +8,20 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.apprentice.runtime.Backend;
 import org.apprentice.runtime.MachineInfo;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Sweeps over FLOAT arrays on the CPU as Java loops, for the project's layers where one Java pass replaces several
- * libnd4j ops. The values come in blocks of whole rows (about {@value #BLOCK_VALUES} values of each source), each
+ * Sweeps over FLOAT arrays on the CPU as Java loops, for the project's layers (batch norm, the activation
+ * quantizers) where one Java pass replaces several libnd4j ops. The values come in blocks of whole rows (about {@value #BLOCK_VALUES} values of each source), each
  * copied from the array's memory into a Java array first (one bulk copy per block), so the loops run on arrays the
  * JIT compiles without bounds checks, and simple ones vectorize. Large sweeps are shared out between threads by
  * contiguous ranges of rows, so a row is always computed by one thread in one order: the numbers do not depend on
  * the thread count.
  */
-final class FloatSweeps {
+public final class FloatSweeps {
     /** About how many values of each source a block copies (whole rows; at least one). */
     private static final int BLOCK_VALUES = 2048;
     private static final ExecutorService POOL = Executors.newFixedThreadPool(Math.max(1, MachineInfo.threads() - 1),
@@ -35,11 +36,11 @@ final class FloatSweeps {
      * sweeps over 128x16x32x32 took 1.45x less time on 2 threads than on 1, over 16x64x56x56 1.7x less, over
      * 128x32x16x16 the same, and over 16x512x7x7 longer (waking the other thread costs more than it saves).
      */
-    static final FloatSweeps DEFAULT = new FloatSweeps(MachineInfo.threads(), 1 << 19);
+    public static final FloatSweeps DEFAULT = new FloatSweeps(MachineInfo.threads(), 1 << 19);
 
     /** A pass over {@code count} rows from row {@code first}, whose values (one array per source) start at 0. */
     @FunctionalInterface
-    interface Block {
+    public interface Block {
         void run(int first, int count, float[][] values);
     }
 
@@ -58,7 +59,7 @@ final class FloatSweeps {
      * is large enough; each range in blocks, whose values are copied into Java arrays before {@code pass} reads (and
      * may overwrite) them. Returns when every range has run.
      */
-    void run(int rows, int rowLength, Block pass, INDArray... sources) {
+    public void run(int rows, int rowLength, Block pass, INDArray... sources) {
         FloatBuffer[] in = new FloatBuffer[sources.length];
         for (int s = 0; s < sources.length; s++) {
             in[s] = floats(sources[s]);
@@ -97,7 +98,7 @@ final class FloatSweeps {
     }
 
     /** The values of a C-order FLOAT array, read and written in place (from its offset in its buffer). */
-    static FloatBuffer floats(INDArray a) {
+    public static FloatBuffer floats(INDArray a) {
         if (a.dataType() != DataType.FLOAT || !denseRowMajor(a)) {
             throw new IllegalArgumentException("a C-order FLOAT array expected, got " + a.dataType() + " "
                     + a.ordering() + " " + a.shapeInfoToString());
@@ -106,11 +107,23 @@ final class FloatSweeps {
         return all.slice(Math.toIntExact(a.offset()), Math.toIntExact(a.length()));
     }
 
+    /** {@code a} as FLOAT values dense in C order: itself where it is, else a copy. */
+    public static INDArray dense(INDArray a) {
+        INDArray f = a.castTo(DataType.FLOAT);
+        return denseRowMajor(f) ? f : f.dup('c');
+    }
+
+    /** Whether {@code a} is an array these sweeps take: FLOAT, dense in C order, at most 2^31 − 1 values, on the CPU. */
+    public static boolean takes(INDArray a) {
+        return a != null && a.dataType() == DataType.FLOAT && a.length() <= Integer.MAX_VALUE && denseRowMajor(a)
+                && Backend.isCpu();
+    }
+
     /**
      * Whether the values lie one after the other in C order (a dimension of size 1 may have any stride: ND4J gives
      * some arrays of shape [N, C, 1, 1] strides its own default check refuses).
      */
-    static boolean denseRowMajor(INDArray a) {
+    public static boolean denseRowMajor(INDArray a) {
         long expected = 1;
         for (int d = a.rank() - 1; d >= 0; d--) {
             if (a.size(d) != 1 && a.stride(d) != expected) {

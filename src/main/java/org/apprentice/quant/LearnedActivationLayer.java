@@ -1,6 +1,8 @@
 package org.apprentice.quant;
 
+import java.nio.FloatBuffer;
 import java.util.List;
+import org.apprentice.nn.FloatSweeps;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.gradient.DefaultGradient;
@@ -30,6 +32,16 @@ public class LearnedActivationLayer extends BaseLayer<LearnedActivation> {
         LearnedParameters.initialiseIfUnset(q, paramTable(), input);
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, input.dataType(), input.shape(), 'c');
         List<INDArray> p = LearnedParameters.values(q, paramTable(), input.rank());
+        SweptQuantizer swept = swept(q);
+        if (swept != null) {
+            float[] values = floats(p);
+            FloatBuffer to = FloatSweeps.floats(out);
+            FloatSweeps.DEFAULT.run(rows(input), rowLength(input), (first, count, v) -> {
+                swept.forward(v[0], 0, count * rowLength(input), values);
+                to.put(first * rowLength(input), v[0], 0, count * rowLength(input));
+            }, input);
+            return out;
+        }
         if (q.inPlaceSafe()) {
             return q.quantize(ArrayOps.IN_PLACE, out.assign(input), p);
         }
@@ -42,12 +54,65 @@ public class LearnedActivationLayer extends BaseLayer<LearnedActivation> {
         LearnedQuantizer q = quantizer();
         List<INDArray> p = LearnedParameters.values(q, paramTable(), input.rank());
         INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, input.dataType(), input.shape(), 'c');
-        dx.assign(LearnedParameters.gradients(q, input, p, epsilon, gradientViews));
+        SweptQuantizer swept = swept(q);
+        if (swept != null) {
+            sweptGradients(q, swept, p, FloatSweeps.dense(epsilon), dx);
+        } else {
+            dx.assign(LearnedParameters.gradients(q, input, p, epsilon, gradientViews));
+        }
         Gradient gradient = new DefaultGradient();
         for (String name : q.parameters()) {
             gradient.setGradientFor(name, gradientViews.get(name));
         }
         return new Pair<>(gradient, dx);
+    }
+
+    /**
+     * dL/dx into {@code dx}, and each parameter's gradient into its view: the sums over each image taken by one
+     * thread, then added in the images' order (the same numbers on any thread count), times the gradient scale.
+     */
+    private void sweptGradients(LearnedQuantizer q, SweptQuantizer swept, List<INDArray> p, INDArray g, INDArray dx) {
+        float[] values = floats(p);
+        int n = rows(input);
+        int length = rowLength(input);
+        double[][] perImage = new double[n][p.size()];
+        FloatBuffer to = FloatSweeps.floats(dx);
+        FloatSweeps.DEFAULT.run(n, length, (first, count, v) -> {
+            for (int j = 0; j < count; j++) {
+                swept.backward(v[0], v[1], j * length, (j + 1) * length, values, perImage[first + j]);
+            }
+            to.put(first * length, v[1], 0, count * length);
+        }, input, g);
+        double scale = q.gradientScale(input.shape());
+        for (int k = 0; k < p.size(); k++) {
+            double sum = 0;
+            for (double[] image : perImage) {
+                sum += image[k];
+            }
+            gradientViews.get(q.parameters().get(k)).assign(sum * scale);
+        }
+    }
+
+    /** The quantizer's Java sweeps, where this layer computes with them (FLOAT on the CPU); else null. */
+    private SweptQuantizer swept(LearnedQuantizer q) {
+        return FloatSweeps.takes(input) ? q.swept() : null;
+    }
+
+    /** One value per parameter (a layer-wide step, clip or scale). */
+    private static float[] floats(List<INDArray> p) {
+        float[] out = new float[p.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = p.get(i).getFloat(0);
+        }
+        return out;
+    }
+
+    private static int rows(INDArray x) {
+        return (int) x.size(0);
+    }
+
+    private static int rowLength(INDArray x) {
+        return (int) (x.length() / x.size(0));
     }
 
     @Override

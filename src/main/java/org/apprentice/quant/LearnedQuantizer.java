@@ -50,6 +50,14 @@ public interface LearnedQuantizer {
     /** Starting values, from the tensor the quantizer first sees (weights, or a first batch of activations). */
     <T> List<T> initialValues(TensorOps<T> ops, T x);
 
+    /**
+     * The quantizer as Java sweeps over float values, where it has that form (LSQ's activations), else null: its
+     * activation layer then computes with it instead of the ops.
+     */
+    default SweptQuantizer swept() {
+        return null;
+    }
+
     /** Bits a quantized value takes. */
     int bits();
 

@@ -104,6 +104,47 @@ public record LsqQuantizer(int bits, boolean signed, boolean perChannel, boolean
         return List.of(dx, ops.mul(ops.sub(levels, movedInside), gradientScale(shape)));
     }
 
+    /** One step for the whole layer, unsigned (activations): the sweeps' form; weights keep the ops'. */
+    @Override
+    public SweptQuantizer swept() {
+        return signed || perChannel ? null : new Swept();
+    }
+
+    /**
+     * The activations' forward value and gradients in float, each step rounded as libnd4j's ops round it: v = x/s,
+     * clipped to [0, Q_p], rounded half to even ({@link Math#rint}, libnd4j's {@code rint}), times s; dL/dx = g where
+     * 0 ≤ v/Q_p ≤ 1, else 0; ∂q/∂s = round(clip(v)) − v·[inside].
+     */
+    private final class Swept implements SweptQuantizer {
+        @Override
+        public void forward(float[] v, int from, int to, float[] p) {
+            float step = p[0];
+            float top = positiveLevels();
+            for (int i = from; i < to; i++) {
+                float c = Math.min(Math.max(v[i] / step, 0f), top);
+                v[i] = (exact ? c : (float) Math.rint(c)) * step;
+            }
+        }
+
+        @Override
+        public void backward(float[] x, float[] g, int from, int to, float[] p, double[] sums) {
+            float step = p[0];
+            float top = positiveLevels();
+            double levels = 0;
+            double movedInside = 0;
+            for (int i = from; i < to; i++) {
+                float v = x[i] / step;
+                float u = v / top;
+                float dx = u >= 0f && u <= 1f ? g[i] : 0f;
+                float c = Math.min(Math.max(v, 0f), top);
+                levels += (double) g[i] * (exact ? c : (float) Math.rint(c));
+                movedInside += (double) dx * v;
+                g[i] = dx;
+            }
+            sums[0] += levels - movedInside;
+        }
+    }
+
     private <T> T channelSums(TensorOps<T> ops, T x) {
         return perChannel ? ops.sumPerChannel(x) : ops.sum(x);
     }
