@@ -3,6 +3,7 @@ package org.apprentice.bench;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.apprentice.nn.FloatRowPasses;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
@@ -12,7 +13,8 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The libnd4j ops the project's layers choose between, timed alone on random FLOAT arrays: the evidence behind
- * {@code FastConvolutionLayer}'s backward route and the batch norm and ReLU passes ({@code bench --ops}).
+ * {@code FastConvolutionLayer}'s backward route and the batch norm and ReLU passes, and batch norm's Java sweeps on
+ * one thread and two ({@code bench --ops}).
  */
 public final class OpBenchmark {
 
@@ -23,6 +25,9 @@ public final class OpBenchmark {
     /** Convolution shapes: batch, in, out, height = width (3x3, stride 1, padding 1). */
     private static final int[][] CONVOLUTIONS = {{128, 3, 16, 32}, {128, 16, 16, 32}, {128, 32, 32, 16},
         {16, 64, 64, 56}, {16, 512, 512, 7}};
+
+    /** Batch-norm shapes: batch, channels, height = width. */
+    private static final int[][] BATCH_NORMS = {{128, 16, 32}, {128, 32, 16}, {16, 64, 56}, {16, 512, 7}};
 
     private OpBenchmark() {
     }
@@ -45,6 +50,9 @@ public final class OpBenchmark {
                 exec("deconv2d_bp", args, new INDArray[] {dy, w, x}, unused, dw);
             })));
         }
+        for (int[] b : BATCH_NORMS) {
+            rows.addAll(batchNormSweeps(b, warmup, steps));
+        }
         INDArray x = Nd4j.randn(DataType.FLOAT, 128, 16, 32, 32);
         INDArray dy = Nd4j.randn(DataType.FLOAT, 128, 16, 32, 32);
         INDArray out = x.ulike();
@@ -61,6 +69,21 @@ public final class OpBenchmark {
             Nd4j.getExecutioner().exec(new Step(x, out));
             out.muli(dy);
         })));
+        return rows;
+    }
+
+    /** Batch norm's four Java sweeps of one training step, on 1 thread and shared out between 2. */
+    private static List<Row> batchNormSweeps(int[] b, int warmup, int steps) {
+        String shape = b[0] + "x" + b[1] + "x" + b[2] + "x" + b[2];
+        INDArray x = Nd4j.randn(DataType.FLOAT, b[0], b[1], b[2], b[2]);
+        INDArray dy = Nd4j.randn(DataType.FLOAT, b[0], b[1], b[2], b[2]);
+        INDArray out = x.ulike();
+        INDArray dx = x.ulike();
+        List<Row> rows = new ArrayList<>();
+        for (int threads : new int[] {1, 2}) {
+            rows.add(new Row("batch norm's four Java sweeps, " + threads + " thread" + (threads == 1 ? "" : "s"),
+                    shape, time(warmup, steps, () -> FloatRowPasses.trainingStep(x, dy, out, dx, threads))));
+        }
         return rows;
     }
 

@@ -14,13 +14,29 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * always combined in the same order, and each row is summed by one thread: every number is the same whatever the
  * thread count.
  */
-final class FloatRowPasses implements BatchNormPasses {
+public final class FloatRowPasses implements BatchNormPasses {
     static final FloatRowPasses INSTANCE = new FloatRowPasses(FloatSweeps.DEFAULT);
 
     private final FloatSweeps sweeps;
 
     FloatRowPasses(FloatSweeps sweeps) {
         this.sweeps = sweeps;
+    }
+
+    /**
+     * The four sweeps of a batch norm's training step (its statistics and output from x, its sums and dL/dx from dy
+     * and x), every sweep shared out between {@code threads} threads however small: what {@code bench --ops} times,
+     * to show from which size sharing pays.
+     */
+    public static void trainingStep(INDArray x, INDArray dy, INDArray out, INDArray dx, int threads) {
+        FloatRowPasses passes = new FloatRowPasses(new FloatSweeps(threads, 1));
+        int c = (int) x.size(1);
+        double[] ones = new double[c];
+        java.util.Arrays.fill(ones, 1.0);
+        passes.moments(x, c);
+        passes.affine(x, ones, ones, out);
+        passes.dots(dy, x, c);
+        passes.affine2(dy, ones, x, ones, ones, dx, null);
     }
 
     @Override
