@@ -61,6 +61,44 @@ public record PactActivations(int bits, boolean exact) implements LearnedQuantiz
         return List.of(dx, alphaGradient);
     }
 
+    /** The sweeps' form: one pass each way (the layer's FLOAT path on the CPU). */
+    @Override
+    public SweptQuantizer swept() {
+        return new Swept();
+    }
+
+    /**
+     * The forward value and gradients in float, each step rounded as libnd4j's ops round it: y = clip(x, 0, α);
+     * q = round(y/α·(2^k − 1)) / (2^k − 1) · α, half to even ({@link Math#rint}, libnd4j's {@code rint});
+     * dL/dx = g where 0 &lt; x ≤ α, else 0; ∂q/∂α = [x &gt; α].
+     */
+    private final class Swept implements SweptQuantizer {
+        @Override
+        public void forward(float[] v, int from, int to, float[] p) {
+            float alpha = p[0];
+            float steps = steps();
+            for (int i = from; i < to; i++) {
+                float y = v[i] > 0f ? (v[i] > alpha ? alpha : v[i]) : 0f;
+                v[i] = exact ? y : (float) Math.rint(y / alpha * steps) / steps * alpha;
+            }
+        }
+
+        @Override
+        public void backward(float[] x, float[] g, int from, int to, float[] p, double[] sums) {
+            float alpha = p[0];
+            double above = 0;
+            for (int i = from; i < to; i++) {
+                if (x[i] > alpha) {
+                    above += g[i];
+                    g[i] = 0f;
+                } else if (!(x[i] > 0f)) {
+                    g[i] = 0f;
+                }
+            }
+            sums[0] += above;
+        }
+    }
+
     @Override
     public <T> List<T> initialValues(TensorOps<T> ops, T x) {
         return List.of(ops.constant(x, INITIAL_ALPHA));
