@@ -41,8 +41,8 @@ public class FastBatchNormLayer extends BatchNormalization {
     /** The last training forward pass's statistics, per channel; null after inference. */
     private double[] batchMean;
     private double[] batchVar;
-    /** How the sweeps over the activations are computed, for this layer's data type. */
-    private BatchNormPasses passes;
+    /** libnd4j's form of the sweeps, for the arrays the Java sweeps do not take; made when first needed. */
+    private BatchNormPasses ops;
 
     public FastBatchNormLayer(NeuralNetConfiguration conf, DataType dataType) {
         super(conf, dataType);
@@ -65,7 +65,7 @@ public class FastBatchNormLayer extends BatchNormalization {
             shift[k] = p[1][k] - batchMean[k] * scale[k];
         }
         INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, in.shape(), 'c');
-        passes().affine(in, scale, shift, out);
+        passes(in).affine(in, scale, shift, out);
         return out;
     }
 
@@ -78,7 +78,7 @@ public class FastBatchNormLayer extends BatchNormalization {
         INDArray x = Layers.contiguous(input.castTo(dataType));
         INDArray dy = Layers.contiguous(epsilon.castTo(dataType));
         int c = batchMean.length;
-        double[][] rows = passes().dots(dy, x, c);
+        double[][] rows = passes(x).dots(dy, x, c);
         double[] sumDy = channelSums(rows[0], c);
         double[] sumDyX = channelSums(rows[1], c);
         double[][] p = parameters();
@@ -95,18 +95,22 @@ public class FastBatchNormLayer extends BatchNormalization {
             shift[k] = -a[k] * sumDy[k] / m - b[k] * batchMean[k];
         }
         INDArray dx = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, x.shape(), 'c');
-        INDArray scratch = workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, x.shape(), 'c');
-        passes().affine2(dy, a, x, b, shift, dx, scratch);
+        passes(x).affine2(dy, a, x, b, shift, dx,
+                () -> workspaceMgr.createUninitialized(ArrayType.BP_WORKING_MEM, dataType, x.shape(), 'c'));
         Gradient gradient = gradients(dGamma, sumDy, runningStatistics(p));
         batchMean = null;
         return new Pair<>(gradient, backpropDropOutIfPresent(dx));
     }
 
-    private BatchNormPasses passes() {
-        if (passes == null) {
-            passes = BatchNormPasses.of(dataType);
+    /** The Java sweeps where they take x (FLOAT, dense, on the CPU), else libnd4j's ops. */
+    private BatchNormPasses passes(INDArray x) {
+        if (FloatSweeps.takes(x)) {
+            return FloatRowPasses.INSTANCE;
         }
-        return passes;
+        if (ops == null) {
+            ops = new Nd4jPasses();
+        }
+        return ops;
     }
 
     /**
@@ -134,7 +138,7 @@ public class FastBatchNormLayer extends BatchNormalization {
      */
     private void statistics(INDArray x) {
         int c = (int) x.size(1);
-        double[][] rows = passes().moments(x, c);
+        double[][] rows = passes(x).moments(x, c);
         double[] sum = channelSums(rows[0], c);
         double[] squares = channelSums(rows[1], c);
         double m = x.length() / c;

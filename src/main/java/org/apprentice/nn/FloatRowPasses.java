@@ -1,6 +1,7 @@
 package org.apprentice.nn;
 
 import java.nio.FloatBuffer;
+import java.util.function.Supplier;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -36,7 +37,7 @@ public final class FloatRowPasses implements BatchNormPasses {
         passes.moments(x, c);
         passes.affine(x, ones, ones, out);
         passes.dots(dy, x, c);
-        passes.affine2(dy, ones, x, ones, ones, dx, null);
+        passes.affine2(dy, ones, x, ones, ones, dx, () -> null);
     }
 
     @Override
@@ -132,7 +133,7 @@ public final class FloatRowPasses implements BatchNormPasses {
 
     @Override
     public void affine2(INDArray dy, double[] a, INDArray x, double[] b, double[] shift, INDArray out,
-                        INDArray scratch) {
+                        Supplier<INDArray> scratch) {
         FloatBuffer to = FloatSweeps.floats(out);
         int c = a.length;
         int hw = rowLength(x, c);

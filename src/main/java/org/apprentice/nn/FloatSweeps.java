@@ -12,6 +12,7 @@ import org.apprentice.runtime.Backend;
 import org.apprentice.runtime.MachineInfo;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Sweeps over FLOAT arrays on the CPU as Java loops, for the project's layers (batch norm, the activation
@@ -32,11 +33,12 @@ public final class FloatSweeps {
             });
 
     /**
-     * ND4J's threads, shared out only from 512 Ki values per thread: on this project's 2-core machine, batch norm's
+     * ND4J's threads at the time of each sweep (fewer under {@code --replicas}), shared out only from 512 Ki values
+     * per thread: on this project's 2-core machine, batch norm's
      * sweeps over 128x16x32x32 took 1.45x less time on 2 threads than on 1, over 16x64x56x56 1.7x less, over
      * 128x32x16x16 the same, and over 16x512x7x7 longer (waking the other thread costs more than it saves).
      */
-    public static final FloatSweeps DEFAULT = new FloatSweeps(MachineInfo.threads(), 1 << 19);
+    public static final FloatSweeps DEFAULT = new FloatSweeps(0, 1 << 19);
 
     /** A pass over {@code count} rows from row {@code first}, whose values (one array per source) start at 0. */
     @FunctionalInterface
@@ -44,7 +46,7 @@ public final class FloatSweeps {
         void run(int first, int count, float[][] values);
     }
 
-    /** The parts a large sweep is cut into: this thread takes one, the pool's threads the others. */
+    /** The parts a large sweep is cut into (ND4J's threads where 0): this thread takes one, the pool's the others. */
     private final int threads;
     /** Below this many values per thread a sweep is not shared out. */
     private final long minValuesPerThread;
@@ -57,7 +59,8 @@ public final class FloatSweeps {
     /**
      * Rows [0, rows) of {@code rowLength} values of each source, in contiguous ranges, one per thread where the sweep
      * is large enough; each range in blocks, whose values are copied into Java arrays before {@code pass} reads (and
-     * may overwrite) them. Returns when every range has run.
+     * may overwrite) them. Returns when every range has run, also when one fails (its error is thrown then). A
+     * {@code pass} must not start a sweep itself: the pool's threads would wait on one another.
      */
     public void run(int rows, int rowLength, Block pass, INDArray... sources) {
         FloatBuffer[] in = new FloatBuffer[sources.length];
@@ -65,24 +68,49 @@ public final class FloatSweeps {
             in[s] = floats(sources[s]);
         }
         long values = (long) rows * rowLength;
+        int threads = this.threads > 0 ? this.threads : Math.max(1, Nd4j.getEnvironment().maxThreads());
         int parts = (int) Math.max(1, Math.min(Math.min(threads, rows), values / minValuesPerThread));
         List<Future<?>> others = new ArrayList<>();
-        for (int p = 1; p < parts; p++) {
-            int from = (int) ((long) rows * p / parts);
-            int to = (int) ((long) rows * (p + 1) / parts);
-            others.add(POOL.submit(() -> inBlocks(from, to, rowLength, in, pass)));
-        }
-        inBlocks(0, rows / parts, rowLength, in, pass);
+        RuntimeException failure = null;
         try {
-            for (Future<?> f : others) {
-                f.get();
+            for (int p = 1; p < parts; p++) {
+                int from = (int) ((long) rows * p / parts);
+                int to = (int) ((long) rows * (p + 1) / parts);
+                others.add(POOL.submit(() -> inBlocks(from, to, rowLength, in, pass)));
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted in a sweep over an array", e);
-        } catch (ExecutionException e) {
-            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+            inBlocks(0, rows / parts, rowLength, in, pass);
+        } catch (RuntimeException e) {
+            failure = e;
+        } finally {
+            failure = awaitAll(others, failure); // never leave a part writing into arrays the caller may free
         }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** Waits for every part, however interrupted; returns the first failure (the caller's, else a part's). */
+    private static RuntimeException awaitAll(List<Future<?>> parts, RuntimeException failure) {
+        boolean interrupted = false;
+        for (Future<?> f : parts) {
+            while (true) {
+                try {
+                    f.get();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    if (failure == null) {
+                        failure = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+                    }
+                    break;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return failure;
     }
 
     private static void inBlocks(int from, int to, int rowLength, FloatBuffer[] sources, Block pass) {
@@ -113,10 +141,13 @@ public final class FloatSweeps {
         return denseRowMajor(f) ? f : f.dup('c');
     }
 
-    /** Whether {@code a} is an array these sweeps take: FLOAT, dense in C order, at most 2^31 − 1 values, on the CPU. */
+    /**
+     * Whether {@code a} is an array these sweeps take: FLOAT, dense in C order, on the CPU, within the first 2 GiB of
+     * its buffer (what a {@link java.nio.ByteBuffer} reaches).
+     */
     public static boolean takes(INDArray a) {
-        return a != null && a.dataType() == DataType.FLOAT && a.length() <= Integer.MAX_VALUE && denseRowMajor(a)
-                && Backend.isCpu();
+        return a != null && a.dataType() == DataType.FLOAT && (a.offset() + a.length()) * 4 <= Integer.MAX_VALUE
+                && denseRowMajor(a) && Backend.isCpu();
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.apprentice.nn;
 
+import java.util.function.Supplier;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -42,10 +43,11 @@ final class Nd4jPasses implements BatchNormPasses {
 
     @Override
     public void affine2(INDArray dy, double[] a, INDArray x, double[] b, double[] shift, INDArray out,
-                        INDArray scratch) {
+                        Supplier<INDArray> scratch) {
         batchnorm(dy, a, null, out);
-        batchnorm(x, b, shift, scratch);
-        out.addi(scratch);
+        INDArray linear = scratch.get();
+        batchnorm(x, b, shift, linear);
+        out.addi(linear);
     }
 
     /** out = scale·x + shift per channel (no shift when null), one op. */

@@ -6,7 +6,7 @@ package org.apprentice.nn;
  * and the function's own ops make a pass each.
  */
 public interface SweptActivation {
-    /** v[i] ← f(v[i]) for i in [0, n), in float arithmetic, the same values as the function's own ops give. */
+    /** v[i] ← f(v[i]) for i in [0, n), in float arithmetic: the same values as the function's own ops give (NaN aside). */
     void forward(float[] v, int n);
 
     /** dy[i] ← f'(x[i])·dy[i] for i in [0, n): the gradient the function's own backward pass gives. */

@@ -36,9 +36,10 @@ public class LearnedActivationLayer extends BaseLayer<LearnedActivation> {
         if (swept != null) {
             float[] values = floats(p);
             FloatBuffer to = FloatSweeps.floats(out);
-            FloatSweeps.DEFAULT.run(rows(input), rowLength(input), (first, count, v) -> {
-                swept.forward(v[0], 0, count * rowLength(input), values);
-                to.put(first * rowLength(input), v[0], 0, count * rowLength(input));
+            int length = rowLength(input);
+            FloatSweeps.DEFAULT.run(rows(input), length, (first, count, v) -> {
+                swept.forward(v[0], 0, count * length, values);
+                to.put(first * length, v[0], 0, count * length);
             }, input);
             return out;
         }
@@ -68,26 +69,27 @@ public class LearnedActivationLayer extends BaseLayer<LearnedActivation> {
     }
 
     /**
-     * dL/dx into {@code dx}, and each parameter's gradient into its view: the sums over each image taken by one
-     * thread, then added in the images' order (the same numbers on any thread count), times the gradient scale.
+     * dL/dx into {@code dx}, and each parameter's gradient into its view: the sums over each row (an image's channel)
+     * taken by one thread, then added in the rows' order (the same numbers on any thread count), times the gradient
+     * scale.
      */
     private void sweptGradients(LearnedQuantizer q, SweptQuantizer swept, List<INDArray> p, INDArray g, INDArray dx) {
         float[] values = floats(p);
         int n = rows(input);
         int length = rowLength(input);
-        double[][] perImage = new double[n][p.size()];
+        double[][] perRow = new double[n][p.size()];
         FloatBuffer to = FloatSweeps.floats(dx);
         FloatSweeps.DEFAULT.run(n, length, (first, count, v) -> {
             for (int j = 0; j < count; j++) {
-                swept.backward(v[0], v[1], j * length, (j + 1) * length, values, perImage[first + j]);
+                swept.backward(v[0], v[1], j * length, (j + 1) * length, values, perRow[first + j]);
             }
             to.put(first * length, v[1], 0, count * length);
         }, input, g);
         double scale = q.gradientScale(input.shape());
         for (int k = 0; k < p.size(); k++) {
             double sum = 0;
-            for (double[] image : perImage) {
-                sum += image[k];
+            for (double[] row : perRow) {
+                sum += row[k];
             }
             gradientViews.get(q.parameters().get(k)).assign(sum * scale);
         }
@@ -107,12 +109,13 @@ public class LearnedActivationLayer extends BaseLayer<LearnedActivation> {
         return out;
     }
 
+    /** Rows of the sweeps: one per image and channel (one per image for a 2-d input), so a block stays small. */
     private static int rows(INDArray x) {
-        return (int) x.size(0);
+        return (int) (x.rank() >= 3 ? x.size(0) * x.size(1) : x.size(0));
     }
 
     private static int rowLength(INDArray x) {
-        return (int) (x.length() / x.size(0));
+        return (int) (x.length() / rows(x));
     }
 
     @Override

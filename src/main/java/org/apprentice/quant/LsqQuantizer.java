@@ -135,7 +135,7 @@ public record LsqQuantizer(int bits, boolean signed, boolean perChannel, boolean
             for (int i = from; i < to; i++) {
                 float v = x[i] / step;
                 float u = v / top;
-                float dx = u >= 0f && u <= 1f ? g[i] : 0f;
+                float dx = u >= 0f && u <= 1f ? g[i] : 0f * g[i]; // as mask·g: −0 where g < 0
                 float c = Math.min(Math.max(v, 0f), top);
                 levels += (double) g[i] * (exact ? c : (float) Math.rint(c));
                 movedInside += (double) dx * v;

@@ -74,7 +74,7 @@ public final class QuantizedActivation extends BaseActivationFunction implements
     @Override
     public void backward(float[] x, float[] dy, int n) {
         for (int i = 0; i < n; i++) {
-            dy[i] = x[i] >= 0f && x[i] <= 1f ? dy[i] : 0f;
+            dy[i] = x[i] >= 0f && x[i] <= 1f ? dy[i] : 0f * dy[i]; // as mask·dy: −0 where dy < 0
         }
     }
 

@@ -6,7 +6,7 @@ package org.apprentice.quant;
  * its {@link TensorOps} form makes one libnd4j pass per op.
  */
 public interface SweptQuantizer {
-    /** v[i] ← q(v[i]; p) for i in [from, to), the same float values as the quantizer's ops give. */
+    /** v[i] ← q(v[i]; p) for i in [from, to): the same float values as the quantizer's ops give (NaN aside). */
     void forward(float[] v, int from, int to, float[] p);
 
     /**

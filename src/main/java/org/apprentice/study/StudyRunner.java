@@ -16,6 +16,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import org.apprentice.io.AtomicFiles;
 import org.apprentice.kd.TeacherLogitsStore;
+import org.apprentice.model.ResNetArchitecture;
 import org.apprentice.runtime.GitInfo;
 import org.apprentice.runtime.MachineInfo;
 import org.apprentice.train.DataSettings;
@@ -237,12 +238,12 @@ public final class StudyRunner {
             return null;
         }
         RunSettings s = settings(job);
-        return new TeacherStream(s.distillation().teacherModel(), s.data(), s.optimisation().seed(),
-                s.optimisation().batch());
+        return new TeacherStream(s.distillation().teacher(), s.distillation().teacherWidth(),
+                s.distillation().teacherModel(), s.data(), s.optimisation().seed(), s.optimisation().batch());
     }
 
-    /** A frozen teacher and the minibatches it is shown: what the logits a job keeps depend on. */
-    record TeacherStream(Path teacher, DataSettings data, long seed, int batch) {
+    /** A frozen teacher (its network, width and file) and the minibatches it is shown: what its logits depend on. */
+    record TeacherStream(ResNetArchitecture network, double width, Path file, DataSettings data, long seed, int batch) {
     }
 
     /** Whether a job's folder holds a checkpoint to resume from. */

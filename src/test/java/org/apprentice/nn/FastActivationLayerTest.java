@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
 import org.apprentice.quant.QuantizedActivation;
+import org.apprentice.testing.Bits;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.ActivationLayer;
@@ -69,8 +70,8 @@ class FastActivationLayerTest {
             assertTrue(fast instanceof FastActivationLayer);
             INDArray[] ours = forwardAndBackward(fast, x, dy);
             INDArray[] dl4j = forwardAndBackward(layer(new ActivationLayer.Builder().activation(q).build()), x, dy);
-            assertArrayEquals(dl4j[0].data().asFloat(), ours[0].data().asFloat(), 0f, "outputs, rounding " + rounding);
-            assertArrayEquals(dl4j[1].data().asFloat(), ours[1].data().asFloat(), 0f, "gradients, rounding " + rounding);
+            assertArrayEquals(Bits.of(dl4j[0]), Bits.of(ours[0]), "outputs, rounding " + rounding);
+            assertArrayEquals(Bits.of(dl4j[1]), Bits.of(ours[1]), "gradients, rounding " + rounding);
         }
         // what the ties give: half to even
         INDArray out = forwardAndBackward(layer(new FastActivation(new QuantizedActivation(4))), x, dy)[0];

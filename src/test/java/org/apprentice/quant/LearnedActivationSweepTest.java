@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
+import org.apprentice.testing.Bits;
 import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.workspace.LayerWorkspaceMgr;
@@ -97,8 +98,8 @@ class LearnedActivationSweepTest {
         List<INDArray> p = List.of(Nd4j.scalar(DataType.FLOAT, value).reshape(1, 1));
         INDArray expected = q.quantize(ArrayOps.COPYING, x.dup(), p);
         List<INDArray> grads = q.gradients(ArrayOps.COPYING, x.dup(), p, g.dup(), x.shape());
-        assertArrayEquals(expected.data().asFloat(), out.data().asFloat(), 0f, "outputs of " + q.describe());
-        assertArrayEquals(grads.get(0).data().asFloat(), dx.data().asFloat(), 0f, "dL/dx of " + q.describe());
+        assertArrayEquals(Bits.of(expected), Bits.of(out), "outputs of " + q.describe());
+        assertArrayEquals(Bits.of(grads.get(0)), Bits.of(dx), "dL/dx of " + q.describe());
         // libnd4j sums the M = 131,072 terms g·∂q/∂p in float, in an order that depends on the CPU and threads: its
         // rounding errors, random in sign, add up to about √M·2^-24 ≈ 2e-5 of Σ|terms| (M·2^-24, 0.8%, only in the
         // worst case, which rounding of random values does not reach); 1e-4 of Σ|terms| leaves a factor 5
