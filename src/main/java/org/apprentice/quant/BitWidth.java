@@ -40,4 +40,16 @@ public final class BitWidth {
     public static int levels(int bits, boolean signed) {
         return signed ? (1 << (bits - 1)) - 1 : (1 << bits) - 1;
     }
+
+    /** 2^23: adding it to a float in [0, 2^22] leaves no fraction bits, so the sum is rounded to an integer. */
+    private static final float INTEGER_RANGE = 8388608f;
+
+    /**
+     * {@code c} rounded half to even, as {@link Math#rint} and libnd4j's {@code rint}, for 0 ≤ c ≤ 2^22 (a level
+     * count): (c + 2^23) − 2^23 in float, exact there, and a form the JIT vectorizes in the sweeps' loops, where it
+     * calls {@code Math.rint} once per value.
+     */
+    static float roundLevel(float c) {
+        return (c + INTEGER_RANGE) - INTEGER_RANGE;
+    }
 }

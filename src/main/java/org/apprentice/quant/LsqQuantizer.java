@@ -112,7 +112,7 @@ public record LsqQuantizer(int bits, boolean signed, boolean perChannel, boolean
 
     /**
      * The activations' forward value and gradients in float, each step rounded as libnd4j's ops round it: v = x/s,
-     * clipped to [0, Q_p], rounded half to even ({@link Math#rint}, libnd4j's {@code rint}), times s; dL/dx = g where
+     * clipped to [0, Q_p], rounded half to even ({@link BitWidth#roundLevel}, as libnd4j's {@code rint}), times s; dL/dx = g where
      * 0 ≤ v/Q_p ≤ 1, else 0; ∂q/∂s = round(clip(v)) − v·[inside].
      */
     private final class Swept implements SweptQuantizer {
@@ -122,7 +122,7 @@ public record LsqQuantizer(int bits, boolean signed, boolean perChannel, boolean
             float top = positiveLevels();
             for (int i = from; i < to; i++) {
                 float c = Math.min(Math.max(v[i] / step, 0f), top);
-                v[i] = (exact ? c : (float) Math.rint(c)) * step;
+                v[i] = (exact ? c : BitWidth.roundLevel(c)) * step;
             }
         }
 
@@ -137,7 +137,7 @@ public record LsqQuantizer(int bits, boolean signed, boolean perChannel, boolean
                 float u = v / top;
                 float dx = u >= 0f && u <= 1f ? g[i] : 0f * g[i]; // as mask·g: −0 where g < 0
                 float c = Math.min(Math.max(v, 0f), top);
-                levels += (double) g[i] * (exact ? c : (float) Math.rint(c));
+                levels += (double) g[i] * (exact ? c : BitWidth.roundLevel(c));
                 movedInside += (double) dx * v;
                 g[i] = dx;
             }

@@ -69,7 +69,7 @@ public record PactActivations(int bits, boolean exact) implements LearnedQuantiz
 
     /**
      * The forward value and gradients in float, each step rounded as libnd4j's ops round it: y = clip(x, 0, α);
-     * q = round(y/α·(2^k − 1)) / (2^k − 1) · α, half to even ({@link Math#rint}, libnd4j's {@code rint});
+     * q = round(y/α·(2^k − 1)) / (2^k − 1) · α, half to even ({@link BitWidth#roundLevel}, as libnd4j's {@code rint});
      * dL/dx = g where 0 &lt; x ≤ α, else 0; ∂q/∂α = [x &gt; α].
      */
     private final class Swept implements SweptQuantizer {
@@ -79,7 +79,7 @@ public record PactActivations(int bits, boolean exact) implements LearnedQuantiz
             float steps = steps();
             for (int i = from; i < to; i++) {
                 float y = v[i] > 0f ? (v[i] > alpha ? alpha : v[i]) : 0f;
-                v[i] = exact ? y : (float) Math.rint(y / alpha * steps) / steps * alpha;
+                v[i] = exact ? y : BitWidth.roundLevel(y / alpha * steps) / steps * alpha;
             }
         }
 

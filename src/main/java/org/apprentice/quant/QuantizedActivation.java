@@ -53,7 +53,7 @@ public final class QuantizedActivation extends BaseActivationFunction implements
 
     /**
      * The same values as {@link #getActivation} in float: clip to [0, 1], times 2^k − 1, rounded half to even
-     * ({@link Math#rint}, libnd4j's {@code rint}), divided by 2^k − 1, each step rounded to float as libnd4j's ops
+     * ({@link BitWidth#roundLevel}, as libnd4j's {@code rint}), divided by 2^k − 1, each step rounded to float as libnd4j's ops
      * round it.
      */
     @Override
@@ -66,7 +66,7 @@ public final class QuantizedActivation extends BaseActivationFunction implements
         }
         float steps = quantizer().steps();
         for (int i = 0; i < n; i++) {
-            v[i] = (float) Math.rint(Math.min(Math.max(v[i], 0f), 1f) * steps) / steps;
+            v[i] = BitWidth.roundLevel(Math.min(Math.max(v[i], 0f), 1f) * steps) / steps;
         }
     }
 
