@@ -34,9 +34,8 @@ public final class FloatSweeps {
 
     /**
      * ND4J's threads at the time of each sweep (fewer under {@code --replicas}), shared out only from 512 Ki values
-     * per thread: on this project's 2-core machine, batch norm's
-     * sweeps over 128x16x32x32 took 1.45x less time on 2 threads than on 1, over 16x64x56x56 1.7x less, over
-     * 128x32x16x16 the same, and over 16x512x7x7 longer (waking the other thread costs more than it saves).
+     * per thread: below that a second thread gained little or nothing in batch norm's sweeps ({@code bench --ops}
+     * times them on 1 and 2 threads; the README has the figures).
      */
     public static final FloatSweeps DEFAULT = new FloatSweeps(0, 1 << 19);
 
