@@ -42,48 +42,27 @@ public final class FloatRowPasses implements BatchNormPasses {
 
     @Override
     public double[][] moments(INDArray x, int channels) {
-        int hw = rowLength(x, channels);
-        int rows = (int) (x.length() / hw);
-        double[] sum = new double[rows];
-        double[] squares = new double[rows];
-        sweeps.run(rows, hw, (first, count, values) -> {
-            float[] v = values[0];
-            for (int j = 0; j < count; j++) {
-                int o = j * hw;
-                int end = o + hw;
-                double s0 = 0, s1 = 0, s2 = 0, s3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
-                int i = o;
-                for (; i + 3 < end; i += 4) {
-                    double v0 = v[i], v1 = v[i + 1], v2 = v[i + 2], v3 = v[i + 3];
-                    s0 += v0;
-                    s1 += v1;
-                    s2 += v2;
-                    s3 += v3;
-                    q0 += v0 * v0;
-                    q1 += v1 * v1;
-                    q2 += v2 * v2;
-                    q3 += v3 * v3;
-                }
-                for (; i < end; i++) {
-                    s0 += v[i];
-                    q0 += (double) v[i] * v[i];
-                }
-                sum[first + j] = (s0 + s1) + (s2 + s3);
-                squares[first + j] = (q0 + q1) + (q2 + q3);
-            }
-        }, x);
-        return new double[][] {sum, squares};
+        return rowSums(x, x, channels);
     }
 
     @Override
     public double[][] dots(INDArray dy, INDArray x, int channels) {
-        int hw = rowLength(x, channels);
-        int rows = (int) (x.length() / hw);
+        return rowSums(dy, x, channels);
+    }
+
+    /**
+     * Per row: Σa, then Σa·b, in one sweep; {@code b} may be {@code a} itself (then read once). Four partial sums per
+     * quantity, always combined in the same order.
+     */
+    private double[][] rowSums(INDArray a, INDArray b, int channels) {
+        int hw = rowLength(a, channels);
+        int rows = (int) (a.length() / hw);
         double[] sum = new double[rows];
         double[] dot = new double[rows];
-        sweeps.run(rows, hw, (first, count, values) -> {
+        boolean same = a == b;
+        FloatSweeps.Block pass = (first, count, values) -> {
             float[] d = values[0];
-            float[] v = values[1];
+            float[] v = values[same ? 0 : 1];
             for (int j = 0; j < count; j++) {
                 int o = j * hw;
                 int end = o + hw;
@@ -107,7 +86,12 @@ public final class FloatRowPasses implements BatchNormPasses {
                 sum[first + j] = (s0 + s1) + (s2 + s3);
                 dot[first + j] = (q0 + q1) + (q2 + q3);
             }
-        }, dy, x);
+        };
+        if (same) {
+            sweeps.run(rows, hw, pass, a);
+        } else {
+            sweeps.run(rows, hw, pass, a, b);
+        }
         return new double[][] {sum, dot};
     }
 
